@@ -17,6 +17,7 @@ const (
 	KindGroup     = "group"     // ○ group of example measures
 	KindExample   = "example"   // ・ example measure
 	KindQuote     = "quote"     // quoted guideline text
+	KindTerm      = "term"      // 用語定義 entry: Title is the term, Text its definition
 )
 
 // Node is one numbered piece of a rulebook.

@@ -24,7 +24,10 @@ var styles = []style{
 	{name: "guideline", score: scoreGuideline, parse: parseGuideline},
 }
 
-// Parse decodes data and builds a catalog from it.
+// Parse decodes data and builds a catalog from it. Every style scores the
+// lines and the highest score wins (ties go to the earlier style in
+// styles); with no positive score, or when the winner finds no nodes, the
+// text is imported as paragraphs with a warning.
 func Parse(data []byte) (*catalog.Parsed, error) {
 	text, enc, err := Decode(data)
 	if err != nil {
@@ -45,5 +48,12 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	}
 	p.Style = styles[best].name
 	p.Nodes, p.Warnings = styles[best].parse(lines)
+	if len(p.Nodes) == 0 {
+		// The numbering looked familiar but yielded nothing: keep the text.
+		p.Style = "paragraphs"
+		nodes, warnings := parseParagraphs(lines)
+		p.Nodes = nodes
+		p.Warnings = append(p.Warnings, warnings...)
+	}
 	return p, nil
 }

@@ -62,6 +62,34 @@ func extractSubject(text string) string {
 			return s
 		}
 	}
+	return topicWithoutComma(text, limit)
+}
+
+// strongSuffixes are actor endings specific enough to trust a topic marked
+// by 「は」 with no comma after it (「…責任者は業務委託サービスを…」).
+var strongSuffixes = []string{"責任者", "管理者", "委員会", "担当者", "従事者", "実施者", "権限者", "CSIRT"}
+
+// topicWithoutComma finds 「<role>は」 without a following comma, accepting
+// only phrases at the very start that end in a strong actor word.
+func topicWithoutComma(text string, limit int) string {
+	from := 0
+	for from < limit {
+		i := strings.Index(text[from:], "は")
+		if i < 0 || from+i >= limit {
+			return ""
+		}
+		at := from + i
+		from = at + len("は")
+		phrase := text[:at]
+		if strings.ContainsAny(phrase, "、。「」") || utf8.RuneCountInString(phrase) > maxSubjectRunes {
+			return ""
+		}
+		for _, suf := range strongSuffixes {
+			if strings.HasSuffix(phrase, suf) && len(phrase) > len(suf) {
+				return phrase
+			}
+		}
+	}
 	return ""
 }
 
