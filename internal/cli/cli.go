@@ -1,0 +1,151 @@
+// Package cli implements kitei's command line: one file per subcommand.
+// Every command takes --db (or KITEI_DB), prints errors on stderr and
+// returns a non-zero exit status on failure.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"kitei/internal/catalog"
+	"kitei/internal/catalog/jptext"
+	"kitei/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X kitei/internal/cli.Version=…".
+var Version = "dev"
+
+// Env is what a command runs with; tests replace the streams.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Ready, when set, receives the listening address once serve accepts requests.
+	Ready func(addr string)
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the web server", runServe},
+		"migrate": {"apply database migrations and show their state", runMigrate},
+		"version": {"print the version", runVersion},
+		"catalog": {"import, list, show and export catalogs", runCatalog},
+	}
+}
+
+// errUsage marks errors whose message is a usage text.
+var errUsage = errors.New("usage")
+
+// Main runs the command line and returns the exit status.
+func Main(ctx context.Context, env *Env, args []string) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "kitei: unknown command %q (see kitei help)\n", args[0])
+		return 2
+	}
+	if err := c.run(ctx, env, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "kitei %s: %v\n", args[0], err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "kitei — information-security policy platform\n\nUsage: kitei COMMAND [flags]\n\nCommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --db DSN (sqlite:PATH or postgres://…; default from KITEI_DB, else sqlite:kitei.db).")
+}
+
+// flags makes a flag set whose errors and help go to env.Stderr.
+func flags(env *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("kitei "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// dbFlag adds --db with the KITEI_DB fallback.
+func dbFlag(fs *flag.FlagSet, env *Env) *string {
+	def := env.Getenv("KITEI_DB")
+	if def == "" {
+		def = store.DefaultDSN
+	}
+	return fs.String("db", def, "database: sqlite:PATH or postgres://… (env KITEI_DB)")
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments (kitei catalog import FILE --json) and returns the positionals.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// openStore opens and migrates the store named by dsn.
+func openStore(ctx context.Context, dsn string) (*store.DB, error) {
+	return store.Open(ctx, dsn, store.Options{Migrate: true})
+}
+
+// catalogService wires the catalog capability to the store and importers.
+func catalogService(db *store.DB) *catalog.Service {
+	return catalog.NewService(db.Catalogs(), map[string]catalog.Parser{
+		"jptext": jptext.Parse,
+	})
+}
+
+func storeName(db *store.DB) string {
+	if db.Dialect == store.Postgres {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+

@@ -1,0 +1,209 @@
+// Package store opens kitei's database on SQLite or PostgreSQL, applies the
+// embedded migrations and implements the capability packages' store
+// interfaces. All SQL is written once with $N placeholders, which both
+// engines accept; where the engines differ, Dialect says which one is in use.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DefaultDSN is used when neither --db nor KITEI_DB is given.
+const DefaultDSN = "sqlite:kitei.db"
+
+// DB is an open store. Reads go through R; writes through W. On SQLite, W is
+// a single connection so writers queue in Go instead of spinning on
+// SQLITE_BUSY; on PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	R, W    *sql.DB
+	dsn     string
+}
+
+// Options tune Open.
+type Options struct {
+	// Migrate applies pending migrations after opening (default behaviour of serve).
+	Migrate bool
+	// ConnectTimeout bounds the first ping (default 5 s).
+	ConnectTimeout time.Duration
+}
+
+// Open connects to dsn ("sqlite:PATH" or "postgres://…"), checks that the
+// store answers, and applies migrations when asked. It creates nothing when
+// it fails.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.ConnectTimeout == 0 {
+		opt.ConnectTimeout = 5 * time.Second
+	}
+	var (
+		db  *DB
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		db, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), opt)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err = openPostgres(ctx, dsn, opt)
+	case dsn == "":
+		return nil, errors.New("no database given: use --db sqlite:PATH or --db postgres://…")
+	default:
+		scheme, _, _ := strings.Cut(dsn, ":")
+		return nil, fmt.Errorf("unknown database scheme %q: use sqlite:PATH or postgres://…", scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db.dsn = dsn
+	if opt.Migrate {
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path: use sqlite:PATH")
+	}
+	if path != ":memory:" {
+		dir := filepath.Dir(path)
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: cannot use %s: folder %s does not exist", path, dir)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("sqlite: cannot use %s: %s is not a folder", path, dir)
+		}
+	}
+	_, statErr := os.Stat(path)
+	existed := statErr == nil
+	// synchronous=FULL: in WAL mode the WAL is fsynced at every commit, so
+	// an acknowledged write survives power loss, not only a process crash.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	base := "file:" + path + "?"
+	w, err := sql.Open("sqlite", base+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	cleanup := func() {
+		w.Close()
+		if !existed && path != ":memory:" {
+			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+				os.Remove(path + suffix)
+			}
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
+	defer cancel()
+	// A write proves the file is writable (a ping alone opens read-only files).
+	if _, err := w.ExecContext(pctx, "CREATE TABLE IF NOT EXISTS kitei_probe (x INTEGER); DROP TABLE kitei_probe"); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("sqlite: cannot write %s: %s", path, sqliteReason(err))
+	}
+	r := w
+	if path != ":memory:" {
+		rq := url.Values{}
+		for _, p := range []string{"foreign_keys(1)", "busy_timeout(10000)", "query_only(1)"} {
+			rq.Add("_pragma", p)
+		}
+		r, err = sql.Open("sqlite", base+rq.Encode())
+		if err != nil {
+			cleanup()
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+	}
+	return &DB{Dialect: SQLite, R: r, W: w}, nil
+}
+
+// sqliteReason shortens the driver's message to its useful part.
+func sqliteReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "(") {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot connect to %s: %v", redact(dsn), err)
+	}
+	return &DB{Dialect: Postgres, R: db, W: db}, nil
+}
+
+// redact hides a password in a DSN for messages.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
+}
+
+// Ping reports whether the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	err := db.W.Close()
+	if db.R != db.W {
+		if e := db.R.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Tx runs fn in a write transaction and commits it; the commit is durable
+// when Tx returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

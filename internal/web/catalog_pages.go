@@ -1,0 +1,262 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"kitei/internal/apperr"
+	"kitei/internal/catalog"
+)
+
+type catalogListData struct {
+	Catalogs []catalog.Catalog
+}
+
+func (s *Server) catalogList(w http.ResponseWriter, r *http.Request) {
+	cats, err := s.Catalogs.List(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := s.newPage(r, "catalog.list.title", catalogListData{Catalogs: cats})
+	p.Nav = "catalogs"
+	s.render(w, r, http.StatusOK, "catalogs", p)
+}
+
+// catalogImport takes a multipart upload and redirects to the catalog.
+func (s *Server) catalogImport(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxImportSize+1<<20)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.importFailed(w, r, apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", catalog.MaxImportSize>>20))
+			return
+		}
+		s.importFailed(w, r, apperr.New(apperr.Invalid, "choose a file to import"))
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, catalog.MaxImportSize+1))
+	if err != nil {
+		s.importFailed(w, r, apperr.Wrap(apperr.Invalid, err, "read upload"))
+		return
+	}
+	res, err := s.Catalogs.Import(r.Context(), catalog.ImportRequest{
+		Name: r.FormValue("name"), SourceName: hdr.Filename, Format: "auto", Data: data,
+	})
+	if err != nil {
+		s.importFailed(w, r, err)
+		return
+	}
+	q := "?imported=1"
+	if res.Duplicate {
+		q = "?duplicate=1"
+	}
+	http.Redirect(w, r, "/catalogs/"+strconv.FormatInt(res.Catalog.ID, 10)+q+"&edition="+strconv.Itoa(res.Edition.Number), http.StatusSeeOther)
+}
+
+func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, err error) {
+	cats, lerr := s.Catalogs.List(r.Context())
+	if lerr != nil {
+		s.failErr(w, r, lerr)
+		return
+	}
+	p := s.newPage(r, "catalog.list.title", catalogListData{Catalogs: cats})
+	p.Nav = "catalogs"
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.Logger.Error("catalog import", "err", err)
+		p.Error = p.T("catalog.import.error", p.T("error.internal"))
+	} else {
+		p.Error = p.T("catalog.import.error", err.Error())
+	}
+	s.render(w, r, status, "catalogs", p)
+}
+
+// treeNode is a node with its subtree, for the collapsible tree view.
+type treeNode struct {
+	catalog.Node
+	Children     []*treeNode
+	Requirements int // requirement nodes in the subtree, itself included
+}
+
+type catalogTreeData struct {
+	Catalog  catalog.Catalog
+	Edition  catalog.Edition
+	Editions []catalog.Edition
+	Roots    []*treeNode
+}
+
+func buildTree(nodes []catalog.Node) []*treeNode {
+	byRef := make(map[string]*treeNode, len(nodes))
+	var roots []*treeNode
+	for _, n := range nodes {
+		t := &treeNode{Node: n}
+		byRef[n.Ref] = t
+		if p := byRef[n.Parent]; p != nil {
+			p.Children = append(p.Children, t)
+		} else {
+			roots = append(roots, t)
+		}
+	}
+	var count func(t *treeNode) int
+	count = func(t *treeNode) int {
+		c := 0
+		if t.Requirement {
+			c = 1
+		}
+		for _, ch := range t.Children {
+			c += count(ch)
+		}
+		t.Requirements = c
+		return c
+	}
+	for _, r := range roots {
+		count(r)
+	}
+	return roots
+}
+
+// catalogEdition resolves {id} and ?edition= to a catalog and edition.
+func (s *Server) catalogEdition(r *http.Request) (catalog.Catalog, catalog.Edition, []catalog.Edition, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return catalog.Catalog{}, catalog.Edition{}, nil, apperr.New(apperr.NotFound, "no such catalog")
+	}
+	c, err := s.Catalogs.Get(r.Context(), id)
+	if err != nil {
+		return c, catalog.Edition{}, nil, err
+	}
+	eds, err := s.Catalogs.Editions(r.Context(), id)
+	if err != nil {
+		return c, catalog.Edition{}, nil, err
+	}
+	e := c.Latest
+	if v := r.URL.Query().Get("edition"); v != "" {
+		found := false
+		for _, x := range eds {
+			if strconv.Itoa(x.Number) == v {
+				e, found = x, true
+			}
+		}
+		if !found {
+			return c, e, nil, apperr.New(apperr.NotFound, "no edition %s of this catalog", v)
+		}
+	}
+	return c, e, eds, nil
+}
+
+func (s *Server) catalogTree(w http.ResponseWriter, r *http.Request) {
+	c, e, eds, err := s.catalogEdition(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	nodes, err := s.Catalogs.Nodes(r.Context(), e.ID)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := s.newPage(r, "catalog.tree.title", catalogTreeData{Catalog: c, Edition: e, Editions: eds, Roots: buildTree(nodes)})
+	p.Title = c.Name
+	p.Nav = "catalogs"
+	p.setCatalog(c, e)
+	switch {
+	case r.URL.Query().Has("imported"):
+		p.Flash = p.T("catalog.import.done", c.Name, e.Nodes, e.Requirements)
+	case r.URL.Query().Has("duplicate"):
+		p.Flash = p.T("catalog.import.duplicate", c.Name, e.Number)
+	}
+	s.render(w, r, http.StatusOK, "catalog", p)
+}
+
+type catalogNodeData struct {
+	Catalog   catalog.Catalog
+	Edition   catalog.Edition
+	Node      catalog.Node
+	Ancestors []catalog.Node
+	Children  []catalog.Node
+}
+
+func (s *Server) catalogNode(w http.ResponseWriter, r *http.Request) {
+	c, e, _, err := s.catalogEdition(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	ref := r.PathValue("ref")
+	n, err := s.Catalogs.Node(r.Context(), e.ID, ref)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	anc, err := s.Catalogs.Ancestors(r.Context(), e.ID, ref)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	kids, err := s.Catalogs.Children(r.Context(), e.ID, ref)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := s.newPage(r, "catalog.tree.title", catalogNodeData{Catalog: c, Edition: e, Node: n, Ancestors: anc, Children: kids})
+	p.Title = n.Ref + " " + n.Title + " — " + c.Name
+	p.Nav = "catalogs"
+	p.setCatalog(c, e)
+	s.render(w, r, http.StatusOK, "node", p)
+}
+
+type searchData struct {
+	Query     string
+	CatalogID int64
+	Subject   string
+	Catalogs  []catalog.Catalog
+	Subjects  []string
+	Result    catalog.SearchResult
+	Searched  bool
+	Limit     int
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := searchData{Query: q.Get("q"), Subject: q.Get("subject"), Limit: 200}
+	if len([]rune(d.Query)) > 200 {
+		s.fail(w, r, http.StatusBadRequest, "error.badrequest")
+		return
+	}
+	d.CatalogID, _ = strconv.ParseInt(q.Get("catalog"), 10, 64)
+	var err error
+	if d.Catalogs, err = s.Catalogs.List(r.Context()); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.Subjects, err = s.Catalogs.Subjects(r.Context()); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.Query != "" {
+		d.Searched = true
+		d.Result, err = s.Catalogs.Search(r.Context(), catalog.SearchQuery{
+			Text: d.Query, CatalogID: d.CatalogID, Subject: d.Subject, Limit: d.Limit,
+		})
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+	}
+	p := s.newPage(r, "search.title", d)
+	p.Nav = "search"
+	s.render(w, r, http.StatusOK, "search", p)
+}
+
+// setCatalog points node links at catalog c, pinning e when it is not the latest.
+func (p *page) setCatalog(c catalog.Catalog, e catalog.Edition) {
+	p.Base = "/catalogs/" + strconv.FormatInt(c.ID, 10)
+	if e.ID != c.Latest.ID {
+		p.EditionQuery = "?edition=" + strconv.Itoa(e.Number)
+	}
+}
