@@ -183,7 +183,9 @@ func Validate(nodes []Node) error {
 func (s *Service) List(ctx context.Context) ([]Catalog, error) { return s.store.ListCatalogs(ctx) }
 
 // Get returns one catalog with its latest edition.
-func (s *Service) Get(ctx context.Context, id int64) (Catalog, error) { return s.store.Catalog(ctx, id) }
+func (s *Service) Get(ctx context.Context, id int64) (Catalog, error) {
+	return s.store.Catalog(ctx, id)
+}
 
 // Editions returns a catalog's editions, newest first.
 func (s *Service) Editions(ctx context.Context, id int64) ([]Edition, error) {

@@ -148,4 +148,3 @@ func storeName(db *store.DB) string {
 func usageErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
-

@@ -29,10 +29,10 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanCatalogEdition(row scanner) (catalog.Catalog, catalog.Edition, error) {
 	var (
-		c                catalog.Catalog
-		e                catalog.Edition
+		c                 catalog.Catalog
+		e                 catalog.Edition
 		created, imported string
-		warnings         string
+		warnings          string
 	)
 	err := row.Scan(&c.ID, &c.Name, &created,
 		&e.ID, &e.CatalogID, &e.Number, &e.Title, &e.Format, &e.Style, &e.Encoding,
