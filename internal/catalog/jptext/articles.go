@@ -455,7 +455,15 @@ func articleBodyStart(al []artLine) int {
 	start := first
 	for j := first - 1; j >= 0; j-- {
 		switch al[j].kind {
-		case alBlank, alPart, alChapter, alSection, alHeading:
+		case alBlank, alHeading:
+			start = j
+			continue
+		case alPart, alChapter, alSection:
+			// A table-of-contents entry names its articles: 総則(第1条-第6条).
+			t := normDigits(al[j].text)
+			if strings.HasSuffix(t, "条)") {
+				return start
+			}
 			start = j
 			continue
 		}

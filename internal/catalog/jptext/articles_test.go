@@ -232,6 +232,7 @@ func TestParseArticlesSmall(t *testing.T) {
 	src := strings.Join([]string{
 		"目次",
 		"第1章 総則(第1条・第2条)",
+		"第2章 雑則(第3条)",
 		"第1章 総則",
 		"(目的)",
 		"第１条 この規程は、情報を守ることを目的とする。",
@@ -246,6 +247,9 @@ func TestParseArticlesSmall(t *testing.T) {
 	}, "\n")
 	nodes, _ := parseArticles(splitLines(src))
 	byRef := checkTree(t, nodes)
+	if nodes[0].Ref != "第1章" || nodes[0].Title != "総則" || countKind(nodes, catalog.KindChapter) != 1 {
+		t.Errorf("table of contents not skipped: %v", refsOf(nodes))
+	}
 	for _, ref := range []string{"第1章", "第1条", "第1条第1項", "第1条第2項", "第1条第2項第1号",
 		"第1条第2項第1号ア", "第1条第2項第2号", "第2条", "附則", "附則第1項"} {
 		if _, ok := byRef[ref]; !ok {
