@@ -60,7 +60,7 @@ const (
 // dottedLine is one classified line.
 type dottedLine struct {
 	kind  int
-	num   string // normalised number: "1.2", "3", "a", "ア"; term for dlTerm
+	num   string // normalised number: "1.2", "3", "a", "ア"; term for dlTerm; bullet mark for dlBullet
 	rest  string // source text after the number, cleaned
 	space bool   // a blank separates the number from rest
 	label int    // for dlLabel
@@ -199,10 +199,15 @@ func classifyDotted(clean, norm string) dottedLine {
 		return classifySection(l, clean, norm, 1)
 	case strings.HasPrefix(norm, "第"):
 		return classifyPart(l, clean, norm)
-	case strings.HasPrefix(norm, "\uF0B7") || strings.HasPrefix(norm, "・") || strings.HasPrefix(norm, "●") || strings.HasPrefix(norm, "◦"):
-		_, n := utf8.DecodeRuneInString(clean)
+	case isBulletRune(firstRune(norm)):
+		r, n := utf8.DecodeRuneInString(clean)
 		l.kind = dlBullet
 		l.rest = strings.TrimFunc(clean[n:], isSpaceRune)
+		l.num = string(r)
+		if r >= 0xE000 && r <= 0xF8FF {
+			// a symbol-font glyph from PDF extraction: show a plain bullet
+			l.num = "・"
+		}
 		return l
 	case strings.HasPrefix(norm, "【") && strings.HasSuffix(norm, "】") && utf8.RuneCountInString(norm) <= 5:
 		l.kind = dlIndex
@@ -229,6 +234,22 @@ func classifyDotted(clean, norm string) dottedLine {
 		return l
 	}
 	return l
+}
+
+// firstRune returns the first rune of s.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// isBulletRune reports whether r marks a bulleted line. Private-use
+// symbol-font bullets (U+F0B7 and neighbours) count too.
+func isBulletRune(r rune) bool {
+	switch r {
+	case '・', '•', '●', '◦', '⚫', '➢', '▪', '■', '◆':
+		return true
+	}
+	return r >= 0xF09E && r <= 0xF0B7 || r == 0xF0A7 || r == 0xF0D8
 }
 
 // isPageLine reports whether a normalised line is only a page number
@@ -757,7 +778,7 @@ func (p *dottedParser) line(l *dottedLine) {
 		p.cur = p.add(catalog.Node{Ref: parent + "「" + l.num + "」", Parent: parent, Kind: catalog.KindTerm, Title: l.num}, false)
 		p.addText(l.rest, l.runes, false)
 	case dlBullet:
-		p.addText("・"+l.rest, l.runes, true)
+		p.addText(l.num+l.rest, l.runes, true)
 	default:
 		p.text1(l)
 	}

@@ -45,13 +45,10 @@ func extractSubject(text string) string {
 	from := 0
 	for from < limit {
 		i := strings.Index(text[from:], "は")
-		if i < 0 {
-			return ""
+		if i < 0 || from+i >= limit {
+			break
 		}
 		at := from + i
-		if at >= limit {
-			return ""
-		}
 		rest := text[at+len("は"):]
 		from = at + len("は")
 		if !startsWithComma(rest) {
