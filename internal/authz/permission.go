@@ -1,13 +1,27 @@
 // Package authz names the permissions that guard kitei's routes and decides
-// whether a principal holds one. Every web and API route declares exactly
-// one permission; the route table is walked by the authorization matrix test.
+// whether a principal holds one, and for which units. Every web and API
+// route declares exactly one permission; the route table is walked by the
+// authorization matrix test.
 package authz
 
-// Permission is a named right. Public routes need no sign-in.
+// Permission is a named right. Public routes need no sign-in; Authenticated
+// routes need only a signed-in user (their own profile, password, TOTP).
 type Permission string
 
 const (
-	Public       Permission = "public"        // health check, static files, sign-in page
+	Public        Permission = "public"        // health check, static files, sign-in page
+	Authenticated Permission = "authenticated" // any signed-in user: own account pages
+
 	CatalogRead  Permission = "catalog.read"  // browse and search catalogs
 	CatalogWrite Permission = "catalog.write" // import catalogs and new editions
+
+	OrgRead  Permission = "org.read"  // see units, people and appointments in scope
+	OrgWrite Permission = "org.write" // change units, people, roles and appointments in scope
+
+	UserAdmin Permission = "user.admin" // accounts, password policy, sessions of others
+	AuditRead Permission = "audit.read" // the audit trail
 )
+
+// All lists every permission a role can be granted (Public and
+// Authenticated are not grants).
+var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead}
