@@ -9,9 +9,10 @@ import (
 // path of ids from the root such as "/1/4/") or for the whole organisation
 // (UnitPath empty), or for an information system (System).
 type Grant struct {
-	Role     string
-	UnitPath string
-	System   string
+	Role       string
+	UnitPath   string
+	System     string
+	Privileged bool // the role is privileged (stricter password policy, TOTP)
 }
 
 // Principal is the signed-in user as authorization sees them.
