@@ -32,8 +32,8 @@ const (
 //  2. NUL bytes: text with NULs is taken as UTF-16 when the NULs sit almost
 //     all at odd (little-endian) or even (big-endian) offsets, otherwise as
 //     binary;
-//  3. valid UTF-8;
-//  4. ISO-2022-JP when the data is 7-bit with JIS escape sequences;
+//  3. ISO-2022-JP when the data is 7-bit with JIS escape sequences;
+//  4. valid UTF-8;
 //  5. Shift_JIS (CP932) or EUC-JP, whichever decodes with fewer invalid
 //     sequences (half-width katakana, the usual sign of the wrong guess,
 //     breaks ties).
@@ -86,15 +86,15 @@ func Decode(data []byte) (text, encodingName string, err error) {
 		return "", "", fmt.Errorf("%w: control byte 0x%02x at offset %d", catalog.ErrBinary, data[at], at)
 	}
 
-	if utf8.Valid(data) {
-		return finish(string(data), encUTF8)
-	}
-
 	if isISO2022JP(data) {
 		s, bad := decodeWith(japanese.ISO2022JP, data)
 		if bad == 0 {
 			return finish(s, encISO2022JP)
 		}
+	}
+
+	if utf8.Valid(data) {
+		return finish(string(data), encUTF8)
 	}
 
 	sj, sjBad := decodeWith(japanese.ShiftJIS, data)

@@ -498,6 +498,8 @@ type dottedParser struct {
 	nodes    []catalog.Node
 	index    map[string]int // ref -> node index
 	removed  []bool
+	children []int          // number of children added under each node
+	dupNext  map[string]int // next suffix for a duplicated ref
 	warnings []string
 
 	wrap int // wrap width of the source in runes, 0 when lines are not wrapped
@@ -852,27 +854,46 @@ func (p *dottedParser) refOf(l *dottedLine) string {
 // get a "-2", "-3"… suffix.
 func (p *dottedParser) add(n catalog.Node, heading bool) int {
 	if i, ok := p.index[n.Ref]; ok {
-		if heading {
-			if p.isEmpty(i) {
-				p.removed[i] = true
-			} else {
-				return i
+		if !heading {
+			n.Ref = p.uniqueRef(n.Ref)
+		} else if p.isEmpty(i) {
+			p.removed[i] = true
+			if j, ok := p.index[p.nodes[i].Parent]; ok && p.nodes[i].Parent != "" {
+				p.children[j]--
 			}
 		} else {
-			base := n.Ref
-			for k := 2; ; k++ {
-				r := base + "-" + strconv.Itoa(k)
-				if _, dup := p.index[r]; !dup {
-					n.Ref = r
-					break
-				}
-			}
+			return i
+		}
+	}
+	if n.Parent != "" {
+		if j, ok := p.index[n.Parent]; ok {
+			p.children[j]++
 		}
 	}
 	p.index[n.Ref] = len(p.nodes)
 	p.nodes = append(p.nodes, n)
 	p.removed = append(p.removed, false)
+	p.children = append(p.children, 0)
 	return len(p.nodes) - 1
+}
+
+// uniqueRef returns base with the first free "-k" suffix.
+func (p *dottedParser) uniqueRef(base string) string {
+	if p.dupNext == nil {
+		p.dupNext = map[string]int{}
+	}
+	k := p.dupNext[base]
+	if k < 2 {
+		k = 2
+	}
+	for {
+		r := base + "-" + strconv.Itoa(k)
+		k++
+		if _, dup := p.index[r]; !dup {
+			p.dupNext[base] = k
+			return r
+		}
+	}
 }
 
 // isEmpty reports whether node i has no text and no children yet.
@@ -880,13 +901,7 @@ func (p *dottedParser) isEmpty(i int) bool {
 	if p.nodes[i].Text != "" || (p.cur == i && p.text.Len() > 0) {
 		return false
 	}
-	ref := p.nodes[i].Ref
-	for j := i + 1; j < len(p.nodes); j++ {
-		if !p.removed[j] && p.nodes[j].Parent == ref {
-			return false
-		}
-	}
-	return true
+	return p.children[i] == 0
 }
 
 // addText appends one source line to the current node's text. bullet
