@@ -1,9 +1,6 @@
 package jptext
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // Shared text helpers used by every style parser. Their signatures are
 // stable: other files in this package depend on them.
@@ -19,20 +16,19 @@ import (
 // matching, never to storing. Strings without full-width characters are
 // returned unchanged without allocating.
 func normDigits(s string) string {
+	// Fast scan on bytes: U+FF01–U+FF5E is EF BC 81 – EF BD 9E in UTF-8,
+	// U+3000 is E3 80 80.
 	i := 0
-	for i < len(s) {
+	for ; i+2 < len(s); i++ {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 {
+		if c == 0xEF && (s[i+1] == 0xBC && s[i+2] >= 0x81 || s[i+1] == 0xBD && s[i+2] <= 0x9E) {
 			break
 		}
-		i += n
+		if c == 0xE3 && s[i+1] == 0x80 && s[i+2] == 0x80 {
+			break
+		}
 	}
-	if i == len(s) {
+	if i+2 >= len(s) {
 		return s
 	}
 	var b strings.Builder
@@ -66,6 +62,9 @@ func isSpaceRune(r rune) bool {
 // the ideographic space) and stray "|" characters left at either end by lost
 // table borders. Characters inside the line are untouched.
 func cleanLine(s string) string {
+	if s == "" || !edgeByte(s[0]) && !edgeByte(s[len(s)-1]) {
+		return s
+	}
 	for {
 		t := strings.TrimFunc(s, isSpaceRune)
 		t = strings.TrimPrefix(t, "|")
@@ -75,6 +74,17 @@ func cleanLine(s string) string {
 		}
 		s = t
 	}
+}
+
+// edgeByte reports whether a line starting or ending with byte c may need
+// trimming: ASCII blanks, "|", or a byte of the ideographic or no-break
+// space.
+func edgeByte(c byte) bool {
+	switch c {
+	case ' ', '\t', '\v', '\f', '\r', '\n', '|', 0xE3, 0x80, 0xC2, 0xA0:
+		return true
+	}
+	return false
 }
 
 // isBlank reports whether s holds nothing but blanks (as cleanLine

@@ -209,6 +209,10 @@ func TestNormDigits(t *testing.T) {
 		"ＣＳＩＲＴは、":    "CSIRTは、",
 		"half 1.2.3": "half 1.2.3",
 		"漢字のみ":       "漢字のみ",
+		"１":          "1",
+		"末尾ｚ":        "末尾z",
+		"｛～｝":        "{~}",
+		"\u3000":     " ",
 	}
 	for in, want := range cases {
 		if got := normDigits(in); got != want {
