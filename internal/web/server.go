@@ -51,7 +51,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, pages: r, mux: http.NewServeMux()}
-	for _, rt := range s.routes() {
+	for _, rt := range s.allRoutes() {
 		s.mux.Handle(rt.pattern, s.guard(rt.perm, rt.handler))
 	}
 	return s, nil
@@ -61,7 +61,7 @@ func New(d Deps) (*Server, error) {
 // authorization matrix test.
 func (s *Server) Routes() map[string]authz.Permission {
 	out := map[string]authz.Permission{}
-	for _, rt := range s.routes() {
+	for _, rt := range s.allRoutes() {
 		out[rt.pattern] = rt.perm
 	}
 	return out

@@ -1,0 +1,119 @@
+// Package api serves kitei's REST API under /api/v1: JSON in and out,
+// described by the OpenAPI 3.1 document at /api/v1/openapi.json. The web
+// server mounts these routes behind the same guard as its pages, so every
+// API route declares its permission too.
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/catalog"
+)
+
+// Deps are the capabilities the API exposes.
+type Deps struct {
+	Catalogs *catalog.Service
+	Logger   *slog.Logger
+	Version  string
+}
+
+// Route is one API endpoint with its permission and its documentation.
+type Route struct {
+	Method, Path string // Path in ServeMux syntax, e.g. /api/v1/catalogs/{id}
+	Perm         authz.Permission
+	Summary      string
+	Handler      http.HandlerFunc
+	// Query parameters and request/response shapes for the OpenAPI document.
+	Params   []Param
+	Body     string // name of the request body schema, "" for none
+	BodyType string // media type of the body (default application/json)
+	Response string // name of the 200 response schema
+}
+
+// Param documents a query or path parameter.
+type Param struct {
+	Name, In, Type, Description string
+	Required                    bool
+}
+
+// API holds the handlers.
+type API struct{ Deps }
+
+// New returns the API over d.
+func New(d Deps) *API {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &API{Deps: d}
+}
+
+// Routes lists every endpoint, the OpenAPI document included.
+func (a *API) Routes() []Route {
+	rs := a.catalogRoutes()
+	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
+		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
+	return rs
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// ErrorBody is the JSON shape of every API error.
+type ErrorBody struct {
+	Error   string `json:"error"`   // code: invalid, not_found, forbidden …
+	Message string `json:"message"` // for people
+}
+
+// WriteError maps err to a status and a JSON error body. It is exported so
+// the guard can answer API requests the same way.
+func WriteError(w http.ResponseWriter, err error, logger *slog.Logger) {
+	code := apperr.CodeOf(err)
+	status := StatusOf(code)
+	msg := err.Error()
+	if status == http.StatusInternalServerError {
+		if logger != nil {
+			logger.Error("api request failed", "err", err)
+		}
+		msg = "internal error"
+	}
+	writeJSON(w, status, ErrorBody{Error: string(code), Message: msg})
+}
+
+// StatusOf gives the HTTP status for an error code.
+func StatusOf(c apperr.Code) int {
+	switch c {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "%s must be a positive number", name)
+	}
+	return id, nil
+}
