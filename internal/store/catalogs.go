@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"kitei/internal/apperr"
+	"kitei/internal/audit"
 	"kitei/internal/catalog"
 )
 
@@ -90,7 +92,14 @@ func (s *Catalogs) CreateEdition(ctx context.Context, name string, e catalog.Edi
 			e.Nodes, e.Requirements, strings.Join(e.Warnings, "\n"), now).Scan(&e.ID); err != nil {
 			return err
 		}
-		return insertNodes(ctx, tx, e.ID, nodes)
+		if err := insertNodes(ctx, tx, e.ID, nodes); err != nil {
+			return err
+		}
+		return AppendAudit(ctx, tx, s.db.Dialect, &audit.Event{
+			Action: audit.ActionCatalogImport, ObjectType: "catalog", ObjectID: strconv.FormatInt(c.ID, 10),
+			Detail: audit.Details(map[string]any{"name": c.Name, "edition": e.Number, "nodes": e.Nodes,
+				"requirements": e.Requirements, "source": e.SourceName, "source_hash": e.SourceHash}),
+		})
 	})
 	if err != nil {
 		return c, e, fmt.Errorf("store catalog: %w", err)
