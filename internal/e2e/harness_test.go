@@ -52,7 +52,9 @@ func server(t testing.TB, dsn string) (string, *bytes.Buffer) {
 	env := &cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
 		Ready: func(addr string) { ready <- addr }}
 	done := make(chan int, 1)
-	go func() { done <- cli.Main(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn"}) }()
+	go func() {
+		done <- cli.Main(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn"})
+	}()
 	var addr string
 	select {
 	case addr = <-ready:
