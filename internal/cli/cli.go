@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and show their state", runMigrate},
 		"version": {"print the version", runVersion},
 		"catalog": {"import, list, show and export catalogs", runCatalog},
+		"audit":   {"verify, list and export the audit trail", runAudit},
 	}
 }
 
