@@ -92,7 +92,7 @@ func (s *Catalogs) CreateEdition(ctx context.Context, name string, e catalog.Edi
 			e.Nodes, e.Requirements, strings.Join(e.Warnings, "\n"), now).Scan(&e.ID); err != nil {
 			return err
 		}
-		if err := insertNodes(ctx, tx, e.ID, nodes); err != nil {
+		if err := insertNodes(ctx, tx, s.db.Dialect, e.ID, nodes); err != nil {
 			return err
 		}
 		return AppendAudit(ctx, tx, s.db.Dialect, &audit.Event{
@@ -109,7 +109,7 @@ func (s *Catalogs) CreateEdition(ctx context.Context, name string, e catalog.Edi
 }
 
 // insertNodes writes nodes in multi-row statements (fewer round trips).
-func insertNodes(ctx context.Context, tx *sql.Tx, editionID int64, nodes []catalog.Node) error {
+func insertNodes(ctx context.Context, tx *sql.Tx, d Dialect, editionID int64, nodes []catalog.Node) error {
 	const cols = 12
 	const batch = 80 // 960 parameters, under SQLite's limit
 	depth := make(map[string]int, len(nodes))
@@ -125,11 +125,11 @@ func insertNodes(ctx context.Context, tx *sql.Tx, editionID int64, nodes []catal
 			requirement, subject, category, refs) VALUES `)
 		for i := start; i < end; i++ {
 			n := nodes[i]
-			d := 0
+			dep := 0
 			if n.Parent != "" {
-				d = depth[n.Parent] + 1
+				dep = depth[n.Parent] + 1
 			}
-			depth[n.Ref] = d
+			depth[n.Ref] = dep
 			if i > start {
 				sb.WriteByte(',')
 			}
@@ -138,10 +138,10 @@ func insertNodes(ctx context.Context, tx *sql.Tx, editionID int64, nodes []catal
 				if k > 0 {
 					sb.WriteByte(',')
 				}
-				fmt.Fprintf(&sb, "$%d", len(args)+k+1)
+				sb.WriteString(d.Placeholder(len(args) + k + 1))
 			}
 			sb.WriteByte(')')
-			args = append(args, editionID, i, n.Ref, n.Parent, d, n.Kind, n.Title, n.Text,
+			args = append(args, editionID, i, n.Ref, n.Parent, dep, n.Kind, n.Title, n.Text,
 				n.Requirement, n.Subject, n.Category, strings.Join(n.References, "\n"))
 		}
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,18 @@ const (
 	SQLite   Dialect = "sqlite"
 	Postgres Dialect = "postgres"
 )
+
+// Placeholder returns the marker of the n-th parameter, for statements
+// built with parameters in order. Both engines accept $n, but SQLite keeps
+// named and numbered parameters in a list it scans for every bind, which
+// grows quadratically with the parameter count; a bare ? is not listed. Use
+// this in statements with many parameters (multi-row inserts).
+func (d Dialect) Placeholder(n int) string {
+	if d == SQLite {
+		return "?"
+	}
+	return "$" + strconv.Itoa(n)
+}
 
 // DefaultDSN is used when neither --db nor KITEI_DB is given.
 const DefaultDSN = "sqlite:kitei.db"
