@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"kitei/internal/audit"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 )
@@ -21,6 +22,7 @@ type Pinger interface {
 type Deps struct {
 	Store    Pinger
 	Catalogs *catalog.Service
+	Audit    audit.Store
 	Logger   *slog.Logger
 	Version  string
 	// StoreName is shown on the home page ("SQLite", "PostgreSQL").
@@ -78,6 +80,8 @@ func (s *Server) routes() []route {
 		{"GET /catalogs/{id}", authz.CatalogRead, s.catalogTree},
 		{"GET /catalogs/{id}/nodes/{ref...}", authz.CatalogRead, s.catalogNode},
 		{"GET /search", authz.CatalogRead, s.search},
+		{"GET /audit", authz.AuditRead, s.auditList},
+		{"GET /audit.csv", authz.AuditRead, s.auditCSV},
 	}
 }
 

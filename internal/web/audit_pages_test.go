@@ -1,0 +1,126 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"kitei/internal/audit"
+	"kitei/internal/catalog"
+	"kitei/internal/store"
+	"kitei/internal/store/storetest"
+	"kitei/internal/web"
+)
+
+func auditServer(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	svc := catalog.NewService(db.Catalogs(), map[string]catalog.Parser{"jptext": testParser})
+	s, err := web.New(web.Deps{Store: db, Catalogs: svc, Audit: db.Audit(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return &env{db: db, svc: svc, srv: ts}
+}
+
+func TestAuditPages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := auditServer(t, db)
+		ctx := context.Background()
+		day := time.Date(2026, 4, 1, 10, 0, 0, 0, time.Local)
+		for i := 1; i <= 60; i++ {
+			actx := audit.WithActor(ctx, audit.Actor{ID: 1, Login: "tanaka", IP: "192.0.2.1"})
+			action := audit.ActionLogin
+			if i%3 == 0 {
+				actx, action = ctx, audit.ActionCatalogImport
+			}
+			ev := audit.Event{At: day.AddDate(0, 0, i/30), Action: action, ObjectType: "catalog", ObjectID: fmt.Sprint(i),
+				Detail: audit.Details(map[string]any{"name": "<b>統一基準</b>"})}
+			if err := db.Audit().Append(actx, &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		resp, body := e.get(t, "/audit")
+		if resp.StatusCode != 200 {
+			t.Fatalf("/audit: %d\n%s", resp.StatusCode, body)
+		}
+		for _, want := range []string{"監査証跡", "該当 60 件", "1 / 2 ページ", "サインイン", "システム", "tanaka",
+			"&lt;b&gt;統一基準", `href="/audit?page=2"`, `href="/audit.csv"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/audit lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "<b>統一基準") {
+			t.Error("detail not escaped")
+		}
+
+		_, body = e.get(t, "/audit?action=catalog&from=2026-04-02&to=2026-04-02")
+		if !strings.Contains(body, "該当 10 件") || !strings.Contains(body, "csv?action=catalog&amp;from=2026-04-02") {
+			t.Errorf("filtered page:\n%s", body)
+		}
+		if resp, body := e.get(t, "/audit?from=yesterday"); resp.StatusCode != 400 || !strings.Contains(body, "2026-04-01 の形式") {
+			t.Errorf("bad date: %d", resp.StatusCode)
+		}
+		_, body = e.get(t, "/audit?verify=1")
+		if !strings.Contains(body, "改ざんはありません（60 件）") {
+			t.Errorf("verify box:\n%s", body)
+		}
+		_, body = e.get(t, "/audit?verify=1&lang=en")
+		if !strings.Contains(body, "The audit trail is intact (60 entries).") {
+			t.Errorf("English verify box missing")
+		}
+
+		resp, body = e.get(t, "/audit.csv?actor=tanaka")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("csv: %d %v", resp.StatusCode, resp.Header)
+		}
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if !strings.HasPrefix(body, "\uFEFFseq,") || len(lines) != 41 || !strings.HasPrefix(lines[1], "1,") {
+			t.Fatalf("csv has %d lines:\n%.300s", len(lines), body)
+		}
+		if !strings.Contains(body, "統一基準") {
+			t.Error("csv lost Japanese text")
+		}
+		// The export itself is in the trail.
+		if n, _ := db.Audit().Count(ctx, audit.Filter{Action: "audit.export"}); n != 1 {
+			t.Errorf("export audited %d times", n)
+		}
+
+		if _, err := db.W.Exec(`DELETE FROM audit_events WHERE seq = 30`); err != nil {
+			t.Fatal(err)
+		}
+		_, body = e.get(t, "/audit?verify=1")
+		if !strings.Contains(body, "監査証跡の 30 件目に異常があります：この記録は削除されています。") || !strings.Contains(body, `role="alert"`) {
+			t.Errorf("tampering not shown:\n%s", body)
+		}
+	})
+}
+
+func TestAuditRoutesDeclarePermission(t *testing.T) {
+	s, err := web.New(web.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := s.Routes()
+	for _, p := range []string{"GET /audit", "GET /audit.csv"} {
+		if routes[p] != "audit.read" {
+			t.Errorf("%s guarded by %q", p, routes[p])
+		}
+	}
+	// Without an audit store the pages answer 404 instead of failing.
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/audit", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("no audit store: %d", rec.Code)
+	}
+}
