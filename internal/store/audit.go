@@ -70,7 +70,7 @@ func (a *AuditLog) Append(ctx context.Context, ev *audit.Event) error {
 	return a.db.Tx(ctx, func(tx *sql.Tx) error { return AppendAudit(ctx, tx, a.db.Dialect, ev) })
 }
 
-// where turns a filter into a WHERE clause and its arguments.
+// auditWhere turns a filter into a WHERE clause and its arguments.
 func auditWhere(f audit.Filter) (string, []any) {
 	var (
 		conds []string
