@@ -58,6 +58,7 @@ CREATE TABLE assignments (
 );
 CREATE INDEX assignments_person ON assignments(person_id);
 CREATE INDEX assignments_role_unit ON assignments(role_id, unit_id);
+CREATE INDEX assignments_unit ON assignments(unit_id);
 
 -- +goose Down
 DROP TABLE assignments;

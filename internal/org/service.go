@@ -1,0 +1,429 @@
+package org
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+)
+
+// Service runs the organisation capability over a Store.
+type Service struct {
+	store Store
+	now   func() time.Time
+	// Superiors is the escalation chain of separation of duties: the role
+	// whose holder approves instead when the holder of a role is the
+	// applicant. Replace or extend it to fit the organisation's rules.
+	Superiors map[string]string
+}
+
+// DefaultSuperiors is the escalation chain of the seed rulebooks: 課室 →
+// 部 → 統括 → CISO.
+func DefaultSuperiors() map[string]string {
+	return map[string]string{
+		authz.RoleDivisionISO: authz.RoleISO,
+		authz.RoleISO:         authz.RoleChiefISO,
+		authz.RoleChiefISO:    authz.RoleCISO,
+		authz.RoleDeputyCISO:  authz.RoleCISO,
+		authz.RoleAreaISO:     authz.RoleISO,
+		authz.RoleISSAdmin:    authz.RoleISSO,
+		authz.RoleISSO:        authz.RoleChiefISO,
+		authz.RoleAuditor:     authz.RoleAuditChief,
+		authz.RoleAuditChief:  authz.RoleCISO,
+		authz.RoleCSIRTMember: authz.RoleCSIRTChief,
+		authz.RoleCSIRTChief:  authz.RoleChiefISO,
+	}
+}
+
+// NewService returns the organisation service over st.
+func NewService(st Store) *Service {
+	return &Service{store: st, now: time.Now, Superiors: DefaultSuperiors()}
+}
+
+// SetClock replaces the clock (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Service) today() string { return Day(s.now()) }
+
+// ---- units ----
+
+// CreateUnit adds a unit under u.ParentID (0: a new root).
+func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+	u.ID, u.Path, u.Retired = 0, "", false
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	if u.ParentID != 0 {
+		parent, err := s.store.Unit(ctx, u.ParentID)
+		if err != nil {
+			return u, err
+		}
+		if parent.Retired {
+			return u, invalid("unit %s is retired: it cannot get new units", parent.Code)
+		}
+	}
+	return s.store.CreateUnit(ctx, u)
+}
+
+// UpdateUnit changes a unit's code, names, kind or parent. Moving a unit
+// moves its whole subtree.
+func (s *Service) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	old, err := s.store.Unit(ctx, u.ID)
+	if err != nil {
+		return u, err
+	}
+	if u.ParentID != old.ParentID && u.ParentID != 0 {
+		parent, err := s.store.Unit(ctx, u.ParentID)
+		if err != nil {
+			return u, err
+		}
+		if strings.HasPrefix(parent.Path, old.Path) {
+			return u, invalid("unit %s cannot move under itself or a unit below it", old.Code)
+		}
+		if parent.Retired {
+			return u, invalid("unit %s is retired: it cannot get new units", parent.Code)
+		}
+	}
+	return s.store.UpdateUnit(ctx, u)
+}
+
+// RetireUnit retires a unit that no longer has people or open units below it.
+func (s *Service) RetireUnit(ctx context.Context, id int64) error {
+	u, err := s.store.Unit(ctx, id)
+	if err != nil {
+		return err
+	}
+	if u.Retired {
+		return nil
+	}
+	units, err := s.store.Units(ctx, UnitFilter{Scope: Scope{Paths: []string{u.Path}}})
+	if err != nil {
+		return err
+	}
+	if len(units) > 1 {
+		return apperr.New(apperr.Conflict, "unit %s still has units below it: retire or move them first", u.Code)
+	}
+	_, n, err := s.store.People(ctx, PersonFilter{Scope: Everything, UnitID: id, NotLeft: true, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.New(apperr.Conflict, "unit %s still has %d people: move them first", u.Code, n)
+	}
+	return s.store.RetireUnit(ctx, id, s.today())
+}
+
+// Unit returns a unit by id.
+func (s *Service) Unit(ctx context.Context, id int64) (Unit, error) { return s.store.Unit(ctx, id) }
+
+// UnitByCode returns a unit by its code.
+func (s *Service) UnitByCode(ctx context.Context, code string) (Unit, error) {
+	return s.store.UnitByCode(ctx, strings.TrimSpace(code))
+}
+
+// Units lists units in tree order.
+func (s *Service) Units(ctx context.Context, f UnitFilter) ([]Unit, error) {
+	if f.Scope.Empty() {
+		return nil, nil
+	}
+	return s.store.Units(ctx, f)
+}
+
+// ---- people ----
+
+// CreatePerson adds a person.
+func (s *Service) CreatePerson(ctx context.Context, p Person) (Person, error) {
+	p.ID = 0
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if err := s.checkUnitOpen(ctx, p.UnitID); err != nil {
+		return p, err
+	}
+	if p.Status == StatusLeft && p.LeftOn == "" {
+		p.LeftOn = s.today()
+	}
+	if p.Status != StatusLeft {
+		p.LeftOn = ""
+	}
+	return s.store.CreatePerson(ctx, p)
+}
+
+// UpdatePerson changes a person. Setting status "left" records the day
+// they left (today unless given); moving them to another unit records the
+// transfer date (today unless given). People are never deleted.
+func (s *Service) UpdatePerson(ctx context.Context, p Person) (Person, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	old, err := s.store.Person(ctx, p.ID)
+	if err != nil {
+		return p, err
+	}
+	if p.UnitID != old.UnitID {
+		if err := s.checkUnitOpen(ctx, p.UnitID); err != nil {
+			return p, err
+		}
+		if p.TransferredOn == old.TransferredOn {
+			p.TransferredOn = s.today()
+		}
+	}
+	switch {
+	case p.Status == StatusLeft && p.LeftOn == "":
+		p.LeftOn = s.today()
+	case p.Status != StatusLeft:
+		p.LeftOn = ""
+	}
+	return s.store.UpdatePerson(ctx, p)
+}
+
+func (s *Service) checkUnitOpen(ctx context.Context, id int64) error {
+	u, err := s.store.Unit(ctx, id)
+	if err != nil {
+		return err
+	}
+	if u.Retired {
+		return invalid("unit %s is retired", u.Code)
+	}
+	return nil
+}
+
+// Person returns a person by id.
+func (s *Service) Person(ctx context.Context, id int64) (Person, error) {
+	return s.store.Person(ctx, id)
+}
+
+// PersonByEmployeeNo returns a person by employee number.
+func (s *Service) PersonByEmployeeNo(ctx context.Context, no string) (Person, error) {
+	return s.store.PersonByEmployeeNo(ctx, strings.TrimSpace(no))
+}
+
+// People returns one page of people and the number of matches.
+func (s *Service) People(ctx context.Context, f PersonFilter) ([]Person, int, error) {
+	if f.Scope.Empty() {
+		return nil, 0, nil
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if f.Status != "" {
+		f.Status = NormalizeStatus(f.Status)
+	}
+	if f.Limit < 0 || f.Offset < 0 {
+		return nil, 0, invalid("bad page")
+	}
+	return s.store.People(ctx, f)
+}
+
+// ---- roles ----
+
+// EnsureBuiltinRoles adds the roles of authz.Builtin that the catalogue
+// lacks. Existing roles keep their names, even if renamed; it is safe to
+// call on every start.
+func (s *Service) EnsureBuiltinRoles(ctx context.Context) error {
+	roles := make([]Role, len(authz.Builtin))
+	for i, b := range authz.Builtin {
+		roles[i] = Role{Key: b.Key, Name: b.Name, NameEn: b.NameEn, Scope: b.Scope, Privileged: b.Privileged, Ord: (i + 1) * 10}
+	}
+	_, err := s.store.EnsureRoles(ctx, roles)
+	return err
+}
+
+// Roles lists the role catalogue, retired roles included.
+func (s *Service) Roles(ctx context.Context) ([]Role, error) { return s.store.Roles(ctx) }
+
+// Role returns a role by key.
+func (s *Service) Role(ctx context.Context, key string) (Role, error) {
+	return s.store.RoleByKey(ctx, key)
+}
+
+// AddRole adds a role to the catalogue. New roles grant no permission of
+// their own (permissions are tied to the built-in keys); they record who
+// holds a duty and feed contact lists and approval routing.
+func (s *Service) AddRole(ctx context.Context, r Role) (Role, error) {
+	r.ID, r.Retired = 0, false
+	if err := r.Validate(); err != nil {
+		return r, err
+	}
+	return s.store.CreateRole(ctx, r)
+}
+
+// RenameRole changes the names shown for a role; its key stays.
+func (s *Service) RenameRole(ctx context.Context, key, name, nameEn string) (Role, error) {
+	r, err := s.store.RoleByKey(ctx, key)
+	if err != nil {
+		return r, err
+	}
+	r.Name, r.NameEn = name, nameEn
+	if err := r.Validate(); err != nil {
+		return r, err
+	}
+	return s.store.UpdateRole(ctx, r)
+}
+
+// RetireRole retires (or, with retired false, restores) a role. Retired
+// roles grant nothing and take no new appointments. The staff and
+// administrator roles cannot be retired.
+func (s *Service) RetireRole(ctx context.Context, key string, retired bool) (Role, error) {
+	r, err := s.store.RoleByKey(ctx, key)
+	if err != nil {
+		return r, err
+	}
+	if retired && (key == authz.RoleStaff || key == authz.RoleAdministrator) {
+		return r, invalid("role %s cannot be retired", key)
+	}
+	r.Retired = retired
+	return s.store.UpdateRole(ctx, r)
+}
+
+// ---- appointments ----
+
+// Appoint records that a person holds a role from a.StartsOn. a.RoleKey
+// names the role.
+func (s *Service) Appoint(ctx context.Context, a Assignment) (Assignment, error) {
+	a.ID = 0
+	role, err := s.store.RoleByKey(ctx, strings.TrimSpace(a.RoleKey))
+	if err != nil {
+		return a, err
+	}
+	a.RoleID, a.RoleKey = role.ID, role.Key
+	if role.Scope == ScopeOrganisation {
+		a.UnitID = 0
+	}
+	if err := a.Validate(role); err != nil {
+		return a, err
+	}
+	p, err := s.store.Person(ctx, a.PersonID)
+	if err != nil {
+		return a, err
+	}
+	if p.Status == StatusLeft {
+		return a, invalid("%s has left the organisation", p.Name)
+	}
+	if a.UnitID != 0 {
+		if err := s.checkUnitOpen(ctx, a.UnitID); err != nil {
+			return a, err
+		}
+	}
+	return s.store.CreateAssignment(ctx, a)
+}
+
+// EndAssignment ends an appointment on endsOn (today when empty).
+func (s *Service) EndAssignment(ctx context.Context, id int64, endsOn string) (Assignment, error) {
+	a, err := s.store.Assignment(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if endsOn == "" {
+		endsOn = s.today()
+	}
+	if err := CheckDate("end date", endsOn); err != nil {
+		return a, err
+	}
+	if endsOn < a.StartsOn {
+		return a, invalid("end date %s is before start date %s", endsOn, a.StartsOn)
+	}
+	return s.store.EndAssignment(ctx, id, endsOn)
+}
+
+// Assignment returns an appointment by id.
+func (s *Service) Assignment(ctx context.Context, id int64) (Assignment, error) {
+	return s.store.Assignment(ctx, id)
+}
+
+// History returns every appointment of a person, current and past, split
+// by whether it is in force on at.
+func (s *Service) History(ctx context.Context, personID int64, at time.Time) (current, past []Assignment, err error) {
+	all, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, Scope: Everything})
+	if err != nil {
+		return nil, nil, err
+	}
+	day := Day(at)
+	for _, a := range all {
+		if a.InForce(day) || a.StartsOn > day {
+			current = append(current, a)
+		} else {
+			past = append(past, a)
+		}
+	}
+	return current, past, nil
+}
+
+// Officers returns the appointments held for unit on at (its officers).
+func (s *Service) Officers(ctx context.Context, unitID int64, at time.Time) ([]Assignment, error) {
+	return s.store.Assignments(ctx, AssignmentFilter{UnitID: unitID, OnDay: Day(at), Scope: Everything})
+}
+
+// Contacts lists who holds roleKey on at, with their e-mail, for unitID
+// (0: every unit), limited to holders whose unit is in scope. People who
+// have left are never listed.
+func (s *Service) Contacts(ctx context.Context, roleKey string, unitID int64, at time.Time, scope Scope) ([]Assignment, error) {
+	if _, err := s.store.RoleByKey(ctx, roleKey); err != nil {
+		return nil, err
+	}
+	if scope.Empty() {
+		return nil, nil
+	}
+	all, err := s.store.Assignments(ctx, AssignmentFilter{RoleKey: roleKey, UnitID: unitID, OnDay: Day(at), Scope: scope})
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, a := range all {
+		if a.PersonStatus != StatusLeft {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Grants is what the sign-in layer asks about a person: the path of their
+// own unit, every role they hold on at as an authz.Grant, and whether they
+// are still active (false once they have left, and then no grants). Every
+// active person implicitly holds the staff role for their own unit.
+// Retired roles grant nothing. An unknown person is apperr NotFound.
+func (s *Service) Grants(ctx context.Context, personID int64, at time.Time) (unitPath string, grants []authz.Grant, active bool, err error) {
+	p, err := s.store.Person(ctx, personID)
+	if err != nil {
+		return "", nil, false, err
+	}
+	if p.Status == StatusLeft {
+		return p.UnitPath, nil, false, nil
+	}
+	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, OnDay: Day(at), Scope: Everything})
+	if err != nil {
+		return "", nil, false, err
+	}
+	grants = append(grants, authz.Grant{Role: authz.RoleStaff, UnitPath: p.UnitPath})
+	for _, a := range as {
+		if a.RoleRetired {
+			continue
+		}
+		g := authz.Grant{Role: a.RoleKey, System: a.SystemRef, Privileged: a.Privileged}
+		switch a.RoleScope {
+		case ScopeOrganisation:
+			// organisation-wide: no unit, no system
+			g.System = ""
+		case ScopeUnit:
+			if a.UnitPath == "" {
+				continue // never widen a unit role to the whole organisation
+			}
+			g.UnitPath = a.UnitPath
+		case ScopeSystem:
+			if a.SystemRef == "" {
+				continue
+			}
+			g.UnitPath = a.UnitPath
+		default:
+			continue
+		}
+		if g.Role == authz.RoleStaff && g.UnitPath == p.UnitPath {
+			continue // already implied
+		}
+		grants = append(grants, g)
+	}
+	return p.UnitPath, grants, true, nil
+}
