@@ -64,6 +64,9 @@ type Service struct {
 	parsers map[string]Parser
 	now     func() time.Time
 
+	multi     map[string]MultiParser // formats that may hold several catalogs
+	exporters map[string]Exporter
+
 	mu    sync.Mutex
 	cache map[int64]*editionCache // by edition id
 }
@@ -109,6 +112,13 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportResult, 
 	format := req.Format
 	if format == "" || format == "auto" {
 		format = DetectFormat(req.SourceName, req.Data)
+	}
+	if mp, ok := s.multi[format]; ok {
+		rs, err := s.importMulti(ctx, req, format, mp)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		return rs[0], nil
 	}
 	parse, ok := s.parsers[format]
 	if !ok {

@@ -31,6 +31,9 @@ func newRenderer() (*renderer, error) {
 			return "/catalogs/" + strconv.FormatInt(catalogID, 10) + "/nodes/" + url.PathEscape(ref)
 		},
 	}
+	for k, v := range orgFuncs {
+		funcs[k] = v
+	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
 	if err != nil {
 		return nil, err
