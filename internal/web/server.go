@@ -11,6 +11,7 @@ import (
 	"kitei/internal/audit"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/org"
 )
 
 // Pinger reports whether the store answers (used by /healthz).
@@ -22,6 +23,7 @@ type Pinger interface {
 type Deps struct {
 	Store    Pinger
 	Catalogs *catalog.Service
+	Org      *org.Service
 	Audit    audit.Store
 	Logger   *slog.Logger
 	Version  string

@@ -1,0 +1,779 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/org"
+)
+
+// Organisation pages. Every list is filtered by the scopes in which the
+// signed-in principal holds org.read, and every change is checked against
+// org.write for the unit it touches; without a principal nothing is shown.
+
+const peoplePerPage = 50
+
+func (s *Server) orgScope(r *http.Request, perm authz.Permission) org.Scope {
+	return org.ScopeOf(authz.From(r.Context()), perm)
+}
+
+// orgDeny answers 403 unless the principal holds perm for every path
+// given ("" meaning the whole organisation).
+func (s *Server) orgDeny(w http.ResponseWriter, r *http.Request, perm authz.Permission, paths ...string) bool {
+	p := authz.From(r.Context())
+	for _, path := range paths {
+		ok := false
+		if path == "" {
+			_, ok = p.Scopes(perm)
+		} else {
+			ok = p.CanIn(perm, path)
+		}
+		if !ok {
+			s.fail(w, r, http.StatusForbidden, "org.forbidden")
+			return true
+		}
+	}
+	return false
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "no such record")
+	}
+	return id, nil
+}
+
+func formID(r *http.Request, name string) int64 {
+	id, _ := strconv.ParseInt(strings.TrimSpace(r.FormValue(name)), 10, 64)
+	return id
+}
+
+// errText is the message shown for a failed change; internal errors are
+// logged and shown generically.
+func (s *Server) errText(r *http.Request, p *page, err error) string {
+	if statusOf(err) == http.StatusInternalServerError {
+		s.Logger.Error("org", "path", r.URL.Path, "err", err)
+		return p.T("error.internal")
+	}
+	return err.Error()
+}
+
+// ---- units ----
+
+type unitNode struct {
+	org.Unit
+	Children []*unitNode
+}
+
+func unitTree(units []org.Unit) []*unitNode {
+	byID := map[int64]*unitNode{}
+	var roots []*unitNode
+	for _, u := range units { // ordered by path: parents first
+		n := &unitNode{Unit: u}
+		byID[u.ID] = n
+		if p := byID[u.ParentID]; p != nil {
+			p.Children = append(p.Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	return roots
+}
+
+type orgUnitsData struct {
+	Roots    []*unitNode
+	Units    []org.Unit // for the parent choice
+	CanWrite bool
+	Retired  bool
+	Form     org.Unit
+}
+
+func (s *Server) orgUnits(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgUnits(w, r, http.StatusOK, "", org.Unit{})
+}
+
+func (s *Server) renderOrgUnits(w http.ResponseWriter, r *http.Request, status int, errMsg string, form org.Unit) {
+	retired := r.URL.Query().Has("retired")
+	units, err := s.Org.Units(r.Context(), org.UnitFilter{Scope: s.orgScope(r, authz.OrgRead), IncludeRetired: retired})
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d := orgUnitsData{Roots: unitTree(units), Units: units, Retired: retired, Form: form}
+	d.CanWrite = !s.orgScope(r, authz.OrgWrite).Empty()
+	p := s.newPage(r, "org.units.title", d)
+	p.Nav = "org"
+	p.Error = errMsg
+	s.flash(r, p)
+	s.render(w, r, status, "org_units", p)
+}
+
+// flash shows the message of a redirect after a change.
+func (s *Server) flash(r *http.Request, p *page) {
+	if v := r.URL.Query().Get("done"); v != "" && len(v) < 40 && !strings.ContainsAny(v, " %") {
+		p.Flash = p.T("org.done." + v)
+	}
+}
+
+func unitFromForm(r *http.Request) org.Unit {
+	return org.Unit{
+		Code: r.FormValue("code"), Name: r.FormValue("name"), NameEn: r.FormValue("name_en"),
+		Kind: r.FormValue("kind"), ParentID: formID(r, "parent"),
+	}
+}
+
+func (s *Server) orgUnitCreate(w http.ResponseWriter, r *http.Request) {
+	u := unitFromForm(r)
+	parentPath := ""
+	if u.ParentID != 0 {
+		parent, err := s.Org.Unit(r.Context(), u.ParentID)
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		parentPath = parent.Path
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, parentPath) {
+		return
+	}
+	created, err := s.Org.CreateUnit(r.Context(), u)
+	if err != nil {
+		s.renderOrgUnits(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.units.title", nil), err), u)
+		return
+	}
+	http.Redirect(w, r, "/org/units/"+strconv.FormatInt(created.ID, 10)+"?done=created", http.StatusSeeOther)
+}
+
+type orgUnitData struct {
+	Unit     org.Unit
+	Parent   org.Unit
+	Children []org.Unit
+	Officers []org.Assignment
+	People   []org.Person
+	Total    int
+	Units    []org.Unit // parent choices
+	CanWrite bool
+}
+
+func (s *Server) orgUnit(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgUnit(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderOrgUnit(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	u, err := s.Org.Unit(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if s.orgDeny(w, r, authz.OrgRead, u.Path) {
+		return
+	}
+	d := orgUnitData{Unit: u, CanWrite: authz.From(ctx).CanIn(authz.OrgWrite, u.Path)}
+	if u.ParentID != 0 {
+		d.Parent, _ = s.Org.Unit(ctx, u.ParentID)
+	}
+	sub, err := s.Org.Units(ctx, org.UnitFilter{Scope: org.Scope{Paths: []string{u.Path}}, IncludeRetired: true})
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	for _, c := range sub {
+		if c.ParentID == u.ID {
+			d.Children = append(d.Children, c)
+		}
+	}
+	if d.Officers, err = s.Org.Officers(ctx, u.ID, time.Now()); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: org.Everything, UnitID: u.ID, Limit: 100}); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.CanWrite {
+		all, err := s.Org.Units(ctx, org.UnitFilter{Scope: s.orgScope(r, authz.OrgWrite)})
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		for _, x := range all {
+			if !strings.HasPrefix(x.Path, u.Path) {
+				d.Units = append(d.Units, x)
+			}
+		}
+	}
+	p := s.newPage(r, "org.unit.title", d)
+	p.Title = u.Name
+	p.Nav = "org"
+	p.Error = errMsg
+	s.flash(r, p)
+	s.render(w, r, status, "org_unit", p)
+}
+
+func (s *Server) orgUnitUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	old, err := s.Org.Unit(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	u := unitFromForm(r)
+	u.ID = id
+	paths := []string{old.Path}
+	if u.ParentID != old.ParentID {
+		newParent := ""
+		if u.ParentID != 0 {
+			np, err := s.Org.Unit(ctx, u.ParentID)
+			if err != nil {
+				s.failErr(w, r, err)
+				return
+			}
+			newParent = np.Path
+		}
+		paths = append(paths, newParent)
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+		return
+	}
+	if _, err := s.Org.UpdateUnit(ctx, u); err != nil {
+		s.renderOrgUnit(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.unit.title", nil), err))
+		return
+	}
+	http.Redirect(w, r, "/org/units/"+strconv.FormatInt(id, 10)+"?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) orgUnitRetire(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	u, err := s.Org.Unit(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, u.Path) {
+		return
+	}
+	if err := s.Org.RetireUnit(ctx, id); err != nil {
+		s.renderOrgUnit(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.unit.title", nil), err))
+		return
+	}
+	http.Redirect(w, r, "/org/units/"+strconv.FormatInt(id, 10)+"?done=retired", http.StatusSeeOther)
+}
+
+// ---- people ----
+
+type orgPeopleData struct {
+	Query    string
+	UnitID   int64
+	Status   string
+	Page     int
+	Pages    int
+	Total    int
+	People   []org.Person
+	Units    []org.Unit
+	CanWrite bool
+	Form     org.Person
+	PrevURL  string
+	NextURL  string
+}
+
+func (s *Server) orgPeople(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgPeople(w, r, http.StatusOK, "", org.Person{})
+}
+
+func (s *Server) renderOrgPeople(w http.ResponseWriter, r *http.Request, status int, errMsg string, form org.Person) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := orgPeopleData{Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Form: form}
+	if len([]rune(d.Query)) > 100 {
+		s.fail(w, r, http.StatusBadRequest, "error.badrequest")
+		return
+	}
+	switch d.Status {
+	case "", org.StatusActive, org.StatusLeave, org.StatusLeft:
+	default:
+		d.Status = ""
+	}
+	d.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
+	d.Page, _ = strconv.Atoi(q.Get("page"))
+	if d.Page < 1 || d.Page > 100000 {
+		d.Page = 1
+	}
+	scope := s.orgScope(r, authz.OrgRead)
+	var err error
+	if d.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: scope}); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: scope, Query: d.Query, UnitID: d.UnitID, Subtree: d.UnitID != 0,
+		Status: d.Status, Limit: peoplePerPage, Offset: (d.Page - 1) * peoplePerPage})
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Pages = max(1, (d.Total+peoplePerPage-1)/peoplePerPage)
+	link := func(page int) string {
+		v := url.Values{}
+		if d.Query != "" {
+			v.Set("q", d.Query)
+		}
+		if d.UnitID != 0 {
+			v.Set("unit", strconv.FormatInt(d.UnitID, 10))
+		}
+		if d.Status != "" {
+			v.Set("status", d.Status)
+		}
+		v.Set("page", strconv.Itoa(page))
+		return "/org/people?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevURL = link(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		d.NextURL = link(d.Page + 1)
+	}
+	d.CanWrite = !s.orgScope(r, authz.OrgWrite).Empty()
+	p := s.newPage(r, "org.people.title", d)
+	p.Nav = "org"
+	p.Error = errMsg
+	s.flash(r, p)
+	s.render(w, r, status, "org_people", p)
+}
+
+func personFromForm(r *http.Request) org.Person {
+	return org.Person{
+		EmployeeNo: r.FormValue("employee_no"), Name: r.FormValue("name"), NameKana: r.FormValue("name_kana"),
+		Email: r.FormValue("email"), UnitID: formID(r, "unit"), Status: r.FormValue("status"),
+		JoinedOn: r.FormValue("joined_on"), TransferredOn: r.FormValue("transferred_on"),
+	}
+}
+
+func (s *Server) orgPersonCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := personFromForm(r)
+	u, err := s.Org.Unit(ctx, p.UnitID)
+	if err != nil {
+		s.renderOrgPeople(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.people.title", nil), err), p)
+		return
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, u.Path) {
+		return
+	}
+	created, err := s.Org.CreatePerson(ctx, p)
+	if err != nil {
+		s.renderOrgPeople(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.people.title", nil), err), p)
+		return
+	}
+	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(created.ID, 10)+"?done=created", http.StatusSeeOther)
+}
+
+type orgPersonData struct {
+	Person   org.Person
+	Current  []org.Assignment
+	Past     []org.Assignment
+	Units    []org.Unit
+	Roles    []org.Role
+	CanWrite bool
+	Today    string
+}
+
+func (s *Server) orgPerson(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgPerson(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderOrgPerson(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	person, err := s.Org.Person(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if s.orgDeny(w, r, authz.OrgRead, person.UnitPath) {
+		return
+	}
+	now := time.Now()
+	d := orgPersonData{Person: person, Today: org.Day(now), CanWrite: authz.From(ctx).CanIn(authz.OrgWrite, person.UnitPath)}
+	if d.Current, d.Past, err = s.Org.History(ctx, id, now); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.CanWrite {
+		if d.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: s.orgScope(r, authz.OrgWrite)}); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		roles, err := s.Org.Roles(ctx)
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		for _, ro := range roles {
+			if !ro.Retired {
+				d.Roles = append(d.Roles, ro)
+			}
+		}
+	}
+	p := s.newPage(r, "org.person.title", d)
+	p.Title = person.Name
+	p.Nav = "org"
+	p.Error = errMsg
+	s.flash(r, p)
+	s.render(w, r, status, "org_person", p)
+}
+
+func (s *Server) orgPersonUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	old, err := s.Org.Person(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := personFromForm(r)
+	p.ID, p.EmployeeNo = id, old.EmployeeNo
+	paths := []string{old.UnitPath}
+	if p.UnitID != old.UnitID {
+		u, err := s.Org.Unit(ctx, p.UnitID)
+		if err != nil {
+			s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+			return
+		}
+		paths = append(paths, u.Path)
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+		return
+	}
+	if _, err := s.Org.UpdatePerson(ctx, p); err != nil {
+		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+		return
+	}
+	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(id, 10)+"?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) orgAppoint(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	person, err := s.Org.Person(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	a := org.Assignment{PersonID: id, RoleKey: r.FormValue("role"), UnitID: formID(r, "unit"), SystemRef: r.FormValue("system_ref"),
+		StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), Note: r.FormValue("note")}
+	role, err := s.Org.Role(ctx, a.RoleKey)
+	if err != nil {
+		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+		return
+	}
+	paths := []string{person.UnitPath}
+	switch {
+	case role.Scope == org.ScopeOrganisation:
+		paths = append(paths, "") // organisation-wide roles need organisation-wide rights
+	case a.UnitID != 0:
+		u, err := s.Org.Unit(ctx, a.UnitID)
+		if err != nil {
+			s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+			return
+		}
+		paths = append(paths, u.Path)
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+		return
+	}
+	// Appointing an administrator hands out account rights: only account
+	// administrators may do it.
+	if role.Key == authz.RoleAdministrator && !authz.From(ctx).Can(authz.UserAdmin) {
+		s.fail(w, r, http.StatusForbidden, "org.forbidden")
+		return
+	}
+	if _, err := s.Org.Appoint(ctx, a); err != nil {
+		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+		return
+	}
+	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(id, 10)+"?done=appointed", http.StatusSeeOther)
+}
+
+func (s *Server) orgAssignmentEnd(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	a, err := s.Org.Assignment(ctx, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	person, err := s.Org.Person(ctx, a.PersonID)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	paths := []string{person.UnitPath}
+	if a.UnitPath != "" {
+		paths = append(paths, a.UnitPath)
+	} else if a.RoleScope == org.ScopeOrganisation {
+		paths = append(paths, "")
+	}
+	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+		return
+	}
+	if _, err := s.Org.EndAssignment(ctx, id, r.FormValue("ends_on")); err != nil {
+		r.SetPathValue("id", strconv.FormatInt(person.ID, 10))
+		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
+		return
+	}
+	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(person.ID, 10)+"?done=ended", http.StatusSeeOther)
+}
+
+// ---- roles and contacts ----
+
+type orgRolesData struct {
+	Roles    []org.Role
+	CanWrite bool
+	Form     org.Role
+}
+
+func (s *Server) orgRoles(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgRoles(w, r, http.StatusOK, "", org.Role{Scope: org.ScopeUnit})
+}
+
+func (s *Server) renderOrgRoles(w http.ResponseWriter, r *http.Request, status int, errMsg string, form org.Role) {
+	roles, err := s.Org.Roles(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	_, all := authz.From(r.Context()).Scopes(authz.OrgWrite)
+	p := s.newPage(r, "org.roles.title", orgRolesData{Roles: roles, CanWrite: all, Form: form})
+	p.Nav = "org"
+	p.Error = errMsg
+	s.flash(r, p)
+	s.render(w, r, status, "org_roles", p)
+}
+
+func (s *Server) orgRoleCreate(w http.ResponseWriter, r *http.Request) {
+	if s.orgDeny(w, r, authz.OrgWrite, "") {
+		return
+	}
+	ro := org.Role{Key: r.FormValue("key"), Name: r.FormValue("name"), NameEn: r.FormValue("name_en"),
+		Scope: r.FormValue("scope"), Privileged: r.FormValue("privileged") != ""}
+	if _, err := s.Org.AddRole(r.Context(), ro); err != nil {
+		s.renderOrgRoles(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.roles.title", nil), err), ro)
+		return
+	}
+	http.Redirect(w, r, "/org/roles?done=created", http.StatusSeeOther)
+}
+
+func (s *Server) orgRoleUpdate(w http.ResponseWriter, r *http.Request) {
+	if s.orgDeny(w, r, authz.OrgWrite, "") {
+		return
+	}
+	key := r.PathValue("key")
+	var err error
+	done := "saved"
+	switch r.FormValue("action") {
+	case "retire":
+		_, err = s.Org.RetireRole(r.Context(), key, true)
+		done = "retired"
+	case "restore":
+		_, err = s.Org.RetireRole(r.Context(), key, false)
+	default:
+		_, err = s.Org.RenameRole(r.Context(), key, r.FormValue("name"), r.FormValue("name_en"))
+	}
+	if err != nil {
+		s.renderOrgRoles(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.roles.title", nil), err), org.Role{Scope: org.ScopeUnit})
+		return
+	}
+	http.Redirect(w, r, "/org/roles?done="+done, http.StatusSeeOther)
+}
+
+type orgContactsData struct {
+	Role     org.Role
+	UnitID   int64
+	Units    []org.Unit
+	Contacts []org.Assignment
+	Today    string
+}
+
+func (s *Server) orgContacts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	role, err := s.Org.Role(ctx, r.PathValue("key"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scope := s.orgScope(r, authz.OrgRead)
+	d := orgContactsData{Role: role, Today: org.Day(time.Now())}
+	d.UnitID, _ = strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
+	if d.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: scope}); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.Contacts, err = s.Org.Contacts(ctx, role.Key, d.UnitID, time.Now(), scope); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := s.newPage(r, "org.contacts.title", d)
+	p.Title = p.T("org.contacts.title") + " — " + role.Name
+	p.Nav = "org"
+	s.render(w, r, http.StatusOK, "org_contacts", p)
+}
+
+// ---- import and export ----
+
+type orgImportData struct {
+	Report *org.ImportReport
+	Files  []string
+}
+
+func (s *Server) orgImportPage(w http.ResponseWriter, r *http.Request) {
+	if s.orgDeny(w, r, authz.OrgWrite, "") {
+		return
+	}
+	p := s.newPage(r, "org.import.title", orgImportData{})
+	p.Nav = "org"
+	s.render(w, r, http.StatusOK, "org_import", p)
+}
+
+func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
+	if s.orgDeny(w, r, authz.OrgWrite, "") {
+		return
+	}
+	d := orgImportData{}
+	p := s.newPage(r, "org.import.title", &d)
+	p.Nav = "org"
+	fail := func(err error) {
+		p.Error = p.T("org.import.failed", s.errText(r, p, err))
+		s.render(w, r, statusOf(err), "org_import", p)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, org.MaxImportSize+1<<20)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", org.MaxImportSize>>20))
+			return
+		}
+		fail(apperr.New(apperr.Invalid, "choose a file to import / ファイルを選んでください"))
+		return
+	}
+	files := r.MultipartForm.File["file"]
+	if len(files) == 0 {
+		fail(apperr.New(apperr.Invalid, "choose a file to import / ファイルを選んでください"))
+		return
+	}
+	var tables []org.Table
+	for _, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(f, org.MaxImportSize+1))
+		f.Close()
+		if err != nil {
+			fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+			return
+		}
+		ts, err := org.ReadFile(fh.Filename, data, r.FormValue("format"))
+		if err != nil {
+			fail(err)
+			return
+		}
+		tables = append(tables, ts...)
+		d.Files = append(d.Files, fh.Filename)
+	}
+	rep, err := s.Org.Import(r.Context(), tables)
+	rep.Localize(p.Lang)
+	d.Report = &rep
+	if err != nil {
+		fail(err)
+		return
+	}
+	p.Flash = p.T("org.import.done")
+	s.render(w, r, http.StatusOK, "org_import", p)
+}
+
+func (s *Server) orgExport(w http.ResponseWriter, r *http.Request) {
+	if s.orgDeny(w, r, authz.OrgRead, "") {
+		return
+	}
+	tables, err := s.Org.ExportTables(r.Context())
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := org.WriteXLSX(&buf, tables); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="kitei-org-`+org.Day(time.Now())+`.xlsx"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
+}
+
+// withOrg answers 404 when the server runs without the organisation
+// capability (tests of other pages).
+func (s *Server) withOrg(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.Org == nil {
+			s.fail(w, r, http.StatusNotFound, "error.notfound")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// unitBranch carries the page into the recursive unit tree template.
+type unitBranch struct {
+	Page *page
+	Unit *unitNode
+}
+
+// orgFuncs are the template functions of the organisation pages.
+var orgFuncs = map[string]any{
+	"branchOf": func(p *page, n *unitNode) unitBranch { return unitBranch{Page: p, Unit: n} },
+	"indent":   func(depth int) string { return strings.Repeat("\u3000", max(depth, 0)) },
+	"statuses": func() []string { return []string{org.StatusActive, org.StatusLeave, org.StatusLeft} },
+	"scopes":   func() []string { return []string{org.ScopeOrganisation, org.ScopeUnit, org.ScopeSystem} },
+}
