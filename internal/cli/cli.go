@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and show their state", runMigrate},
 		"version": {"print the version", runVersion},
 		"catalog": {"import, list, show and export catalogs", runCatalog},
+		"org":     {"import and export the organisation, list units and people", runOrg},
 		"audit":   {"verify, list and export the audit trail", runAudit},
 	}
 }
@@ -127,9 +128,18 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// openStore opens and migrates the store named by dsn.
+// openStore opens and migrates the store named by dsn and seeds the
+// built-in role catalogue.
 func openStore(ctx context.Context, dsn string) (*store.DB, error) {
-	return store.Open(ctx, dsn, store.Options{Migrate: true})
+	db, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureRoles(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // catalogService wires the catalog capability to the store and importers.

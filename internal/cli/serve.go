@@ -42,7 +42,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer db.Close()
 
 	srv, err := web.New(web.Deps{
-		Store: db, Catalogs: catalogService(db), Audit: db.Audit(), Logger: logger,
+		Store: db, Catalogs: catalogService(db), Org: orgService(db), Audit: db.Audit(), Logger: logger,
 		Version: Version, StoreName: storeName(db),
 	})
 	if err != nil {
