@@ -304,4 +304,3 @@ func flag(v string) (bool, bool) {
 	}
 	return false, false
 }
-
