@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and show their state", runMigrate},
 		"version": {"print the version", runVersion},
 		"catalog": {"import, list, show and export catalogs", runCatalog},
+		"user":    {"create, disable, enable, reset and list sign-in accounts", runUser},
 		"org":     {"import and export the organisation, list units and people", runOrg},
 		"audit":   {"verify, list and export the audit trail", runAudit},
 	}

@@ -23,6 +23,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	addr := fs.String("addr", defAddr, "listen address (env KITEI_ADDR)")
 	logLevel := fs.String("log-level", envOr(env, "KITEI_LOG_LEVEL", "info"), "debug, info, warn or error (env KITEI_LOG_LEVEL)")
+	secureCookies := fs.Bool("secure-cookies", envBool(env, "KITEI_SECURE_COOKIES"),
+		"mark the session cookie Secure even over plain HTTP, behind a TLS proxy (env KITEI_SECURE_COOKIES)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,10 +42,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	authSvc := authService(db)
+	if err := bootstrapAdmin(ctx, env, authSvc); err != nil {
+		return err
+	}
 
 	srv, err := web.New(web.Deps{
 		Store: db, Catalogs: catalogService(db), Org: orgService(db), Audit: db.Audit(), Logger: logger,
 		Version: Version, StoreName: storeName(db),
+		Auth: authSvc, SecureCookies: *secureCookies,
 	})
 	if err != nil {
 		return err

@@ -39,9 +39,9 @@ func TestCatalogInBrowser(t *testing.T) {
 	} {
 		kitei(t, "catalog", "import", filepath.Join(seeds, file), "--name", name, "--db", dsn)
 	}
-	base, _ := server(t, dsn)
+	base, out := server(t, dsn)
 	ctx := browser(t)
-	signIn(t, ctx, base)
+	signIn(t, ctx, base, out)
 
 	do(t, ctx, chromedp.Navigate(base+"/catalogs"))
 	href := eval[string](t, ctx, `Array.from(document.querySelectorAll("table.list a")).find(a => a.textContent === "統一基準").getAttribute("href")`)

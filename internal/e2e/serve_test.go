@@ -66,7 +66,8 @@ func TestServeBinary(t *testing.T) {
 			if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 				t.Fatalf("healthz = %d %q", code, body)
 			}
-			if code, body := get(t, base+"/"); code != 200 || !strings.Contains(body, `lang="ja"`) {
+			// Signed out, the home page leads to the sign-in page with the login banner.
+			if code, body := get(t, base+"/"); code != 200 || !strings.Contains(body, `lang="ja"`) || !strings.Contains(body, `action="/login"`) {
 				t.Fatalf("home = %d", code)
 			}
 			if _, body := get(t, base+"/?lang=en"); !strings.Contains(body, `lang="en"`) {

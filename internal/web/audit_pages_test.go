@@ -21,14 +21,15 @@ import (
 func auditServer(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	svc := catalog.NewService(db.Catalogs(), map[string]catalog.Parser{"jptext": testParser})
-	s, err := web.New(web.Deps{Store: db, Catalogs: svc, Audit: db.Audit(),
+	authSvc, cookie := signedInAdmin(t) // signs in on a store of its own, keeping this trail as the test writes it
+	s, err := web.New(web.Deps{Store: db, Catalogs: svc, Audit: db.Audit(), Auth: authSvc,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &env{db: db, svc: svc, srv: ts}
+	return &env{db: db, svc: svc, srv: ts, cookie: cookie}
 }
 
 func TestAuditPages(t *testing.T) {
@@ -107,7 +108,8 @@ func TestAuditPages(t *testing.T) {
 }
 
 func TestAuditRoutesDeclarePermission(t *testing.T) {
-	s, err := web.New(web.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	authSvc, cookie := signedInAdmin(t)
+	s, err := web.New(web.Deps{Auth: authSvc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +121,9 @@ func TestAuditRoutesDeclarePermission(t *testing.T) {
 	}
 	// Without an audit store the pages answer 404 instead of failing.
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/audit", nil))
+	req := httptest.NewRequest("GET", "/audit", nil)
+	req.AddCookie(cookie)
+	s.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("no audit store: %d", rec.Code)
 	}

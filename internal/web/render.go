@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"kitei/internal/apperr"
+	"kitei/internal/authz"
 	"kitei/internal/i18n"
 )
 
@@ -71,6 +72,11 @@ type page struct {
 	// EditionQuery pins an older edition ("?edition=2"), empty for the latest.
 	Base         string
 	EditionQuery string
+	// Me is the signed-in user (nil on the sign-in page); Notice the
+	// last-sign-in notice shown once after signing in.
+	Me         *authz.Principal
+	Notice     string
+	NoticeWarn bool
 }
 
 // NodeURL links to a node of the catalog the page shows.
@@ -108,6 +114,7 @@ func (p *page) OtherLang() i18n.Lang {
 func (s *Server) newPage(r *http.Request, titleKey string, data any) *page {
 	p := &page{Lang: i18n.FromRequest(r), Path: r.URL.RequestURI(), Version: s.Version, Data: data}
 	p.Title = p.T(titleKey)
+	s.decoratePage(r, p)
 	return p
 }
 

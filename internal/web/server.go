@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"kitei/internal/audit"
+	"kitei/internal/auth"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/org"
@@ -25,8 +26,14 @@ type Deps struct {
 	Catalogs *catalog.Service
 	Org      *org.Service
 	Audit    audit.Store
-	Logger   *slog.Logger
-	Version  string
+	// Auth signs people in; without it nobody is signed in and only
+	// public routes answer.
+	Auth *auth.Service
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// (kitei behind a TLS-terminating proxy).
+	SecureCookies bool
+	Logger        *slog.Logger
+	Version       string
 	// StoreName is shown on the home page ("SQLite", "PostgreSQL").
 	StoreName string
 }
@@ -34,8 +41,9 @@ type Deps struct {
 // Server renders pages for Deps.
 type Server struct {
 	Deps
-	pages *renderer
-	mux   *http.ServeMux
+	pages  *renderer
+	mux    *http.ServeMux
+	logins *loginLimiter
 }
 
 // route is one entry of the route table.
@@ -54,7 +62,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: r, mux: http.NewServeMux()}
+	s := &Server{Deps: d, pages: r, mux: http.NewServeMux(), logins: newLoginLimiter()}
 	for _, rt := range s.allRoutes() {
 		s.mux.Handle(rt.pattern, s.guard(rt.perm, rt.handler))
 	}
@@ -75,7 +83,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET /healthz", authz.Public, s.health},
 		{"GET /static/", authz.Public, s.static},
-		{"GET /{$}", authz.Public, s.home},
+		{"GET /{$}", authz.Authenticated, s.home},
 		{"GET /lang/{lang}", authz.Public, s.setLang},
 		{"GET /catalogs", authz.CatalogRead, s.catalogList},
 		{"POST /catalogs", authz.CatalogWrite, s.catalogImport},
@@ -84,6 +92,25 @@ func (s *Server) routes() []route {
 		{"GET /search", authz.CatalogRead, s.search},
 		{"GET /audit", authz.AuditRead, s.auditList},
 		{"GET /audit.csv", authz.AuditRead, s.auditCSV},
+		{"GET /login", authz.Public, s.loginPage},
+		{"POST /login", authz.Public, s.loginSubmit},
+		{"POST /logout", authz.Authenticated, s.logout},
+		{"GET /account", authz.Authenticated, s.accountPage},
+		{"GET /account/password", authz.Authenticated, s.passwordPage},
+		{"POST /account/password", authz.Authenticated, s.passwordSubmit},
+		{"GET /account/totp", authz.Authenticated, s.totpPage},
+		{"POST /account/totp", authz.Authenticated, s.totpSubmit},
+		{"POST /account/sessions/{id}/revoke", authz.Authenticated, s.accountRevokeSession},
+		{"POST /account/tokens", authz.Authenticated, s.accountCreateToken},
+		{"POST /account/tokens/{id}/revoke", authz.Authenticated, s.accountRevokeToken},
+		{"GET /admin/users", authz.UserAdmin, s.adminUsers},
+		{"POST /admin/users", authz.UserAdmin, s.adminCreateUser},
+		{"GET /admin/users/{id}", authz.UserAdmin, s.adminUser},
+		{"POST /admin/users/{id}/{action}", authz.UserAdmin, s.adminUserAction},
+		{"POST /admin/sessions/{id}/revoke", authz.UserAdmin, s.adminRevokeSession},
+		{"GET /admin/policy", authz.UserAdmin, s.policyPage},
+		{"POST /admin/policy", authz.UserAdmin, s.policySubmit},
+		{"GET /api/v1/me", authz.Authenticated, s.apiMe},
 		{"GET /org", authz.OrgRead, s.withOrg(s.orgUnits)},
 		{"POST /org/units", authz.OrgWrite, s.withOrg(s.orgUnitCreate)},
 		{"GET /org/units/{id}", authz.OrgRead, s.withOrg(s.orgUnit)},
@@ -109,6 +136,7 @@ func (s *Server) routes() []route {
 // headers, cross-origin write protection, then the routes.
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
+	h = s.withSession(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
 	h = s.logRequests(h)
@@ -116,10 +144,8 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
-// guard checks the route's permission before the handler runs.
-// TODO(auth): sign-in arrives with the organisation issue; until then every
-// permission is granted.
+// guard checks the route's permission before the handler runs (see
+// requirePermission in session.go).
 func (s *Server) guard(p authz.Permission, h http.HandlerFunc) http.Handler {
-	_ = p
-	return h
+	return s.requirePermission(p, h)
 }

@@ -35,9 +35,10 @@ func testParser(data []byte) (*catalog.Parsed, error) {
 const testDoc = "1.1||総則|\n1.1(1)|1.1|例外措置|統括情報セキュリティ責任者は、例外措置の手続を定めること。\n1.1(2)|1.1||<script>alert(1)</script>を置かないこと。\n"
 
 type env struct {
-	db  *store.DB
-	svc *catalog.Service
-	srv *httptest.Server
+	db     *store.DB
+	svc    *catalog.Service
+	srv    *httptest.Server
+	cookie *http.Cookie // the signed-in session sent with every request
 }
 
 func newEnv(t *testing.T, pinger web.Pinger) *env {
@@ -47,18 +48,32 @@ func newEnv(t *testing.T, pinger web.Pinger) *env {
 	if pinger == nil {
 		pinger = db
 	}
-	s, err := web.New(web.Deps{Store: pinger, Catalogs: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"})
+	authSvc, cookie := signedInAdmin(t)
+	s, err := web.New(web.Deps{Store: pinger, Catalogs: svc, Auth: authSvc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &env{db: db, svc: svc, srv: ts}
+	return &env{db: db, svc: svc, srv: ts, cookie: cookie}
+}
+
+// session returns h with the signed-in session cookie added.
+func (e *env) session(h http.Header) http.Header {
+	out := http.Header{}
+	for k, v := range h {
+		out[k] = v
+	}
+	out.Add("Cookie", e.cookie.String())
+	return out
 }
 
 func (e *env) get(t *testing.T, path string, cookies ...*http.Cookie) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	if e.cookie != nil {
+		req.AddCookie(e.cookie)
+	}
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
@@ -230,12 +245,12 @@ func upload(t *testing.T, url, name string, data []byte, header http.Header) *ht
 
 func TestCatalogUpload(t *testing.T) {
 	e := newEnv(t, nil)
-	resp := upload(t, e.srv.URL+"/catalogs", "規程.txt", []byte(testDoc), nil)
+	resp := upload(t, e.srv.URL+"/catalogs", "規程.txt", []byte(testDoc), e.session(nil))
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/catalogs/1?imported=1") {
 		t.Fatalf("upload = %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// A bad file is refused with a message and nothing is stored.
-	resp = upload(t, e.srv.URL+"/catalogs", "bad.txt", []byte("no|structure"), nil)
+	resp = upload(t, e.srv.URL+"/catalogs", "bad.txt", []byte("no|structure"), e.session(nil))
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad upload = %d", resp.StatusCode)
 	}
@@ -248,7 +263,7 @@ func TestCatalogUpload(t *testing.T) {
 func TestCrossOriginWriteRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	h := http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
-	resp := upload(t, e.srv.URL+"/catalogs", "規程.txt", []byte(testDoc), h)
+	resp := upload(t, e.srv.URL+"/catalogs", "規程.txt", []byte(testDoc), e.session(h))
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-site POST = %d, want 403", resp.StatusCode)
 	}
