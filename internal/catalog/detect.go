@@ -14,10 +14,15 @@ func DetectFormat(name string, data []byte) string {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return "xlsx"
 	case bytes.HasPrefix(head, []byte("{")):
+		if f := detectJSON(head); f != "" {
+			return f
+		}
 		if bytes.Contains(head, []byte(`"catalog"`)) || strings.HasSuffix(strings.ToLower(name), ".json") && !bytes.Contains(head, []byte(`"nodes"`)) {
 			return "oscal"
 		}
 		return "json"
+	case looksLikeCISO(head):
+		return "ciso"
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".yaml", ".yml":

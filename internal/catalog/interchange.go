@@ -245,3 +245,12 @@ func (s *Service) importMulti(ctx context.Context, req ImportRequest, format str
 	}
 	return out, nil
 }
+
+// SetParser registers a single-catalog parser. Call it while wiring, before
+// the service is used.
+func (s *Service) SetParser(format string, p Parser) {
+	if s.parsers == nil {
+		s.parsers = map[string]Parser{}
+	}
+	s.parsers[format] = p
+}

@@ -51,7 +51,7 @@ func summarize(c catalog.Catalog, e catalog.Edition) catalogSummary {
 func catalogImport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "catalog import")
 	dsn := dbFlag(fs, env)
-	format := fs.String("format", "auto", "auto, jptext")
+	format := fs.String("format", "auto", "auto, jptext, oscal, ciso, xlsx, json")
 	name := fs.String("name", "", "catalog name (a changed file under an existing name becomes a new edition)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	pos, err := parse(fs, args)
@@ -59,9 +59,9 @@ func catalogImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("kitei catalog import FILE [--format auto|jptext] [--name NAME] [--json]")
+		return usageErr("kitei catalog import FILE [--format auto|jptext|oscal|ciso|xlsx|json] [--name NAME] [--json]")
 	}
-	data, err := readImportFile(pos[0])
+	data, err := readImportFileProgress(pos[0], env.Stderr)
 	if err != nil {
 		return err
 	}
@@ -70,10 +70,14 @@ func catalogImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := catalogService(db).Import(ctx, catalog.ImportRequest{Name: *name, SourceName: pos[0], Format: *format, Data: data})
+	results, err := catalogService(db).ImportAll(ctx, catalog.ImportRequest{Name: *name, SourceName: pos[0], Format: *format, Data: data})
 	if err != nil {
 		return err
 	}
+	if len(results) > 1 {
+		return printImportResults(env, results, *asJSON)
+	}
+	res := results[0]
 	sum := summarize(res.Catalog, res.Edition)
 	sum.Duplicate = res.Duplicate
 	if *asJSON {
@@ -241,7 +245,7 @@ func catalogShow(ctx context.Context, env *Env, args []string) error {
 func catalogExport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "catalog export")
 	dsn := dbFlag(fs, env)
-	format := fs.String("format", "json", "json (oscal and xlsx arrive with catalog interchange)")
+	format := fs.String("format", "json", "oscal, xlsx or json")
 	out := fs.String("o", "", "output file (default: standard output)")
 	edition := fs.Int("edition", 0, "edition number (default: latest)")
 	pos, err := parse(fs, args)
@@ -249,21 +253,14 @@ func catalogExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("kitei catalog export ID --format json [-o FILE]")
-	}
-	if *format != "json" {
-		return fmt.Errorf("export format %q is not available yet (json is)", *format)
+		return usageErr("kitei catalog export ID --format oscal|xlsx|json [-o FILE]")
 	}
 	db, err := openStore(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	doc, err := loadDoc(ctx, catalogService(db), pos[0], *edition)
-	if err != nil {
-		return err
-	}
-	return writeOutput(env, *out, func(w io.Writer) error { return writeJSON(w, doc) })
+	return exportCatalog(ctx, env, catalogService(db), pos[0], *edition, *format, *out)
 }
 
 // writeOutput writes to path atomically (temp file, sync, rename), or to

@@ -145,9 +145,9 @@ func openStore(ctx context.Context, dsn string) (*store.DB, error) {
 
 // catalogService wires the catalog capability to the store and importers.
 func catalogService(db *store.DB) *catalog.Service {
-	return catalog.NewService(db.Catalogs(), map[string]catalog.Parser{
+	return withInterchange(catalog.NewService(db.Catalogs(), map[string]catalog.Parser{
 		"jptext": jptext.Parse,
-	})
+	}))
 }
 
 func storeName(db *store.DB) string {
