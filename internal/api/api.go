@@ -55,6 +55,7 @@ func New(d Deps) *API {
 // Routes lists every endpoint, the OpenAPI document included.
 func (a *API) Routes() []Route {
 	rs := a.catalogRoutes()
+	rs = append(rs, a.catalogExportRoute())
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs
