@@ -88,6 +88,7 @@ func (s *Server) routes() []route {
 		{"GET /catalogs", authz.CatalogRead, s.catalogList},
 		{"POST /catalogs", authz.CatalogWrite, s.catalogImport},
 		{"GET /catalogs/{id}", authz.CatalogRead, s.catalogTree},
+		{"GET /catalogs/{id}/export", authz.CatalogRead, s.catalogExport},
 		{"GET /catalogs/{id}/nodes/{ref...}", authz.CatalogRead, s.catalogNode},
 		{"GET /search", authz.CatalogRead, s.search},
 		{"GET /audit", authz.AuditRead, s.auditList},
