@@ -33,7 +33,7 @@ func TestCatalogExportAPI(t *testing.T) {
 	}
 	for _, c := range []struct {
 		query, ctype, name, body string
-		status              int
+		status                   int
 	}{
 		{"?format=oscal", "application/json", "規程-ed1.oscal.json", `"oscal-version": "1.1.3"`, 200},
 		{"?format=xlsx", "application/vnd.openxmlformats", "規程-ed1.xlsx", "PK", 200},

@@ -20,7 +20,7 @@ func (a *API) catalogRoutes() []Route {
 			Params: []Param{
 				{Name: "name", In: "query", Type: "string", Description: "catalog name; a changed file under an existing name becomes a new edition"},
 				{Name: "filename", In: "query", Type: "string", Description: "original file name (helps format detection)"},
-				{Name: "format", In: "query", Type: "string", Description: "auto (default) or jptext"},
+				{Name: "format", In: "query", Type: "string", Description: "auto (default), jptext, oscal, ciso, xlsx or json"},
 			}},
 		{Method: "GET", Path: "/api/v1/catalogs/{id}", Perm: authz.CatalogRead, Summary: "A catalog with its nodes",
 			Handler: a.getCatalog, Response: "CatalogDocument",
