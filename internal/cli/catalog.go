@@ -19,6 +19,7 @@ func runCatalog(ctx context.Context, env *Env, args []string) error {
 		"list":   catalogList,
 		"show":   catalogShow,
 		"export": catalogExport,
+		"diff":   catalogDiff,
 	}
 	if len(args) == 0 {
 		return usageErr("kitei catalog import|list|show|export …")

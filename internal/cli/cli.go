@@ -36,13 +36,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the web server", runServe},
-		"migrate": {"apply database migrations and show their state", runMigrate},
-		"version": {"print the version", runVersion},
-		"catalog": {"import, list, show and export catalogs", runCatalog},
-		"user":    {"create, disable, enable, reset and list sign-in accounts", runUser},
-		"org":     {"import and export the organisation, list units and people", runOrg},
-		"audit":   {"verify, list and export the audit trail", runAudit},
+		"serve":     {"run the web server", runServe},
+		"migrate":   {"apply database migrations and show their state", runMigrate},
+		"version":   {"print the version", runVersion},
+		"catalog":   {"import, list, show and export catalogs", runCatalog},
+		"user":      {"create, disable, enable, reset and list sign-in accounts", runUser},
+		"org":       {"import and export the organisation, list units and people", runOrg},
+		"audit":     {"verify, list and export the audit trail", runAudit},
+		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 	}
 }
 

@@ -47,11 +47,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	srv, err := web.New(web.Deps{
-		Store: db, Catalogs: catalogService(db), Org: orgService(db), Audit: db.Audit(), Logger: logger,
-		Version: Version, StoreName: storeName(db),
-		Auth: authSvc, SecureCookies: *secureCookies,
-	})
+	deps := webDeps(db, logger)
+	deps.Auth, deps.SecureCookies = authSvc, *secureCookies
+	srv, err := web.New(deps)
 	if err != nil {
 		return err
 	}
