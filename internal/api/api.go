@@ -13,13 +13,15 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/selfcheck"
 )
 
 // Deps are the capabilities the API exposes.
 type Deps struct {
-	Catalogs *catalog.Service
-	Logger   *slog.Logger
-	Version  string
+	Catalogs  *catalog.Service
+	Selfcheck *selfcheck.Service // nil: no self-inspection routes
+	Logger    *slog.Logger
+	Version   string
 }
 
 // Route is one API endpoint with its permission and its documentation.
@@ -56,6 +58,7 @@ func New(d Deps) *API {
 func (a *API) Routes() []Route {
 	rs := a.catalogRoutes()
 	rs = append(rs, a.catalogExportRoute())
+	rs = append(rs, a.selfcheckRoutes()...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

@@ -20,8 +20,13 @@ const (
 
 	UserAdmin Permission = "user.admin" // accounts, password policy, sessions of others
 	AuditRead Permission = "audit.read" // the audit trail
+
+	SelfcheckAdmin  Permission = "selfcheck.admin"  // build, publish and close self-inspection campaigns; all results
+	SelfcheckFollow Permission = "selfcheck.follow" // progress, reminders and results of the units in scope
+	SelfcheckAnswer Permission = "selfcheck.answer" // answer one's own checklist
 )
 
 // All lists every permission a role can be granted (Public and
 // Authenticated are not grants).
-var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead}
+var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead,
+	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer}

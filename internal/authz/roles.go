@@ -53,12 +53,12 @@ var Builtin = []BuiltinRole{
 // them for its unit and the units below it; an organisation-scoped role
 // holds them everywhere.
 var rolePermissions = map[string][]Permission{
-	RoleCISO:          {CatalogRead, OrgRead, AuditRead},
+	RoleCISO:          {CatalogRead, OrgRead, AuditRead, SelfcheckFollow},
 	RoleDeputyCISO:    {CatalogRead, OrgRead, AuditRead},
-	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead},
-	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite},
-	RoleISO:           {CatalogRead, OrgRead},
-	RoleDivisionISO:   {CatalogRead, OrgRead},
+	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead, SelfcheckAdmin, SelfcheckFollow},
+	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite, SelfcheckAdmin, SelfcheckFollow},
+	RoleISO:           {CatalogRead, OrgRead, SelfcheckFollow},
+	RoleDivisionISO:   {CatalogRead, OrgRead, SelfcheckFollow},
 	RoleAreaISO:       {CatalogRead},
 	RoleISSO:          {CatalogRead},
 	RoleISSAdmin:      {CatalogRead},
@@ -66,8 +66,8 @@ var rolePermissions = map[string][]Permission{
 	RoleAuditor:       {CatalogRead, OrgRead},
 	RoleCSIRTChief:    {CatalogRead, OrgRead},
 	RoleCSIRTMember:   {CatalogRead},
-	RoleStaff:         {CatalogRead},
-	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead},
+	RoleStaff:         {CatalogRead, SelfcheckAnswer},
+	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin},
 }
 
 // RolePermissions returns the permissions a role key grants.

@@ -451,131 +451,17 @@ func (s *Selfchecks) Answers(ctx context.Context, checklistID int64) ([]selfchec
 }
 
 // SaveAnswers implements selfcheck.Store: one transaction for the whole
-// batch. Locks are taken in one order (checklists by id, then tallies by
-// unit and item) so concurrent batches from several replicas cannot
-// deadlock.
+// batch, in a fixed number of statements whatever its size (a round trip
+// to PostgreSQL costs more than the work). Locks are taken in one order
+// (checklists by id, then answers, then tallies by unit and item) so
+// batches from several replicas cannot deadlock.
 func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite) []error {
 	errs := make([]error, len(ws))
-	order := make([]int, len(ws))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		if c := cmpInt(ws[a].ChecklistID, ws[b].ChecklistID); c != 0 {
-			return c
-		}
-		return cmpInt(ws[a].ItemID, ws[b].ItemID)
-	})
-	type tallyKey struct{ campaign, unit, item int64 }
-	deltas := map[tallyKey]*[5]int{}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		clear(deltas)
 		for i := range errs {
 			errs[i] = nil
 		}
-		open := map[int64]bool{}
-		for _, w := range ws {
-			if _, ok := open[w.CampaignID]; ok {
-				continue
-			}
-			var status string
-			if err := tx.QueryRowContext(ctx, `SELECT status FROM sc_campaigns WHERE id = $1`, w.CampaignID).Scan(&status); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					open[w.CampaignID] = false
-					continue
-				}
-				return err
-			}
-			open[w.CampaignID] = status == string(selfcheck.Published)
-		}
-		touch, err := tx.PrepareContext(ctx, `UPDATE sc_checklists SET updated_at = $2,
-			status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END
-			WHERE id = $1 AND status <> 'submitted'`)
-		if err != nil {
-			return err
-		}
-		defer touch.Close()
-		prev, err := tx.PrepareContext(ctx, `SELECT value FROM sc_answers WHERE checklist_id = $1 AND item_id = $2`)
-		if err != nil {
-			return err
-		}
-		defer prev.Close()
-		put, err := tx.PrepareContext(ctx, `INSERT INTO sc_answers (checklist_id, item_id, value, comment, answered_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (checklist_id, item_id)
-			DO UPDATE SET value = excluded.value, comment = excluded.comment, answered_at = excluded.answered_at`)
-		if err != nil {
-			return err
-		}
-		defer put.Close()
-		for _, i := range order {
-			w := ws[i]
-			if !open[w.CampaignID] {
-				errs[i] = apperr.New(apperr.Conflict, "the campaign is closed; answers can no longer be changed")
-				continue
-			}
-			res, err := touch.ExecContext(ctx, w.ChecklistID, formatTime(w.At))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				errs[i] = apperr.New(apperr.Conflict, "this checklist is already submitted; answers can no longer be changed")
-				continue
-			}
-			var old int
-			switch err := prev.QueryRowContext(ctx, w.ChecklistID, w.ItemID).Scan(&old); {
-			case errors.Is(err, sql.ErrNoRows):
-				old = 0
-			case err != nil:
-				return err
-			}
-			if _, err := put.ExecContext(ctx, w.ChecklistID, w.ItemID, int(w.Value), w.Comment, formatTime(w.At)); err != nil {
-				return err
-			}
-			if old == int(w.Value) {
-				continue
-			}
-			k := tallyKey{w.CampaignID, w.UnitID, w.ItemID}
-			d := deltas[k]
-			if d == nil {
-				d = new([5]int)
-				deltas[k] = d
-			}
-			d[w.Value]++
-			if old > 0 && old < 5 {
-				d[old]--
-			}
-		}
-		keys := make([]tallyKey, 0, len(deltas))
-		for k := range deltas {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b tallyKey) int {
-			if c := cmpInt(a.campaign, b.campaign); c != 0 {
-				return c
-			}
-			if c := cmpInt(a.unit, b.unit); c != 0 {
-				return c
-			}
-			return cmpInt(a.item, b.item)
-		})
-		tally, err := tx.PrepareContext(ctx, `INSERT INTO sc_tally (campaign_id, unit_id, item_id, n_yes, n_partial, n_no, n_na)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (campaign_id, unit_id, item_id) DO UPDATE SET
-			n_yes = sc_tally.n_yes + excluded.n_yes, n_partial = sc_tally.n_partial + excluded.n_partial,
-			n_no = sc_tally.n_no + excluded.n_no, n_na = sc_tally.n_na + excluded.n_na`)
-		if err != nil {
-			return err
-		}
-		defer tally.Close()
-		for _, k := range keys {
-			d := deltas[k]
-			if d[1] == 0 && d[2] == 0 && d[3] == 0 && d[4] == 0 {
-				continue
-			}
-			if _, err := tally.ExecContext(ctx, k.campaign, k.unit, k.item, d[1], d[2], d[3], d[4]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.saveAnswers(ctx, tx, ws, errs)
 	})
 	if err != nil {
 		for i := range errs {
@@ -583,6 +469,220 @@ func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite
 		}
 	}
 	return errs
+}
+
+type answerKey struct{ checklist, item int64 }
+
+func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite, errs []error) error {
+	d := s.db.Dialect
+	var sb strings.Builder
+	var args []any
+	ph := func() string { return d.Placeholder(len(args)) }
+
+	// Campaigns still published (closing is checked again here because
+	// another replica may have closed it).
+	open := map[int64]bool{}
+	for _, w := range ws {
+		if _, ok := open[w.CampaignID]; ok {
+			continue
+		}
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM sc_campaigns WHERE id = $1`, w.CampaignID).Scan(&status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		open[w.CampaignID] = status == string(selfcheck.Published)
+	}
+	var checklists []int64
+	for i, w := range ws {
+		if !open[w.CampaignID] {
+			errs[i] = apperr.New(apperr.Conflict, "the campaign is closed; answers can no longer be changed")
+			continue
+		}
+		checklists = append(checklists, w.ChecklistID)
+	}
+	if len(checklists) == 0 {
+		return nil
+	}
+	slices.Sort(checklists)
+	checklists = slices.Compact(checklists)
+
+	// 1. Touch (and lock) the checklists that are not submitted.
+	sb.WriteString(`UPDATE sc_checklists SET updated_at = `)
+	args = append(args, formatTime(ws[0].At))
+	sb.WriteString(ph())
+	sb.WriteString(`, status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END
+		WHERE status <> 'submitted' AND id IN (`)
+	for i, id := range checklists {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		args = append(args, id)
+		sb.WriteString(ph())
+	}
+	sb.WriteString(`) RETURNING id`)
+	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return err
+	}
+	writable := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		writable[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	// 2. The answers being replaced, for the tallies.
+	keys := map[answerKey]int{} // last write per key
+	var order []answerKey
+	for i, w := range ws {
+		if errs[i] != nil {
+			continue
+		}
+		if !writable[w.ChecklistID] {
+			errs[i] = apperr.New(apperr.Conflict, "this checklist is already submitted; answers can no longer be changed")
+			continue
+		}
+		k := answerKey{w.ChecklistID, w.ItemID}
+		if _, ok := keys[k]; !ok {
+			order = append(order, k)
+		}
+		keys[k] = i
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	slices.SortFunc(order, func(a, b answerKey) int {
+		if c := cmpInt(a.checklist, b.checklist); c != 0 {
+			return c
+		}
+		return cmpInt(a.item, b.item)
+	})
+	sb.Reset()
+	args = args[:0]
+	cast := "" // PostgreSQL types bare VALUES parameters as text
+	if d == Postgres {
+		cast = "::bigint"
+	}
+	sb.WriteString(`SELECT checklist_id, item_id, value FROM sc_answers WHERE (checklist_id, item_id) IN (VALUES `)
+	for i, k := range order {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		args = append(args, k.checklist)
+		sb.WriteString("(" + ph() + cast + ",")
+		args = append(args, k.item)
+		sb.WriteString(ph() + cast + ")")
+	}
+	sb.WriteString(`)`)
+	old := map[answerKey]int{}
+	rows, err = tx.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k answerKey
+		var v int
+		if err := rows.Scan(&k.checklist, &k.item, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		old[k] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	// 3. Store the answers (the last write per key wins, as it would one
+	// by one) and work out the tally changes.
+	type tallyKey struct{ campaign, unit, item int64 }
+	deltas := map[tallyKey]*[5]int{}
+	sb.Reset()
+	args = args[:0]
+	sb.WriteString(`INSERT INTO sc_answers (checklist_id, item_id, value, comment, answered_at) VALUES `)
+	for n, k := range order {
+		w := ws[keys[k]]
+		if n > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for j, v := range []any{w.ChecklistID, w.ItemID, int(w.Value), w.Comment, formatTime(w.At)} {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			args = append(args, v)
+			sb.WriteString(ph())
+		}
+		sb.WriteByte(')')
+		if prev := old[k]; prev != int(w.Value) {
+			tk := tallyKey{w.CampaignID, w.UnitID, w.ItemID}
+			d := deltas[tk]
+			if d == nil {
+				d = new([5]int)
+				deltas[tk] = d
+			}
+			d[w.Value]++
+			if prev > 0 && prev < 5 {
+				d[prev]--
+			}
+		}
+	}
+	sb.WriteString(` ON CONFLICT (checklist_id, item_id) DO UPDATE SET value = excluded.value, comment = excluded.comment,
+		answered_at = excluded.answered_at`)
+	if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		return err
+	}
+
+	// 4. Move the unit × item tallies.
+	tks := make([]tallyKey, 0, len(deltas))
+	for k, d := range deltas {
+		if d[1] != 0 || d[2] != 0 || d[3] != 0 || d[4] != 0 {
+			tks = append(tks, k)
+		}
+	}
+	if len(tks) == 0 {
+		return nil
+	}
+	slices.SortFunc(tks, func(a, b tallyKey) int {
+		if c := cmpInt(a.campaign, b.campaign); c != 0 {
+			return c
+		}
+		if c := cmpInt(a.unit, b.unit); c != 0 {
+			return c
+		}
+		return cmpInt(a.item, b.item)
+	})
+	sb.Reset()
+	args = args[:0]
+	sb.WriteString(`INSERT INTO sc_tally (campaign_id, unit_id, item_id, n_yes, n_partial, n_no, n_na) VALUES `)
+	for n, k := range tks {
+		d := deltas[k]
+		if n > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for j, v := range []any{k.campaign, k.unit, k.item, d[1], d[2], d[3], d[4]} {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			args = append(args, v)
+			sb.WriteString(ph())
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteString(` ON CONFLICT (campaign_id, unit_id, item_id) DO UPDATE SET
+		n_yes = sc_tally.n_yes + excluded.n_yes, n_partial = sc_tally.n_partial + excluded.n_partial,
+		n_no = sc_tally.n_no + excluded.n_no, n_na = sc_tally.n_na + excluded.n_na`)
+	_, err = tx.ExecContext(ctx, sb.String(), args...)
+	return err
 }
 
 func cmpInt(a, b int64) int {
@@ -946,4 +1046,25 @@ func (s *Selfchecks) EachAnswer(ctx context.Context, campaignID int64, fn func(p
 		fn(p, i, v)
 	}
 	return rows.Err()
+}
+
+// PeoplePaths maps every active person to the path of their unit (for the
+// benchmark server's sign-in stand-in).
+func (s *Selfchecks) PeoplePaths(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT p.id, u.path FROM people p JOIN units u ON u.id = p.unit_id
+		WHERE p.status = 'active'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var path string
+		if err := rows.Scan(&id, &path); err != nil {
+			return nil, err
+		}
+		out[id] = path
+	}
+	return out, rows.Err()
 }

@@ -13,6 +13,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/org"
+	"kitei/internal/selfcheck"
 )
 
 // Pinger reports whether the store answers (used by /healthz).
@@ -26,6 +27,8 @@ type Deps struct {
 	Catalogs *catalog.Service
 	Org      *org.Service
 	Audit    audit.Store
+	// Selfcheck runs self-inspection campaigns (nil: no such pages).
+	Selfcheck *selfcheck.Service
 	// Auth signs people in; without it nobody is signed in and only
 	// public routes answer.
 	Auth *auth.Service

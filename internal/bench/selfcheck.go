@@ -1,0 +1,360 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"kitei/internal/authz"
+	"kitei/internal/catalog"
+	"kitei/internal/selfcheck"
+	"kitei/internal/store"
+	"kitei/internal/web"
+)
+
+// SelfcheckOptions configure `kitei bench selfcheck`.
+type SelfcheckOptions struct {
+	DSN        string // "" or "sqlite:" … a fresh SQLite file in a temporary folder
+	People     int
+	Items      int
+	Clients    int
+	RawFor     time.Duration // how long the raw commit loop runs (default 3 s)
+	RollupRuns int           // roll-up timings taken (default 9)
+	Log        io.Writer     // progress lines (nil: none)
+}
+
+// SelfcheckResult is what the benchmark prints.
+type SelfcheckResult struct {
+	Engine           string  `json:"engine"`
+	People           int     `json:"people"`
+	Items            int     `json:"items"`
+	Clients          int     `json:"clients"`
+	SetupSeconds     float64 `json:"setup_seconds"`
+	RushSeconds      float64 `json:"rush_seconds"`
+	AnswersTotal     int     `json:"answers_total"`
+	Errors           int     `json:"errors"`
+	AnswersPerSec    float64 `json:"answers_per_sec"`
+	P50ms            float64 `json:"p50_ms"`
+	P99ms            float64 `json:"p99_ms"`
+	RawCommitsPerSec float64 `json:"raw_commits_per_sec"`
+	Ratio            float64 `json:"ratio"`
+	RollupP50ms      float64 `json:"rollup_p50_ms"`
+	RollupAnswers    int     `json:"rollup_answers"`
+	LostAcknowledged int     `json:"lost_acknowledged"`
+}
+
+// PersonHeader carries the person a benchmark request acts for. Only the
+// benchmark's own handler (BenchAuth) reads it; `kitei serve` never does.
+const PersonHeader = "X-Kitei-Bench-Person"
+
+// BenchAuth puts the principal of the person named in PersonHeader on the
+// request, in front of the real handler stack (sign-in resolution, guard
+// with its permission check, API handler, service, group-commit writer).
+// It stands in for sign-in so the measurement is of answering, not of
+// creating 20,000 accounts; requests without the header are unauthenticated.
+func BenchAuth(people map[int64]string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, err := strconv.ParseInt(r.Header.Get(PersonHeader), 10, 64); err == nil {
+			if path, ok := people[id]; ok {
+				p := &authz.Principal{PersonID: id, Login: "bench-" + strconv.FormatInt(id, 10), UnitPath: path,
+					Grants: []authz.Grant{{Role: authz.RoleStaff, UnitPath: path}}}
+				r = r.WithContext(authz.WithPrincipal(r.Context(), p))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// NewBenchServer builds the real web server over db with the benchmark's
+// principal injection in front.
+func NewBenchServer(db *store.DB, svc *selfcheck.Service, people []Person) (http.Handler, error) {
+	cat := catalog.NewService(db.Catalogs(), nil)
+	srv, err := web.New(web.Deps{Store: db, Catalogs: cat, Selfcheck: svc,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench", StoreName: string(db.Dialect)})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(people))
+	for _, p := range people {
+		m[p.ID] = p.UnitPath
+	}
+	return BenchAuth(m, srv.Handler()), nil
+}
+
+// AnswerValue is the answer the benchmark gives person index pi for item
+// index ii: 70 % yes, 15 % partial, 10 % no, 5 % not applicable.
+func AnswerValue(pi, ii int) selfcheck.Value {
+	switch h := (pi*31 + ii*17) % 20; {
+	case h < 14:
+		return selfcheck.Yes
+	case h < 17:
+		return selfcheck.Partial
+	case h < 19:
+		return selfcheck.No
+	}
+	return selfcheck.NA
+}
+
+// Rush has clients answer every person's checklist over HTTP at baseURL,
+// each client taking the next person and saving their items one by one.
+// acked[pi*len(items)+ii] is set for every save answered 200.
+type Rush struct {
+	BaseURL    string
+	CampaignID int64
+	People     []Person
+	ItemIDs    []int64
+	Clients    int
+	Log        io.Writer
+
+	Acked     []bool
+	Latencies []time.Duration
+	Errors    int64
+	Elapsed   time.Duration
+}
+
+// Run performs the rush; it stops early when ctx ends.
+func (r *Rush) Run(ctx context.Context) {
+	n := len(r.ItemIDs)
+	r.Acked = make([]bool, len(r.People)*n)
+	tr := &http.Transport{MaxIdleConns: r.Clients, MaxIdleConnsPerHost: r.Clients, IdleConnTimeout: time.Minute,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var next, done atomic.Int64
+	lats := make([][]time.Duration, r.Clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	stopLog := make(chan struct{})
+	if r.Log != nil {
+		go func() {
+			t := time.NewTicker(5 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopLog:
+					return
+				case <-t.C:
+					d := done.Load()
+					fmt.Fprintf(r.Log, "  %d answers, %.0f/s\n", d, float64(d)/time.Since(start).Seconds())
+				}
+			}
+		}()
+	}
+	for c := 0; c < r.Clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var body bytes.Buffer
+			for ctx.Err() == nil {
+				pi := int(next.Add(1) - 1)
+				if pi >= len(r.People) {
+					return
+				}
+				p := r.People[pi]
+				for ii, item := range r.ItemIDs {
+					if ctx.Err() != nil {
+						return
+					}
+					v := AnswerValue(pi, ii)
+					comment := ""
+					if v.NeedsComment() {
+						comment = "手順書の整備が未完了のため、年度内に対応予定。"
+					}
+					body.Reset()
+					json.NewEncoder(&body).Encode(map[string]string{"value": v.String(), "comment": comment})
+					url := fmt.Sprintf("%s/api/v1/selfcheck/campaigns/%d/answers/%d", r.BaseURL, r.CampaignID, item)
+					req, _ := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body.Bytes()))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set(PersonHeader, strconv.FormatInt(p.ID, 10))
+					t0 := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						atomic.AddInt64(&r.Errors, 1)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					lats[c] = append(lats[c], time.Since(t0))
+					if resp.StatusCode == http.StatusOK {
+						r.Acked[pi*n+ii] = true
+						done.Add(1)
+					} else {
+						atomic.AddInt64(&r.Errors, 1)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stopLog)
+	r.Elapsed = time.Since(start)
+	for _, l := range lats {
+		r.Latencies = append(r.Latencies, l...)
+	}
+}
+
+// Answered counts the acknowledged saves.
+func (r *Rush) Answered() int {
+	n := 0
+	for _, a := range r.Acked {
+		if a {
+			n++
+		}
+	}
+	return n
+}
+
+// Lost counts acknowledged saves missing from (or different in) the store.
+func (r *Rush) Lost(ctx context.Context, db *store.DB) (int, error) {
+	pidx := make(map[int64]int, len(r.People))
+	for i, p := range r.People {
+		pidx[p.ID] = i
+	}
+	iidx := make(map[int64]int, len(r.ItemIDs))
+	for i, id := range r.ItemIDs {
+		iidx[id] = i
+	}
+	found := make([]bool, len(r.Acked))
+	n := len(r.ItemIDs)
+	err := db.Selfchecks().EachAnswer(ctx, r.CampaignID, func(person, item int64, v selfcheck.Value) {
+		pi, ok1 := pidx[person]
+		ii, ok2 := iidx[item]
+		if ok1 && ok2 && v == AnswerValue(pi, ii) {
+			found[pi*n+ii] = true
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	lost := 0
+	for i, a := range r.Acked {
+		if a && !found[i] {
+			lost++
+		}
+	}
+	return lost, nil
+}
+
+func percentile(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	i := int(p * float64(len(ds)-1))
+	return float64(ds[i].Microseconds()) / 1000
+}
+
+// RunSelfcheck generates the organisation in a fresh store, measures the
+// raw commit rate, runs the rush over real HTTP, checks every acknowledged
+// answer and times the roll-up.
+func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, error) {
+	if o.People <= 0 {
+		o.People = 20000
+	}
+	if o.Items <= 0 {
+		o.Items = 60
+	}
+	if o.Clients <= 0 {
+		o.Clients = 200
+	}
+	if o.RawFor <= 0 {
+		o.RawFor = 3 * time.Second
+	}
+	if o.RollupRuns <= 0 {
+		o.RollupRuns = 9
+	}
+	logf := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	dsn := o.DSN
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "kitei-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	db, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	res := &SelfcheckResult{Engine: string(db.Dialect), People: o.People, Items: o.Items, Clients: o.Clients}
+
+	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
+	defer svc.Close()
+	logf("generating %d people × %d items on %s …", o.People, o.Items, db.Dialect)
+	t0 := time.Now()
+	fx, err := Generate(ctx, db, svc, FixtureOptions{People: o.People, Items: o.Items})
+	if err != nil {
+		return nil, err
+	}
+	res.SetupSeconds = time.Since(t0).Seconds()
+
+	logf("raw durable-commit rate (%s of single-row INSERT + COMMIT) …", o.RawFor)
+	if res.RawCommitsPerSec, err = db.RawCommitRate(ctx, o.RawFor); err != nil {
+		return nil, err
+	}
+	logf("  %.0f commits/s", res.RawCommitsPerSec)
+
+	h, err := NewBenchServer(db, svc, fx.People)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	go hs.Serve(ln)
+	defer hs.Close()
+
+	logf("rush: %d clients over http://%s …", o.Clients, ln.Addr())
+	rush := &Rush{BaseURL: "http://" + ln.Addr().String(), CampaignID: fx.CampaignID, People: fx.People,
+		ItemIDs: fx.ItemIDs, Clients: o.Clients, Log: o.Log}
+	rush.Run(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res.RushSeconds = rush.Elapsed.Seconds()
+	res.AnswersTotal = rush.Answered()
+	res.Errors = int(rush.Errors)
+	res.AnswersPerSec = float64(res.AnswersTotal) / res.RushSeconds
+	res.P50ms = percentile(rush.Latencies, 0.50)
+	res.P99ms = percentile(rush.Latencies, 0.99)
+	if res.RawCommitsPerSec > 0 {
+		res.Ratio = res.AnswersPerSec / res.RawCommitsPerSec
+	}
+	if res.LostAcknowledged, err = rush.Lost(ctx, db); err != nil {
+		return nil, err
+	}
+
+	logf("roll-up unit × section over the answers (%d runs) …", o.RollupRuns)
+	var rl []time.Duration
+	for i := 0; i < o.RollupRuns; i++ {
+		t := time.Now()
+		r, err := svc.Rollup(ctx, fx.CampaignID, selfcheck.Everything, -1)
+		if err != nil {
+			return nil, err
+		}
+		rl = append(rl, time.Since(t))
+		res.RollupAnswers = r.Total.Total.Answered()
+	}
+	res.RollupP50ms = percentile(rl, 0.5)
+	return res, nil
+}

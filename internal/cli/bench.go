@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"kitei/internal/bench"
+	"kitei/internal/catalog"
+	"kitei/internal/selfcheck"
+)
+
+func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "selfcheck" {
+		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json]")
+	}
+	return runBenchSelfcheck(ctx, env, args[1:])
+}
+
+// runBenchSelfcheck measures the self-inspection deadline rush (DESIGN.md
+// §5). --prepare and --serve split it for the crash test: --prepare builds
+// the organisation and prints its ids, --serve runs the web server with the
+// benchmark's principal injection over that store until killed.
+func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "bench selfcheck")
+	dsn := fs.String("db", "", "database (default: a fresh SQLite file in a temporary folder)")
+	people := fs.Int("people", 20000, "people in the generated organisation")
+	items := fs.Int("items", 60, "items on every checklist")
+	clients := fs.Int("clients", 200, "concurrent HTTP clients")
+	rawSecs := fs.Float64("raw-seconds", 3, "how long to measure the raw durable-commit rate")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	prepare := fs.Bool("prepare", false, "only generate the organisation and print its ids as JSON")
+	serve := fs.Bool("serve", false, "serve the prepared store with benchmark sign-in until killed")
+	addr := fs.String("addr", "127.0.0.1:0", "listen address for --serve")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *people < 1 || *items < 1 || *clients < 1 {
+		return usageErr("--people, --items and --clients must be positive")
+	}
+	switch {
+	case *prepare:
+		return benchPrepare(ctx, env, *dsn, *people, *items)
+	case *serve:
+		return benchServe(ctx, env, *dsn, *addr)
+	}
+	var log io.Writer
+	if !*asJSON {
+		log = env.Stderr
+	}
+	res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients,
+		RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(env.Stdout, "self-inspection rush on %s: %d people × %d items, %d clients\n", res.Engine, res.People, res.Items, res.Clients)
+	fmt.Fprintf(env.Stdout, "  answers            %d in %.1f s (%d errors)\n", res.AnswersTotal, res.RushSeconds, res.Errors)
+	fmt.Fprintf(env.Stdout, "  answers/s          %.0f\n", res.AnswersPerSec)
+	fmt.Fprintf(env.Stdout, "  latency p50 / p99  %.1f ms / %.1f ms\n", res.P50ms, res.P99ms)
+	fmt.Fprintf(env.Stdout, "  raw commits/s      %.0f\n", res.RawCommitsPerSec)
+	fmt.Fprintf(env.Stdout, "  ratio              %.2f (target ≥ 0.70)\n", res.Ratio)
+	fmt.Fprintf(env.Stdout, "  roll-up p50        %.1f ms over %d answers\n", res.RollupP50ms, res.RollupAnswers)
+	fmt.Fprintf(env.Stdout, "  lost acknowledged  %d\n", res.LostAcknowledged)
+	return nil
+}
+
+// PreparedBench is what --prepare prints.
+type PreparedBench struct {
+	CampaignID int64   `json:"campaign_id"`
+	People     []int64 `json:"people"`
+	Items      []int64 `json:"items"`
+}
+
+func benchPrepare(ctx context.Context, env *Env, dsn string, people, items int) error {
+	if dsn == "" {
+		return usageErr("--prepare needs --db")
+	}
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
+	defer svc.Close()
+	fx, err := bench.Generate(ctx, db, svc, bench.FixtureOptions{People: people, Items: items})
+	if err != nil {
+		return err
+	}
+	out := PreparedBench{CampaignID: fx.CampaignID, Items: fx.ItemIDs}
+	for _, p := range fx.People {
+		out.People = append(out.People, p.ID)
+	}
+	return json.NewEncoder(env.Stdout).Encode(out)
+}
+
+func benchServe(ctx context.Context, env *Env, dsn, addr string) error {
+	if dsn == "" {
+		return usageErr("--serve needs --db")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
+	defer svc.Close()
+	people, err := db.Selfchecks().PeoplePaths(ctx)
+	if err != nil {
+		return err
+	}
+	var ps []bench.Person
+	for id, path := range people {
+		ps = append(ps, bench.Person{ID: id, UnitPath: path})
+	}
+	h, err := bench.NewBenchServer(db, svc, ps)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(env.Stdout, "listening http://%s\n", ln.Addr())
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
