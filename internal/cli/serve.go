@@ -49,6 +49,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	deps := webDeps(db, logger)
 	deps.Auth, deps.SecureCookies = authSvc, *secureCookies
+	selfcheckServe(ctx, env, deps.Selfcheck, logger)
+	defer deps.Selfcheck.Close()
 	srv, err := web.New(deps)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"log/slog"
 
+	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 	"kitei/internal/web"
 )
@@ -13,6 +14,7 @@ import (
 func webDeps(db *store.DB, logger *slog.Logger) web.Deps {
 	return web.Deps{
 		Store: db, Catalogs: catalogService(db), Org: orgService(db), Audit: db.Audit(),
-		Auth: authService(db), Logger: logger, Version: Version, StoreName: storeName(db),
+		Selfcheck: selfcheck.NewService(db.Selfchecks(), catalogService(db)),
+		Auth:      authService(db), Logger: logger, Version: Version, StoreName: storeName(db),
 	}
 }

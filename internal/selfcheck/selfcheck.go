@@ -148,6 +148,9 @@ func (it *Item) AnsweredBy(roles []string) bool {
 	return false
 }
 
+// HasRole reports whether role must answer the item.
+func (it Item) HasRole(role string) bool { return it.AnsweredBy([]string{role}) }
+
 // Value is an answer.
 type Value int8
 

@@ -7,6 +7,7 @@ import (
 // allRoutes is the page routes plus the REST API, all behind the same guard.
 func (s *Server) allRoutes() []route {
 	rs := s.routes()
+	rs = append(rs, s.selfcheckRoutes()...)
 	a := api.New(api.Deps{Catalogs: s.Catalogs, Selfcheck: s.Selfcheck, Logger: s.Logger, Version: s.Version})
 	for _, r := range a.Routes() {
 		rs = append(rs, route{pattern: r.Method + " " + r.Path, perm: r.Perm, handler: r.Handler})

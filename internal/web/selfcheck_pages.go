@@ -1,0 +1,497 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"kitei/internal/api"
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/selfcheck"
+)
+
+// selfcheckRoutes are the self-inspection pages; added to the route table
+// when the capability is wired.
+func (s *Server) selfcheckRoutes() []route {
+	if s.Selfcheck == nil {
+		return nil
+	}
+	return []route{
+		{"GET /selfcheck", authz.SelfcheckAnswer, s.scHome},
+		{"POST /selfcheck/campaigns", authz.SelfcheckAdmin, s.scCreate},
+		{"GET /selfcheck/campaigns/{id}", authz.SelfcheckFollow, s.scCampaign},
+		{"POST /selfcheck/campaigns/{id}/items", authz.SelfcheckAdmin, s.scAddItems},
+		{"POST /selfcheck/campaigns/{id}/items/{item}", authz.SelfcheckAdmin, s.scUpdateItem},
+		{"POST /selfcheck/campaigns/{id}/publish", authz.SelfcheckAdmin, s.scPublish},
+		{"POST /selfcheck/campaigns/{id}/close", authz.SelfcheckAdmin, s.scClose},
+		{"POST /selfcheck/campaigns/{id}/remind", authz.SelfcheckFollow, s.scRemind},
+		{"GET /selfcheck/campaigns/{id}/my", authz.SelfcheckAnswer, s.scMy},
+		{"POST /selfcheck/campaigns/{id}/my/submit", authz.SelfcheckAnswer, s.scSubmit},
+		{"POST /selfcheck/campaigns/{id}/my/{item}", authz.SelfcheckAnswer, s.scSave},
+		{"GET /selfcheck/campaigns/{id}/results", authz.SelfcheckFollow, s.scResults},
+		{"POST /selfcheck/campaigns/{id}/actions", authz.SelfcheckAdmin, s.scAction},
+		{"GET /selfcheck/campaigns/{id}/export.xlsx", authz.SelfcheckFollow, s.scExport},
+		{"GET /selfcheck/campaigns/{id}/summary", authz.SelfcheckFollow, s.scSummary},
+	}
+}
+
+func scID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "no such %s", name)
+	}
+	return id, nil
+}
+
+func scBack(w http.ResponseWriter, r *http.Request, path, flash string) {
+	http.Redirect(w, r, path+"?done="+flash, http.StatusSeeOther)
+}
+
+type scHomeData struct {
+	Mine      []selfcheck.Checklist
+	Campaigns map[int64]selfcheck.Campaign
+	All       []selfcheck.Campaign
+	Admin     bool
+	Follow    bool
+	Notices   []selfcheck.Notice
+	Catalogs  any
+}
+
+func (s *Server) scHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := authz.From(ctx)
+	d := &scHomeData{Admin: p.Can(authz.SelfcheckAdmin), Follow: p.Can(authz.SelfcheckFollow)}
+	if p.PersonID > 0 {
+		var err error
+		if d.Mine, d.Campaigns, err = s.Selfcheck.MyChecklists(ctx, p.PersonID); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		d.Notices, _ = s.Selfcheck.Notices(ctx, p.PersonID)
+	}
+	if d.Admin || d.Follow {
+		var err error
+		if d.All, err = s.Selfcheck.Campaigns(ctx); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+	}
+	if d.Admin && s.Catalogs != nil {
+		d.Catalogs, _ = s.Catalogs.List(ctx)
+	}
+	pg := s.newPage(r, "sc.title", d)
+	pg.Nav = "selfcheck"
+	s.render(w, r, http.StatusOK, "selfcheck", pg)
+}
+
+func (s *Server) scCreate(w http.ResponseWriter, r *http.Request) {
+	year, _ := strconv.Atoi(r.FormValue("fiscal_year"))
+	remind, _ := strconv.Atoi(r.FormValue("remind_days"))
+	c, err := s.Selfcheck.CreateCampaign(r.Context(), selfcheck.Campaign{Name: r.FormValue("name"), FiscalYear: year,
+		OpensOn: r.FormValue("opens_on"), ClosesOn: r.FormValue("closes_on"), RemindDays: remind})
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if ed, _ := strconv.ParseInt(r.FormValue("catalog"), 10, 64); ed > 0 {
+		if cat, err := s.Catalogs.Get(r.Context(), ed); err == nil {
+			if _, err := s.Selfcheck.AddItems(r.Context(), c.ID, cat.Latest.ID, strings.Fields(r.FormValue("refs"))); err != nil {
+				s.failErr(w, r, err)
+				return
+			}
+		}
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", c.ID), "created")
+}
+
+type scCampaignData struct {
+	Campaign selfcheck.Campaign
+	Items    []selfcheck.Item
+	Roles    []selfcheck.RoleName
+	Progress []selfcheck.ProgressRow
+	Total    selfcheck.UnitStatus
+	Admin    bool
+	Today    string
+	Catalogs any
+}
+
+func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := scID(r, "id")
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := authz.From(ctx)
+	d := &scCampaignData{Admin: p.Can(authz.SelfcheckAdmin), Today: s.Selfcheck.Today()}
+	if d.Campaign, err = s.Selfcheck.Campaign(ctx, id); err == nil {
+		d.Items, err = s.Selfcheck.Items(ctx, id)
+	}
+	if err == nil {
+		d.Roles, err = s.Selfcheck.RoleNames(ctx)
+	}
+	if err == nil && d.Campaign.Status != selfcheck.Draft {
+		d.Progress, d.Total, err = s.Selfcheck.Progress(ctx, id, api.SelfcheckScope(p))
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if d.Admin && s.Catalogs != nil {
+		d.Catalogs, _ = s.Catalogs.List(ctx)
+	}
+	pg := s.newPage(r, "sc.campaign.title", d)
+	pg.Title = d.Campaign.Name
+	pg.Nav = "selfcheck"
+	pg.Flash = scFlash(pg, r)
+	s.render(w, r, http.StatusOK, "selfcheck_campaign", pg)
+}
+
+func scFlash(pg *page, r *http.Request) string {
+	if f := r.URL.Query().Get("done"); f != "" {
+		return pg.T("sc.done." + f)
+	}
+	return ""
+}
+
+func (s *Server) scAddItems(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		var catID int64
+		catID, _ = strconv.ParseInt(r.FormValue("catalog"), 10, 64)
+		c, cerr := s.Catalogs.Get(r.Context(), catID)
+		if cerr != nil {
+			err = cerr
+		} else {
+			_, err = s.Selfcheck.AddItems(r.Context(), id, c.Latest.ID, strings.Fields(strings.ReplaceAll(r.FormValue("refs"), ",", " ")))
+		}
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "items")
+}
+
+func (s *Server) scUpdateItem(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	var item int64
+	if err == nil {
+		item, err = scID(r, "item")
+	}
+	if err == nil {
+		r.ParseForm()
+		roles := r.Form["roles"]
+		if roles == nil {
+			roles = []string{}
+		}
+		err = s.Selfcheck.UpdateItem(r.Context(), selfcheck.Item{ID: item, CampaignID: id, Question: r.FormValue("question"), Roles: roles})
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "item")
+}
+
+func (s *Server) scPublish(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		day := r.FormValue("day")
+		if day == "" {
+			day = s.Selfcheck.Today()
+		}
+		_, err = s.Selfcheck.Publish(r.Context(), id, day)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "published")
+}
+
+func (s *Server) scClose(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		err = s.Selfcheck.CloseCampaign(r.Context(), id)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "closed")
+}
+
+func (s *Server) scRemind(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		unit, _ := strconv.ParseInt(r.FormValue("unit"), 10, 64)
+		_, err = s.Selfcheck.Remind(r.Context(), id, unit, api.SelfcheckScope(authz.From(r.Context())))
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "reminded")
+}
+
+type scMyData struct {
+	View   *selfcheck.ChecklistView
+	Values []selfcheck.Value
+}
+
+func (s *Server) scMy(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	p := authz.From(r.Context())
+	var v *selfcheck.ChecklistView
+	if err == nil {
+		if p.PersonID <= 0 {
+			err = apperr.New(apperr.NotFound, "this account is not tied to a person and has no checklist")
+		} else {
+			v, err = s.Selfcheck.MyChecklist(r.Context(), id, p.PersonID)
+		}
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "sc.my.title", &scMyData{View: v, Values: selfcheck.Values})
+	pg.Nav = "selfcheck"
+	pg.Flash = scFlash(pg, r)
+	s.render(w, r, http.StatusOK, "selfcheck_my", pg)
+}
+
+// scSave stores one answer from the per-item form and returns to it.
+func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	var item int64
+	if err == nil {
+		item, err = scID(r, "item")
+	}
+	var v selfcheck.Value
+	if err == nil {
+		v, err = selfcheck.ParseValue(r.FormValue("value"))
+	}
+	if err == nil {
+		_, err = s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, v, r.FormValue("comment"))
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?done=saved#item-%d", id, item), http.StatusSeeOther)
+}
+
+func (s *Server) scSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		err = s.Selfcheck.Submit(r.Context(), id, authz.From(r.Context()).PersonID)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my", id), "submitted")
+}
+
+type scResultsData struct {
+	Rollup  *selfcheck.Rollup
+	Bars    template.HTML
+	Heat    template.HTML
+	Level   int
+	Drill   []selfcheck.PersonAnswer
+	DrillOf string
+	Actions []selfcheck.Action
+	Admin   bool
+}
+
+func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := scID(r, "id")
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := authz.From(ctx)
+	scope := api.SelfcheckScope(p)
+	level := -1
+	if l, err := strconv.Atoi(r.URL.Query().Get("level")); err == nil && l >= 0 {
+		level = l
+	}
+	ru, err := s.Selfcheck.Rollup(ctx, id, scope, level)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin),
+		Bars: stackedBars(ru), Heat: heatMap(ru)}
+	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
+		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
+		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, id, item, unit, scope); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		for _, it := range ru.Items {
+			if it.Item.ID == item {
+				d.DrillOf = it.Item.NodeRef + " " + it.Item.Question
+			}
+		}
+	}
+	if d.Actions, err = s.Selfcheck.Actions(ctx, id); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "sc.results.title", d)
+	pg.Nav = "selfcheck"
+	pg.Flash = scFlash(pg, r)
+	s.render(w, r, http.StatusOK, "selfcheck_results", pg)
+}
+
+func (s *Server) scAction(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		item, _ := strconv.ParseInt(r.FormValue("item"), 10, 64)
+		unit, _ := strconv.ParseInt(r.FormValue("unit"), 10, 64)
+		owner, _ := strconv.ParseInt(r.FormValue("owner"), 10, 64)
+		a := selfcheck.Action{CampaignID: id, ItemID: item, UnitID: unit, Title: r.FormValue("title"), OwnerID: owner,
+			DueOn: r.FormValue("due_on"), Note: r.FormValue("note"), Status: selfcheck.ActionStatus(r.FormValue("status"))}
+		if aid, _ := strconv.ParseInt(r.FormValue("id"), 10, 64); aid > 0 {
+			a.ID = aid
+			_, err = s.Selfcheck.UpdateAction(r.Context(), a)
+		} else {
+			_, err = s.Selfcheck.CreateAction(r.Context(), a)
+		}
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/results", id), "action")
+}
+
+func (s *Server) scExport(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="selfcheck-%d.xlsx"`, id))
+	if err := s.Selfcheck.ExportXLSX(r.Context(), id, unit, api.SelfcheckScope(authz.From(r.Context())), w); err != nil {
+		w.Header().Del("Content-Disposition")
+		s.failErr(w, r, err)
+	}
+}
+
+func (s *Server) scSummary(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	var sum *selfcheck.Summary
+	if err == nil {
+		if !authz.From(r.Context()).Can(authz.SelfcheckAdmin) {
+			if _, all := authz.From(r.Context()).Scopes(authz.SelfcheckFollow); !all {
+				err = apperr.New(apperr.Forbidden, "the summary covers the whole organisation")
+			}
+		}
+	}
+	if err == nil {
+		sum, err = s.Selfcheck.Summarise(r.Context(), id)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "sc.summary.title", sum)
+	pg.Nav = "selfcheck"
+	s.render(w, r, http.StatusOK, "selfcheck_summary", pg)
+}
+
+// Charts are SVG drawn here with presentation attributes only (the CSP
+// forbids inline styles).
+
+var (
+	colYes     = "#2e7d32"
+	colPartial = "#f9a825"
+	colNo      = "#c62828"
+	colNA      = "#9e9e9e"
+)
+
+func esc(s string) string { return template.HTMLEscapeString(s) }
+
+// stackedBars draws one bar per unit: shares of each answer.
+func stackedBars(ru *selfcheck.Rollup) template.HTML {
+	const w, rowH, label = 640.0, 22.0, 200.0
+	rows := ru.Rows
+	if len(rows) > 60 {
+		rows = rows[:60]
+	}
+	h := rowH*float64(len(rows)) + 30
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="units">`, w, h)
+	for i, row := range rows {
+		y := float64(i) * rowH
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="12" text-anchor="end">%s</text>`, label-6, y+15, esc(row.Unit.Name))
+		t := row.Total
+		n := float64(t.Answered())
+		x := label
+		for _, part := range []struct {
+			v   int
+			col string
+		}{{t.Yes, colYes}, {t.Partial, colPartial}, {t.No, colNo}, {t.NA, colNA}} {
+			if n == 0 || part.v == 0 {
+				continue
+			}
+			pw := (w - label - 10) * float64(part.v) / n
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.0f" width="%.1f" height="%.0f" fill="%s"><title>%d</title></rect>`,
+				x, y+3, pw, rowH-6, part.col, part.v)
+			x += pw
+		}
+	}
+	ly := h - 12
+	for i, l := range []struct{ name, col string }{{"実施している", colYes}, {"一部実施", colPartial}, {"実施していない", colNo}, {"該当なし", colNA}} {
+		x := label + float64(i)*110
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f" font-size="11">%s</text>`,
+			x, ly-9, l.col, x+14, ly, l.name)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// heatMap colours each unit × section cell by its rate of 実施.
+func heatMap(ru *selfcheck.Rollup) template.HTML {
+	const cw, ch, label, top = 56.0, 22.0, 200.0, 40.0
+	rows := ru.Rows
+	if len(rows) > 60 {
+		rows = rows[:60]
+	}
+	w := label + cw*float64(len(ru.Sections)) + 10
+	h := top + ch*float64(len(rows)) + 10
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="heat map">`, w, h)
+	for j, sec := range ru.Sections {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" text-anchor="middle"><title>%s</title>%s</text>`,
+			label+cw*float64(j)+cw/2, top-10, esc(sec.Title), esc(sec.Ref))
+	}
+	for i, row := range rows {
+		y := top + float64(i)*ch
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="12" text-anchor="end">%s</text>`, label-6, y+15, esc(row.Unit.Name))
+		for j, c := range row.Cells {
+			x := label + cw*float64(j)
+			fill, txt := "#eeeeee", "—"
+			if rt := c.Rate(); rt >= 0 {
+				// red (0 %) → amber → green (100 %)
+				red := int(200 * (1 - rt))
+				green := int(60 + 140*rt)
+				fill, txt = fmt.Sprintf("#%02x%02x50", red+40, green), fmt.Sprintf("%.0f", rt*100)
+			}
+			fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="%s" stroke="#ffffff"><title>%s %s: %s</title></rect>`,
+				x, y, cw, ch, fill, esc(row.Unit.Name), esc(ru.Sections[j].Ref), c.Percent())
+			fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" text-anchor="middle" fill="#ffffff">%s</text>`, x+cw/2, y+15, txt)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
