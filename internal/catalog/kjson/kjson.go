@@ -54,5 +54,8 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	if dec.More() {
 		return nil, apperr.New(apperr.Invalid, "not a kitei catalog JSON document: data after the document")
 	}
+	if err := catalog.Validate(*doc.Nodes); err != nil {
+		return nil, err
+	}
 	return &catalog.Parsed{Title: doc.Title, Format: "json", Style: "kitei", Encoding: "utf-8", Nodes: *doc.Nodes}, nil
 }

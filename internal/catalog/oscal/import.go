@@ -85,6 +85,9 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	if r.inserted > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d parameter references were replaced by their values or labels", r.inserted))
 	}
+	if err := catalog.Validate(p.Nodes); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
