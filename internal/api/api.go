@@ -13,6 +13,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/crosswalk"
 	"kitei/internal/selfcheck"
 )
 
@@ -20,6 +21,7 @@ import (
 type Deps struct {
 	Catalogs  *catalog.Service
 	Selfcheck *selfcheck.Service // nil: no self-inspection routes
+	Crosswalk *crosswalk.Service // nil: no crosswalk routes
 	Logger    *slog.Logger
 	Version   string
 }
@@ -59,6 +61,7 @@ func (a *API) Routes() []Route {
 	rs := a.catalogRoutes()
 	rs = append(rs, a.catalogExportRoute())
 	rs = append(rs, a.selfcheckRoutes()...)
+	rs = append(rs, a.crosswalkRoutes()...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

@@ -15,6 +15,9 @@ const (
 	CatalogRead  Permission = "catalog.read"  // browse and search catalogs
 	CatalogWrite Permission = "catalog.write" // import catalogs and new editions
 
+	CrosswalkRead  Permission = "crosswalk.read"  // links between catalogs, gap reports, edition diffs
+	CrosswalkWrite Permission = "crosswalk.write" // store suggestions, confirm and reject links
+
 	OrgRead  Permission = "org.read"  // see units, people and appointments in scope
 	OrgWrite Permission = "org.write" // change units, people, roles and appointments in scope
 
@@ -29,4 +32,4 @@ const (
 // All lists every permission a role can be granted (Public and
 // Authenticated are not grants).
 var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead,
-	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer}
+	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer, CrosswalkRead, CrosswalkWrite}

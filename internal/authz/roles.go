@@ -53,21 +53,21 @@ var Builtin = []BuiltinRole{
 // them for its unit and the units below it; an organisation-scoped role
 // holds them everywhere.
 var rolePermissions = map[string][]Permission{
-	RoleCISO:          {CatalogRead, OrgRead, AuditRead, SelfcheckFollow},
-	RoleDeputyCISO:    {CatalogRead, OrgRead, AuditRead},
-	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead, SelfcheckAdmin, SelfcheckFollow},
-	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite, SelfcheckAdmin, SelfcheckFollow},
-	RoleISO:           {CatalogRead, OrgRead, SelfcheckFollow},
-	RoleDivisionISO:   {CatalogRead, OrgRead, SelfcheckFollow},
-	RoleAreaISO:       {CatalogRead},
-	RoleISSO:          {CatalogRead},
-	RoleISSAdmin:      {CatalogRead},
-	RoleAuditChief:    {CatalogRead, OrgRead, AuditRead},
-	RoleAuditor:       {CatalogRead, OrgRead},
-	RoleCSIRTChief:    {CatalogRead, OrgRead},
-	RoleCSIRTMember:   {CatalogRead},
-	RoleStaff:         {CatalogRead, SelfcheckAnswer},
-	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin},
+	RoleCISO:          {CatalogRead, OrgRead, AuditRead, SelfcheckFollow, CrosswalkRead},
+	RoleDeputyCISO:    {CatalogRead, OrgRead, AuditRead, CrosswalkRead},
+	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite},
+	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite},
+	RoleISO:           {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead},
+	RoleDivisionISO:   {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead},
+	RoleAreaISO:       {CatalogRead, CrosswalkRead},
+	RoleISSO:          {CatalogRead, CrosswalkRead},
+	RoleISSAdmin:      {CatalogRead, CrosswalkRead},
+	RoleAuditChief:    {CatalogRead, OrgRead, AuditRead, CrosswalkRead},
+	RoleAuditor:       {CatalogRead, OrgRead, CrosswalkRead},
+	RoleCSIRTChief:    {CatalogRead, OrgRead, CrosswalkRead},
+	RoleCSIRTMember:   {CatalogRead, CrosswalkRead},
+	RoleStaff:         {CatalogRead, SelfcheckAnswer, CrosswalkRead},
+	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin, CrosswalkRead, CrosswalkWrite},
 }
 
 // RolePermissions returns the permissions a role key grants.

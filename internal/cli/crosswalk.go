@@ -262,7 +262,7 @@ func crosswalkReview(ctx context.Context, env *Env, args []string, status string
 		if err != nil {
 			return err
 		}
-		if link, err = svc.Pick(ctx, from, to, *fromRef, *toRef, *kind, status, *note); err != nil {
+		if link, err = svc.Pick(ctx, from, to, *fromRef, *toRef, *kind, status, *note, 0); err != nil {
 			return err
 		}
 	default:

@@ -13,7 +13,7 @@ import (
 // is covered by that test automatically.
 func webDeps(db *store.DB, logger *slog.Logger) web.Deps {
 	return web.Deps{
-		Store: db, Catalogs: catalogService(db), Org: orgService(db), Audit: db.Audit(),
+		Store: db, Catalogs: catalogService(db), Crosswalk: crosswalkService(db), Org: orgService(db), Audit: db.Audit(),
 		Selfcheck: selfcheck.NewService(db.Selfchecks(), catalogService(db)),
 		Auth:      authService(db), Logger: logger, Version: Version, StoreName: storeName(db),
 	}

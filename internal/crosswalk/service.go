@@ -162,7 +162,9 @@ func (s *Service) Review(ctx context.Context, id int64, status, kind, note strin
 // Pick records a link chosen by a person (for example a target other than
 // the suggestions): from requirement fromRef of edition from to requirement
 // toRef of edition to, with status StatusConfirmed or StatusRejected.
-func (s *Service) Pick(ctx context.Context, from, to EditionRef, fromRef, toRef, kind, status, note string) (Link, error) {
+// score keeps the similarity when a person confirms a suggestion (0 for a
+// target chosen by hand).
+func (s *Service) Pick(ctx context.Context, from, to EditionRef, fromRef, toRef, kind, status, note string, score float64) (Link, error) {
 	fs, err := s.Resolve(ctx, from)
 	if err != nil {
 		return Link{}, err
@@ -186,7 +188,7 @@ func (s *Service) Pick(ctx context.Context, from, to EditionRef, fromRef, toRef,
 	return s.store.PutLink(ctx, Link{
 		FromCatalog: fs.Catalog.ID, FromEdition: fs.Edition.ID, FromRef: fromRef,
 		ToCatalog: ts.Catalog.ID, ToEdition: ts.Edition.ID, ToRef: toRef,
-		Kind: kind, Status: status, ConfirmedBy: s.actor(ctx), ConfirmedAt: s.now().UTC(),
+		Kind: kind, Status: status, Score: score, ConfirmedBy: s.actor(ctx), ConfirmedAt: s.now().UTC(),
 		Note: strings.TrimSpace(note),
 	})
 }

@@ -85,15 +85,15 @@ func TestCrosswalkLinks(t *testing.T) {
 		}
 		// Pick another target by hand; the pair is unique, so picking it
 		// again updates the same link.
-		l1, err := svc.Pick(ctx, from, to, "A2", "1(c)", crosswalk.KindRelated, crosswalk.StatusConfirmed, "")
+		l1, err := svc.Pick(ctx, from, to, "A2", "1(c)", crosswalk.KindRelated, crosswalk.StatusConfirmed, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		l2, err := svc.Pick(ctx, from, to, "A2", "1(c)", crosswalk.KindPartial, crosswalk.StatusConfirmed, "一部")
+		l2, err := svc.Pick(ctx, from, to, "A2", "1(c)", crosswalk.KindPartial, crosswalk.StatusConfirmed, "一部", 0)
 		if err != nil || l2.ID != l1.ID || l2.Kind != crosswalk.KindPartial || l2.Note != "一部" {
 			t.Fatalf("pick again %+v %v", l2, err)
 		}
-		if _, err := svc.Pick(ctx, from, to, "A9", "1(c)", "", "", ""); apperr.CodeOf(err) != apperr.NotFound {
+		if _, err := svc.Pick(ctx, from, to, "A9", "1(c)", "", "", "", 0); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("unknown ref: %v", err)
 		}
 		// Bulk confirmation above a score.

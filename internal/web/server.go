@@ -12,6 +12,7 @@ import (
 	"kitei/internal/auth"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/crosswalk"
 	"kitei/internal/org"
 	"kitei/internal/selfcheck"
 )
@@ -29,6 +30,8 @@ type Deps struct {
 	Audit    audit.Store
 	// Selfcheck runs self-inspection campaigns (nil: no such pages).
 	Selfcheck *selfcheck.Service
+	// Crosswalk links catalogs (nil: no crosswalk pages).
+	Crosswalk *crosswalk.Service
 	// Auth signs people in; without it nobody is signed in and only
 	// public routes answer.
 	Auth *auth.Service
@@ -94,6 +97,14 @@ func (s *Server) routes() []route {
 		{"GET /catalogs/{id}/export", authz.CatalogRead, s.catalogExport},
 		{"GET /catalogs/{id}/nodes/{ref...}", authz.CatalogRead, s.catalogNode},
 		{"GET /search", authz.CatalogRead, s.search},
+		{"GET /crosswalk", authz.CrosswalkRead, s.withCrosswalk(s.crosswalkIndex)},
+		{"GET /crosswalk/review", authz.CrosswalkRead, s.withCrosswalk(s.crosswalkReview)},
+		{"POST /crosswalk/links", authz.CrosswalkWrite, s.withCrosswalk(s.crosswalkLinkPost)},
+		{"POST /crosswalk/links/{id}", authz.CrosswalkWrite, s.withCrosswalk(s.crosswalkLinkUpdate)},
+		{"POST /crosswalk/bulk", authz.CrosswalkWrite, s.withCrosswalk(s.crosswalkBulk)},
+		{"GET /crosswalk/gaps", authz.CrosswalkRead, s.withCrosswalk(s.crosswalkGaps)},
+		{"GET /crosswalk/gaps.xlsx", authz.CrosswalkRead, s.withCrosswalk(s.crosswalkGapsXLSX)},
+		{"GET /crosswalk/diff", authz.CrosswalkRead, s.withCrosswalk(s.crosswalkDiff)},
 		{"GET /audit", authz.AuditRead, s.auditList},
 		{"GET /audit.csv", authz.AuditRead, s.auditCSV},
 		{"GET /login", authz.Public, s.loginPage},
