@@ -87,7 +87,7 @@ type ErrorBody struct {
 // the guard can answer API requests the same way.
 func WriteError(w http.ResponseWriter, err error, logger *slog.Logger) {
 	code := apperr.CodeOf(err)
-	status := StatusOf(code)
+	status := apperr.HTTPStatus(err)
 	msg := err.Error()
 	if status == http.StatusInternalServerError {
 		if logger != nil {
@@ -96,25 +96,6 @@ func WriteError(w http.ResponseWriter, err error, logger *slog.Logger) {
 		msg = "internal error"
 	}
 	writeJSON(w, status, ErrorBody{Error: string(code), Message: msg})
-}
-
-// StatusOf gives the HTTP status for an error code.
-func StatusOf(c apperr.Code) int {
-	switch c {
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	}
-	return http.StatusInternalServerError
 }
 
 func pathID(r *http.Request, name string) (int64, error) {

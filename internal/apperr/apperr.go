@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Code classifies an error.
@@ -64,3 +65,23 @@ func CodeOf(err error) Code {
 
 // Is reports whether err carries code.
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
+
+// HTTPStatus is the HTTP status for err's code; the web pages and the API
+// both answer with it.
+func HTTPStatus(err error) int {
+	switch CodeOf(err) {
+	case Invalid:
+		return http.StatusBadRequest
+	case NotFound:
+		return http.StatusNotFound
+	case Conflict:
+		return http.StatusConflict
+	case Unauthorized:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}

@@ -159,20 +159,4 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "error", p)
 }
 
-func statusOf(err error) int {
-	switch apperr.CodeOf(err) {
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	}
-	return http.StatusInternalServerError
-}
+func statusOf(err error) int { return apperr.HTTPStatus(err) }
