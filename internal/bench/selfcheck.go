@@ -82,7 +82,8 @@ func BenchAuth(people map[int64]string, next http.Handler) http.Handler {
 func NewBenchServer(db *store.DB, svc *selfcheck.Service, people []Person) (http.Handler, error) {
 	cat := catalog.NewService(db.Catalogs(), nil)
 	srv, err := web.New(web.Deps{Store: db, Catalogs: cat, Selfcheck: svc,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench", StoreName: string(db.Dialect)})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: "bench",
+		StoreName: string(db.Dialect)})
 	if err != nil {
 		return nil, err
 	}

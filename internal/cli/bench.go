@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -39,6 +41,7 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	prepare := fs.Bool("prepare", false, "only generate the organisation and print its ids as JSON")
 	serve := fs.Bool("serve", false, "serve the prepared store with benchmark sign-in until killed")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address for --serve")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +53,17 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 		return benchPrepare(ctx, env, *dsn, *people, *items)
 	case *serve:
 		return benchServe(ctx, env, *dsn, *addr)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var log io.Writer
 	if !*asJSON {

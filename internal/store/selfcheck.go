@@ -571,7 +571,9 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 	if d == Postgres {
 		cast = "::bigint"
 	}
-	sb.WriteString(`SELECT checklist_id, item_id, value FROM sc_answers WHERE (checklist_id, item_id) IN (VALUES `)
+	// A join with the keys as a VALUES list makes both engines look each
+	// key up by the primary key (SQLite scans the table for a row-value IN).
+	sb.WriteString(`WITH k (c, i) AS (VALUES `)
 	for i, k := range order {
 		if i > 0 {
 			sb.WriteByte(',')
@@ -581,7 +583,7 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 		args = append(args, k.item)
 		sb.WriteString(ph() + cast + ")")
 	}
-	sb.WriteString(`)`)
+	sb.WriteString(`) SELECT a.checklist_id, a.item_id, a.value FROM k JOIN sc_answers a ON a.checklist_id = k.c AND a.item_id = k.i`)
 	old := map[answerKey]int{}
 	rows, err = tx.QueryContext(ctx, sb.String(), args...)
 	if err != nil {
