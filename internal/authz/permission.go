@@ -27,9 +27,15 @@ const (
 	SelfcheckAdmin  Permission = "selfcheck.admin"  // build, publish and close self-inspection campaigns; all results
 	SelfcheckFollow Permission = "selfcheck.follow" // progress, reminders and results of the units in scope
 	SelfcheckAnswer Permission = "selfcheck.answer" // answer one's own checklist
+
+	RequestFile   Permission = "request.file"   // file and follow one's own requests (例外措置, 持出し…); read the inbox
+	RequestDecide Permission = "request.decide" // decide requests routed to oneself; ledgers of the units in scope
+	RequestReport Permission = "request.report" // every ledger, the overdue report and the report to the CISO
+	RequestAdmin  Permission = "request.admin"  // edit request types
 )
 
 // All lists every permission a role can be granted (Public and
 // Authenticated are not grants).
 var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead,
-	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer, CrosswalkRead, CrosswalkWrite}
+	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer, CrosswalkRead, CrosswalkWrite,
+	RequestFile, RequestDecide, RequestReport, RequestAdmin}

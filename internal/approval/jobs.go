@@ -1,0 +1,270 @@
+package approval
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/org"
+)
+
+// JobResult counts what one run of the background jobs did.
+type JobResult struct {
+	Activated int `json:"activated"`
+	Expired   int `json:"expired"`
+	Reminded  int `json:"reminded"` // deciders reminded of waiting requests
+	Chased    int `json:"chased"`   // end reports chased
+	Reported  int `json:"reported"` // overdue reports sent to the security office
+}
+
+// Overdue is one request needing attention: a decision waiting too long,
+// or an end report missing after the period.
+type Overdue struct {
+	Request Request `json:"request"`
+	Reason  string  `json:"reason"` // "decision" or "end_report"
+	Days    int     `json:"days"`   // how long overdue
+}
+
+// RunJobs does the day's work once: it puts approved requests in effect on
+// their first day, expires those whose period is over, reminds deciders of
+// requests waiting RemindAfterDays or more, chases missing end reports and
+// sends the security office the overdue report. Status changes are
+// conditional updates and every notice belongs to a job claimed in the
+// store (key: kind, request and day), so any number of replicas running
+// RunJobs at once send each notice once; a run interrupted before it
+// delivers leaves the job to be claimed again after its lease.
+func (s *Service) RunJobs(ctx context.Context, owner string) (JobResult, error) {
+	var res JobResult
+	now := s.now()
+	today := now.Format(DateLayout)
+	types, err := s.TypeMap(ctx)
+	if err != nil {
+		return res, err
+	}
+	live, err := s.store.Requests(ctx, Filter{Scope: Scope{All: true}, Statuses: []Status{Approved, InEffect}})
+	if err != nil {
+		return res, err
+	}
+	for _, r := range live {
+		t := types[r.TypeKey]
+		switch {
+		case r.EndsOn != "" && r.EndsOn < today:
+			next := r
+			next.Status, next.UpdatedAt = Expired, now.UTC()
+			msg := fmt.Sprintf("「%s」の期間（%s まで）が終了しました。", r.Title, r.EndsOn)
+			if t.EndReport {
+				msg += "終了報告を提出してください。"
+			}
+			a, err := s.org.Person(ctx, r.ApplicantID)
+			if err != nil {
+				return res, err
+			}
+			ns := []Notice{s.notice(a.ID, a.Email, "request.expired", r.ID, msg, now)}
+			if _, err := s.store.Transition(ctx, r, next, Event{RequestID: r.ID, Action: ActExpire, From: r.Status, To: Expired, At: next.UpdatedAt}, ns); err != nil {
+				if apperr.Is(err, apperr.Conflict) {
+					continue // another replica did it
+				}
+				return res, err
+			}
+			s.mail(ctx, ns)
+			res.Expired++
+		case r.Status == Approved && (r.StartsOn == "" || r.StartsOn <= today):
+			next := r
+			next.Status, next.UpdatedAt = InEffect, now.UTC()
+			if _, err := s.store.Transition(ctx, r, next, Event{RequestID: r.ID, Action: ActActivate, From: Approved, To: InEffect, At: next.UpdatedAt}, nil); err != nil {
+				if apperr.Is(err, apperr.Conflict) {
+					continue
+				}
+				return res, err
+			}
+			res.Activated++
+		}
+	}
+	overdue, err := s.overdue(ctx, types, now)
+	if err != nil {
+		return res, err
+	}
+	for _, o := range overdue {
+		r := o.Request
+		var ns []Notice
+		var key string
+		switch o.Reason {
+		case "decision":
+			key = fmt.Sprintf("approval.remind:%d:%s", r.ID, today)
+			d, err := s.org.Person(ctx, r.DeciderID)
+			if err != nil {
+				return res, err
+			}
+			ns = append(ns, s.notice(d.ID, d.Email, "request.remind", r.ID,
+				fmt.Sprintf("「%s」（%s さん）が %d 日間あなたの決裁を待っています。", r.Title, r.ApplicantName, o.Days), now))
+		case "end_report":
+			key = fmt.Sprintf("approval.chase:%d:%s", r.ID, today)
+			a, err := s.org.Person(ctx, r.ApplicantID)
+			if err != nil {
+				return res, err
+			}
+			ns = append(ns, s.notice(a.ID, a.Email, "request.chase", r.ID,
+				fmt.Sprintf("「%s」の期間は %s に終了しました。終了報告を提出してください（%d 日経過）。", r.Title, r.EndsOn, o.Days), now))
+			if r.DeciderID != 0 {
+				if d, err := s.org.Person(ctx, r.DeciderID); err == nil {
+					ns = append(ns, s.notice(d.ID, d.Email, "request.chase", r.ID,
+						fmt.Sprintf("%s さんの「%s」の終了報告が未提出です（期間終了 %s）。", r.ApplicantName, r.Title, r.EndsOn), now))
+				}
+			}
+		}
+		ok, err := s.deliver(ctx, key, owner, now, ns)
+		if err != nil {
+			return res, err
+		}
+		if ok && o.Reason == "decision" {
+			res.Reminded++
+		} else if ok {
+			res.Chased++
+		}
+	}
+	if len(overdue) > 0 {
+		office, err := s.office(ctx, now)
+		if err != nil {
+			return res, err
+		}
+		var ns []Notice
+		for _, p := range office {
+			n := s.notice(p.ID, p.Email, "request.overdue", 0,
+				fmt.Sprintf("期限を過ぎた申請が %d 件あります（決裁待ち・終了報告未提出）。延滞一覧を確認してください。", len(overdue)), now)
+			n.Ref = "request:overdue"
+			ns = append(ns, n)
+		}
+		if len(ns) > 0 {
+			ok, err := s.deliver(ctx, "approval.overdue:"+today, owner, now, ns)
+			if err != nil {
+				return res, err
+			}
+			if ok {
+				res.Reported++
+			}
+		}
+	}
+	return res, nil
+}
+
+// deliver claims the job key and stores its notices with the job's
+// completion; false when another replica has it or had it.
+func (s *Service) deliver(ctx context.Context, key, owner string, now time.Time, ns []Notice) (bool, error) {
+	won, err := s.store.ClaimJob(ctx, key, owner, now.UTC(), now.UTC().Add(10*time.Minute))
+	if err != nil || !won {
+		return false, err
+	}
+	if err := s.store.DeliverJob(ctx, key, owner, now.UTC(), ns); err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			return false, nil
+		}
+		return false, err
+	}
+	s.mail(ctx, ns)
+	return true, nil
+}
+
+// office returns the people who receive the overdue report: holders of
+// the security office and 統括 roles.
+func (s *Service) office(ctx context.Context, now time.Time) ([]org.Person, error) {
+	seen := map[int64]bool{}
+	var out []org.Person
+	for _, role := range []string{authz.RoleSecOffice, authz.RoleChiefISO} {
+		as, err := s.org.Contacts(ctx, role, 0, now, org.Everything)
+		if err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				continue
+			}
+			return nil, err
+		}
+		for _, a := range as {
+			if seen[a.PersonID] || a.PersonStatus != org.StatusActive {
+				continue
+			}
+			seen[a.PersonID] = true
+			out = append(out, org.Person{ID: a.PersonID, Name: a.PersonName, Email: a.PersonEmail})
+		}
+	}
+	return out, nil
+}
+
+func daysBetween(from, to time.Time) int {
+	return int(to.Sub(from).Hours() / 24)
+}
+
+// overdue lists the requests waiting RemindAfterDays or more for a
+// decision and the expired ones whose end report is missing.
+func (s *Service) overdue(ctx context.Context, types map[string]Type, now time.Time) ([]Overdue, error) {
+	rs, err := s.store.Requests(ctx, Filter{Scope: Scope{All: true}, Statuses: []Status{Submitted, Expired}})
+	if err != nil {
+		return nil, err
+	}
+	var out []Overdue
+	for _, r := range rs {
+		switch r.Status {
+		case Submitted:
+			if d := daysBetween(r.SubmittedAt, now); r.DeciderID != 0 && s.RemindAfterDays > 0 && d >= s.RemindAfterDays {
+				out = append(out, Overdue{Request: r, Reason: "decision", Days: d})
+			}
+		case Expired:
+			if !types[r.TypeKey].EndReport || !r.EndedAt.IsZero() {
+				continue
+			}
+			end, err := time.ParseInLocation(DateLayout, r.EndsOn, now.Location())
+			if err != nil {
+				continue
+			}
+			out = append(out, Overdue{Request: r, Reason: "end_report", Days: max(1, daysBetween(end.AddDate(0, 0, 1), now)+1)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Days > out[j].Days })
+	return out, nil
+}
+
+// Overdue is the overdue report for the security office (RequestReport)
+// or, for a decider, the overdue requests of their units.
+func (s *Service) Overdue(ctx context.Context, p *authz.Principal) ([]Overdue, error) {
+	sc := LedgerScope(p)
+	if !sc.All && len(sc.Paths) == 0 && sc.PersonID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "the overdue report is for deciders and the security office / 延滞一覧は決裁者と事務局のみが閲覧できます")
+	}
+	types, err := s.TypeMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.overdue(ctx, types, s.now())
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, o := range all {
+		if sc.All || s.canSee(p, o.Request) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// StartJobs runs RunJobs every interval until ctx ends.
+func (s *Service) StartJobs(ctx context.Context, owner string, interval time.Duration, logf func(msg string, args ...any)) {
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if res, err := s.RunJobs(ctx, owner); err != nil && logf != nil && ctx.Err() == nil {
+				logf("approval jobs", "err", err)
+			} else if logf != nil && res != (JobResult{}) {
+				logf("approval jobs", "activated", res.Activated, "expired", res.Expired, "reminded", res.Reminded,
+					"chased", res.Chased, "reported", res.Reported)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}

@@ -1,0 +1,766 @@
+package approval
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/catalog"
+	"kitei/internal/org"
+)
+
+// Mailer sends one plain-text e-mail.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// Catalogs is what the engine reads from the catalogs: a 例外措置 cites a
+// node of the latest edition of a catalog.
+type Catalogs interface {
+	Get(ctx context.Context, id int64) (catalog.Catalog, error)
+	Node(ctx context.Context, editionID int64, ref string) (catalog.Node, error)
+}
+
+// Service runs the approval engine.
+type Service struct {
+	store    Store
+	org      *org.Service
+	catalogs Catalogs
+	now      func() time.Time
+	// Mailer, when set, sends a copy of every notice by e-mail.
+	Mailer Mailer
+	// RemindAfterDays: a request waiting this many days for its decision
+	// gets a daily reminder to the decider (and shows as overdue).
+	RemindAfterDays int
+	// Logf reports mail failures (optional).
+	Logf func(msg string, args ...any)
+}
+
+// NewService returns the engine over st, resolving deciders with o and
+// rules with cat.
+func NewService(st Store, o *org.Service, cat Catalogs) *Service {
+	return &Service{store: st, org: o, catalogs: cat, now: time.Now, RemindAfterDays: 3}
+}
+
+// SetClock replaces the clock (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Today is the current day.
+func (s *Service) Today() string { return s.now().Format(DateLayout) }
+
+// EnsureBuiltinTypes stores the built-in types missing from the store.
+func (s *Service) EnsureBuiltinTypes(ctx context.Context) error {
+	ts := Builtin()
+	for i := range ts {
+		if err := ts[i].Validate(); err != nil {
+			return fmt.Errorf("built-in type %s: %w", ts[i].Key, err)
+		}
+	}
+	_, err := s.store.EnsureTypes(ctx, ts, s.now().UTC())
+	return err
+}
+
+// Types lists the request types (retired ones too when all).
+func (s *Service) Types(ctx context.Context, all bool) ([]Type, error) {
+	ts, err := s.store.Types(ctx)
+	if err != nil || all {
+		return ts, err
+	}
+	return slices.DeleteFunc(ts, func(t Type) bool { return t.Retired }), nil
+}
+
+// Type returns one request type.
+func (s *Service) Type(ctx context.Context, key string) (Type, error) { return s.store.Type(ctx, key) }
+
+// SaveType changes a type's definition (security office: RequestAdmin).
+func (s *Service) SaveType(ctx context.Context, p *authz.Principal, t Type) error {
+	if !p.Can(authz.RequestAdmin) {
+		return apperr.New(apperr.Forbidden, "only the security office edits request types / 申請種別の変更は事務局のみが行えます")
+	}
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if _, err := s.store.Type(ctx, t.Key); err != nil {
+		return err
+	}
+	return s.store.SaveType(ctx, t, s.now().UTC())
+}
+
+// Input is what an applicant types: Values by field key, with the core
+// fields under fixed names — "title", "level", "starts_on", "ends_on",
+// "catalog_id" and "node_ref" for the rule, "target_ref".
+type Input struct {
+	TypeKey   string            `json:"type"`
+	Values    map[string]string `json:"values"`
+	Emergency bool              `json:"emergency"`
+}
+
+func (in Input) get(k string) string { return strings.TrimSpace(in.Values[k]) }
+
+// person returns the principal's person or refuses.
+func person(p *authz.Principal) (int64, error) {
+	if p == nil || p.PersonID == 0 {
+		return 0, apperr.New(apperr.Forbidden, "your account is not tied to a person in the organisation, so it cannot file or decide requests / このアカウントは職員に紐付いていないため申請・決裁できません")
+	}
+	return p.PersonID, nil
+}
+
+// File stores a new draft from in; with submit it is submitted at once.
+func (s *Service) File(ctx context.Context, p *authz.Principal, in Input, submit bool) (Request, error) {
+	pid, err := person(p)
+	if err != nil {
+		return Request{}, err
+	}
+	if !p.Can(authz.RequestFile) {
+		return Request{}, apperr.New(apperr.Forbidden, "you may not file requests / 申請の権限がありません")
+	}
+	t, err := s.store.Type(ctx, strings.TrimSpace(in.TypeKey))
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return Request{}, invalid("choose a request type / 申請種別を選んでください")
+		}
+		return Request{}, err
+	}
+	if t.Retired {
+		return Request{}, invalid("request type %s is no longer used / 申請種別「%s」は廃止されています", t.Key, t.Name)
+	}
+	if len(t.Applicants) > 0 && !slices.ContainsFunc(t.Applicants, p.HasRole) {
+		return Request{}, apperr.New(apperr.Forbidden, "%s is filed by %s only / 「%s」を申請できるのは %s のみです",
+			t.Name, strings.Join(t.Applicants, ", "), t.Name, strings.Join(t.Applicants, "、"))
+	}
+	who, err := s.org.Person(ctx, pid)
+	if err != nil {
+		return Request{}, err
+	}
+	now := s.now().UTC()
+	r := Request{TypeKey: t.Key, ApplicantID: pid, UnitID: who.UnitID, Status: Draft, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := s.apply(ctx, &t, &r, in, false); err != nil {
+		return Request{}, err
+	}
+	r, err = s.store.CreateRequest(ctx, r, Event{Action: "create", To: Draft, ActorID: pid, At: now})
+	if err != nil || !submit {
+		return r, err
+	}
+	return s.Submit(ctx, p, r.ID)
+}
+
+// Update replaces a draft's or returned request's values.
+func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in Input) (Request, error) {
+	r, t, err := s.forApplicant(ctx, p, id, ActEdit)
+	if err != nil {
+		return r, err
+	}
+	next := r
+	next.Fields = nil
+	if err := s.apply(ctx, &t, &next, in, false); err != nil {
+		return r, err
+	}
+	next.UpdatedAt = s.now().UTC()
+	return s.store.Transition(ctx, r, next, Event{Action: ActEdit, From: r.Status, To: r.Status, ActorID: r.ApplicantID, At: next.UpdatedAt}, nil)
+}
+
+// apply copies in onto r, checking each field; complete requires the
+// required fields (at submission; a draft may be partial).
+func (s *Service) apply(ctx context.Context, t *Type, r *Request, in Input, complete bool) error {
+	if in.Values == nil {
+		in.Values = map[string]string{}
+	}
+	if r.Fields == nil {
+		r.Fields = map[string]string{}
+	}
+	if in.Emergency && !t.AfterTheFact {
+		return invalid("%s cannot be filed after the fact / 「%s」は事後の届出ができません", t.Name, t.Name)
+	}
+	r.Emergency = in.Emergency
+	for _, f := range t.Fields {
+		switch f.Type {
+		case KindApplicant:
+		case KindTitle:
+			r.Title = in.get("title")
+			if err := checkText(f.Label, r.Title, true, 200); err != nil {
+				return err
+			}
+		case KindLevel:
+			r.Level = in.get("level")
+			if r.Level != "" {
+				if _, err := t.Rule(r.Level); err != nil {
+					return err
+				}
+			}
+		case KindPeriod:
+			r.StartsOn, r.EndsOn = in.get("starts_on"), in.get("ends_on")
+			for _, d := range [][2]string{{"開始日", r.StartsOn}, {"終了日", r.EndsOn}} {
+				if d[1] != "" {
+					if err := checkDay(d[0], d[1]); err != nil {
+						return err
+					}
+				}
+			}
+			if r.StartsOn != "" && r.EndsOn != "" && r.EndsOn < r.StartsOn {
+				return invalid("the period ends (%s) before it starts (%s) / 終了日が開始日より前です", r.EndsOn, r.StartsOn)
+			}
+		case KindRule:
+			if err := s.applyRule(ctx, r, in); err != nil {
+				return err
+			}
+		case KindTarget:
+			r.TargetRef = in.get("target_ref")
+			if err := checkText(f.Label, r.TargetRef, false, 200); err != nil {
+				return err
+			}
+		default:
+			v := in.get(f.Key)
+			max := 500
+			if f.Type == KindTextarea {
+				max = 4000
+			}
+			if err := checkText(f.Label, v, false, max); err != nil {
+				return err
+			}
+			if v != "" && f.Type == KindDate {
+				if err := checkDay(f.Label, v); err != nil {
+					return err
+				}
+			}
+			if v != "" && f.Type == KindSelect && !slices.Contains(f.Options, v) {
+				return invalid("%s must be one of %s / %s は %s から選んでください", f.Label, strings.Join(f.Options, ", "), f.Label, strings.Join(f.Options, "、"))
+			}
+			if v == "" {
+				delete(r.Fields, f.Key)
+			} else {
+				r.Fields[f.Key] = v
+			}
+		}
+	}
+	if complete {
+		return s.complete(t, r)
+	}
+	return nil
+}
+
+// complete checks that every required field is filled.
+func (s *Service) complete(t *Type, r *Request) error {
+	for _, f := range t.Fields {
+		if !f.Required {
+			continue
+		}
+		missing := false
+		switch f.Type {
+		case KindApplicant:
+		case KindTitle:
+			missing = r.Title == ""
+		case KindLevel:
+			missing = r.Level == ""
+		case KindPeriod:
+			missing = r.StartsOn == "" || r.EndsOn == ""
+		case KindRule:
+			missing = r.CatalogID == 0 || r.NodeRef == ""
+		case KindTarget:
+			missing = r.TargetRef == ""
+		default:
+			missing = r.Fields[f.Key] == ""
+		}
+		if missing {
+			return invalid("%s is required / 「%s」を入力してください", orEn(f), f.Label)
+		}
+	}
+	return nil
+}
+
+func orEn(f Field) string {
+	if f.LabelEn != "" {
+		return f.LabelEn
+	}
+	return f.Label
+}
+
+// applyRule checks the cited catalog node against the catalog's latest
+// edition and keeps its text as it reads today.
+func (s *Service) applyRule(ctx context.Context, r *Request, in Input) error {
+	ref := in.get("node_ref")
+	cid, _ := strconv.ParseInt(in.get("catalog_id"), 10, 64)
+	if ref == "" && cid == 0 {
+		r.CatalogID, r.NodeRef, r.RuleText = 0, "", ""
+		return nil
+	}
+	if cid <= 0 || ref == "" {
+		return invalid("choose the catalog and give the clause (e.g. 2.2.2(2)(a)) of the rule / 規程と条項（例: 2.2.2(2)(a)）を指定してください")
+	}
+	if s.catalogs == nil {
+		return invalid("no catalogs are available")
+	}
+	c, err := s.catalogs.Get(ctx, cid)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return invalid("there is no catalog %d / 規程 %d はありません", cid, cid)
+		}
+		return err
+	}
+	n, err := s.catalogs.Node(ctx, c.Latest.ID, ref)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return invalid("%s has no clause %q / 「%s」に条項 %s はありません", c.Name, ref, c.Name, ref)
+		}
+		return err
+	}
+	text := n.Text
+	if text == "" {
+		text = n.Title
+	}
+	r.CatalogID, r.NodeRef, r.RuleText = c.ID, n.Ref, text
+	return nil
+}
+
+// forApplicant loads a request the principal filed and checks action.
+func (s *Service) forApplicant(ctx context.Context, p *authz.Principal, id int64, action string) (Request, Type, error) {
+	pid, err := person(p)
+	if err != nil {
+		return Request{}, Type{}, err
+	}
+	r, err := s.store.Request(ctx, id)
+	if err != nil {
+		return r, Type{}, err
+	}
+	if r.ApplicantID != pid {
+		if s.canSee(p, r) {
+			return r, Type{}, apperr.New(apperr.Forbidden, "only the applicant, %s, may do this / この操作は申請者（%s）のみが行えます", r.ApplicantName, r.ApplicantName)
+		}
+		return r, Type{}, apperr.New(apperr.NotFound, "no request %d", id)
+	}
+	if !Allowed(action, r.Status) {
+		return r, Type{}, outOfOrder(action, r)
+	}
+	t, err := s.store.Type(ctx, r.TypeKey)
+	return r, t, err
+}
+
+func outOfOrder(action string, r Request) error {
+	return apperr.New(apperr.Conflict, "request %d is %s: it cannot be %s now / 申請 %d は「%s」のため、「%s」はできません",
+		r.ID, r.Status, actionEn[action], r.ID, StatusJa[r.Status], actionJa[action])
+}
+
+// StatusJa names the statuses in Japanese.
+var StatusJa = map[Status]string{Draft: "下書き", Submitted: "申請中", Returned: "差戻し", Approved: "承認済み（期間開始前）",
+	Rejected: "却下", InEffect: "有効", Expired: "期間満了", Ended: "終了報告済み", Withdrawn: "取下げ"}
+
+var actionJa = map[string]string{ActSubmit: "提出", ActWithdraw: "取下げ", ActReturn: "差戻し", ActApprove: "承認",
+	ActReject: "却下", ActActivate: "有効化", ActExpire: "期間満了", ActEnd: "終了報告", ActEdit: "修正"}
+
+var actionEn = map[string]string{ActSubmit: "submitted", ActWithdraw: "withdrawn", ActReturn: "returned", ActApprove: "approved",
+	ActReject: "rejected", ActActivate: "put in effect", ActExpire: "expired", ActEnd: "reported as ended", ActEdit: "edited"}
+
+// Submit sends a draft or returned request: the level decides whether it
+// needs a permit (it waits for the decider) or is a notice (it takes
+// effect at once and the decider is told); the decider is resolved now.
+func (s *Service) Submit(ctx context.Context, p *authz.Principal, id int64) (Request, error) {
+	r, t, err := s.forApplicant(ctx, p, id, ActSubmit)
+	if err != nil {
+		return r, err
+	}
+	if err := s.complete(&t, &r); err != nil {
+		return r, err
+	}
+	rule, err := t.Rule(r.Level)
+	if err != nil {
+		return r, err
+	}
+	if rule.Outcome == OutcomeNone {
+		return r, invalid("%s of %s information needs no request: nothing to file / %s（%s）は申請・届出の対象外です",
+			t.NameEn, r.Level, t.Name, r.Level)
+	}
+	now := s.now()
+	today := now.Format(DateLayout)
+	if r.StartsOn != "" && r.StartsOn < today && !r.Emergency {
+		if t.AfterTheFact {
+			return r, invalid("the period starts in the past (%s): file it as an emergency filing after the fact / 開始日が過去です。緊急時の事後届出として申請してください", r.StartsOn)
+		}
+		return r, invalid("the period starts in the past (%s) / 開始日が過去です", r.StartsOn)
+	}
+	if r.EndsOn != "" && r.EndsOn < today {
+		return r, invalid("the period is already over (%s) / 期間が既に終了しています", r.EndsOn)
+	}
+	decider, escalated, err := s.resolve(ctx, &t, &r, rule.DeciderRole, now)
+	if err != nil {
+		return r, err
+	}
+	next := r
+	next.Outcome = rule.Outcome
+	next.DeciderID, next.DeciderRole, next.Escalated = decider.ID, rule.DeciderRole, escalated
+	next.SubmittedAt, next.UpdatedAt = now.UTC(), now.UTC()
+	next.Conditions, next.Decision = "", ""
+	var msg, kind string
+	if rule.Outcome == OutcomeNotice {
+		next.Status = s.startStatus(next, today)
+		kind = "request.notice"
+		msg = fmt.Sprintf("%s さんから「%s」の届出がありました（%s、%s）。", r.ApplicantName, t.Name, r.Level, r.Title)
+	} else {
+		next.Status = Submitted
+		kind = "request.submitted"
+		msg = fmt.Sprintf("%s さんから「%s」の承認依頼が届いています: %s", r.ApplicantName, t.Name, r.Title)
+		if r.Emergency {
+			msg = fmt.Sprintf("%s さんから「%s」の事後届出（緊急時）が届いています: %s", r.ApplicantName, t.Name, r.Title)
+		}
+	}
+	if escalated {
+		msg += "（申請者が本来の決裁者のため、上位の責任者に回付されています）"
+	}
+	ns := []Notice{s.notice(decider.ID, decider.Email, kind, r.ID, msg, now)}
+	note := ""
+	if escalated {
+		note = "escalated to the superior of the applicant's decider / 上位者へ回付"
+	}
+	return s.transition(ctx, r, next, ActSubmit, r.ApplicantID, note, ns)
+}
+
+// startStatus is where a request in force goes: approved (not started yet)
+// or in effect.
+func (s *Service) startStatus(r Request, today string) Status {
+	if r.StartsOn != "" && r.StartsOn > today {
+		return Approved
+	}
+	return InEffect
+}
+
+// resolve finds the decider of r for role: the role held for the
+// applicant's unit (or above), or for the system in TargetRef, never the
+// applicant (escalating to the superior role).
+func (s *Service) resolve(ctx context.Context, t *Type, r *Request, role string, now time.Time) (org.Person, bool, error) {
+	if t.DeciderFrom == FromSystem && r.TargetRef != "" {
+		holders, err := s.org.Contacts(ctx, role, 0, now, org.Everything)
+		if err != nil {
+			return org.Person{}, false, err
+		}
+		for _, h := range holders {
+			if h.SystemRef == r.TargetRef && h.PersonID != r.ApplicantID && h.PersonStatus == org.StatusActive {
+				p, err := s.org.Person(ctx, h.PersonID)
+				return p, false, err
+			}
+		}
+		if sup := s.org.Superiors[role]; sup != "" {
+			p, _, err := s.org.ResolveApprover(ctx, r.ApplicantID, sup, r.UnitID, now)
+			return p, true, err
+		}
+	}
+	return s.org.ResolveApprover(ctx, r.ApplicantID, role, r.UnitID, now)
+}
+
+// Withdraw takes back a request before its decision.
+func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, id int64, note string) (Request, error) {
+	r, _, err := s.forApplicant(ctx, p, id, ActWithdraw)
+	if err != nil {
+		return r, err
+	}
+	if err := checkText("note", note, false, 2000); err != nil {
+		return r, err
+	}
+	now := s.now()
+	next := r
+	next.Status, next.UpdatedAt = Withdrawn, now.UTC()
+	var ns []Notice
+	if r.DeciderID != 0 && r.Status == Submitted {
+		d, err := s.org.Person(ctx, r.DeciderID)
+		if err == nil {
+			ns = append(ns, s.notice(d.ID, d.Email, "request.withdrawn", r.ID,
+				fmt.Sprintf("%s さんが「%s」の申請を取り下げました。", r.ApplicantName, r.Title), now))
+		}
+	}
+	return s.transition(ctx, r, next, ActWithdraw, r.ApplicantID, note, ns)
+}
+
+// Decision is what a decider answers.
+type Decision struct {
+	Action     string `json:"action"`     // approve, reject, return
+	Conditions string `json:"conditions"` // approve: conditions attached (may be empty)
+	Note       string `json:"note"`       // reason (required to reject or return)
+}
+
+// Decide records the decision of the assigned decider. Refused with no
+// change: anyone else (Forbidden), the applicant (Forbidden), a request
+// not waiting for a decision (Conflict), a reject or return without a
+// reason (Invalid).
+func (s *Service) Decide(ctx context.Context, p *authz.Principal, id int64, d Decision) (Request, error) {
+	pid, err := person(p)
+	if err != nil {
+		return Request{}, err
+	}
+	r, err := s.store.Request(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if !s.canSee(p, r) {
+		return r, apperr.New(apperr.NotFound, "no request %d", id)
+	}
+	if r.ApplicantID == pid {
+		return r, apperr.New(apperr.Forbidden, "you filed request %d and cannot decide it yourself / 自らの申請を決裁することはできません（申請 %d）", id, id)
+	}
+	if r.DeciderID != pid {
+		who := r.DeciderName
+		if who == "" {
+			who = "nobody yet / 未定"
+		}
+		return r, apperr.New(apperr.Forbidden, "request %d is decided by %s, not by you / 申請 %d の決裁者は %s です。あなたは決裁できません", id, who, id, who)
+	}
+	t, err := s.store.Type(ctx, r.TypeKey)
+	if err != nil {
+		return r, err
+	}
+	if !s.holdsDecide(p, &t, r) {
+		return r, apperr.New(apperr.Forbidden, "you no longer hold the role that decides request %d / 申請 %d を決裁する役割を現在保有していません", id, id)
+	}
+	d.Action = strings.TrimSpace(d.Action)
+	switch d.Action {
+	case ActApprove, ActReject, ActReturn:
+	default:
+		return r, invalid("a decision is approve, reject or return, not %q / 承認・却下・差戻しのいずれかを選んでください", d.Action)
+	}
+	if !Allowed(d.Action, r.Status) {
+		if r.Status != Submitted && !r.DecidedAt.IsZero() {
+			return r, apperr.New(apperr.Conflict, "request %d was already decided (%s): a second decision is refused / 申請 %d は既に決裁済み（%s）です",
+				id, r.Status, id, StatusJa[r.Status])
+		}
+		return r, outOfOrder(d.Action, r)
+	}
+	if err := checkText("条件", d.Conditions, false, 4000); err != nil {
+		return r, err
+	}
+	if err := checkText("理由", d.Note, d.Action != ActApprove, 4000); err != nil {
+		return r, err
+	}
+	now := s.now()
+	next := r
+	next.UpdatedAt, next.DecidedAt = now.UTC(), now.UTC()
+	next.Decision = strings.TrimSpace(d.Note)
+	var msg string
+	switch d.Action {
+	case ActApprove:
+		next.Status = s.startStatus(r, now.Format(DateLayout))
+		next.Conditions = strings.TrimSpace(d.Conditions)
+		msg = fmt.Sprintf("「%s」が承認されました。", r.Title)
+		if next.Conditions != "" {
+			msg += "条件: " + next.Conditions
+		}
+	case ActReject:
+		next.Status = Rejected
+		msg = fmt.Sprintf("「%s」は却下されました。理由: %s", r.Title, next.Decision)
+	case ActReturn:
+		next.Status = Returned
+		next.DecidedAt = time.Time{}
+		msg = fmt.Sprintf("「%s」が差し戻されました。修正して再提出してください。理由: %s", r.Title, next.Decision)
+	}
+	a, err := s.org.Person(ctx, r.ApplicantID)
+	if err != nil {
+		return r, err
+	}
+	ns := []Notice{s.notice(a.ID, a.Email, "request."+d.Action, r.ID, msg, now)}
+	note := next.Decision
+	if next.Conditions != "" {
+		note = strings.TrimSpace("条件: " + next.Conditions + " " + note)
+	}
+	return s.transition(ctx, r, next, d.Action, pid, note, ns)
+}
+
+// holdsDecide: the decider still holds RequestDecide where the request
+// lives (for the applicant's unit) or anywhere (for a system).
+func (s *Service) holdsDecide(p *authz.Principal, t *Type, r Request) bool {
+	if t.DeciderFrom == FromSystem {
+		return p.Can(authz.RequestDecide)
+	}
+	return p.CanIn(authz.RequestDecide, r.UnitPath)
+}
+
+// ReportEnd records the applicant's end report.
+func (s *Service) ReportEnd(ctx context.Context, p *authz.Principal, id int64, report string) (Request, error) {
+	r, _, err := s.forApplicant(ctx, p, id, ActEnd)
+	if err != nil {
+		return r, err
+	}
+	report = strings.TrimSpace(report)
+	if err := checkText("終了報告", report, true, 4000); err != nil {
+		return r, err
+	}
+	now := s.now()
+	next := r
+	next.Status, next.EndReport, next.EndedAt, next.UpdatedAt = Ended, report, now.UTC(), now.UTC()
+	var ns []Notice
+	if r.DeciderID != 0 {
+		if d, err := s.org.Person(ctx, r.DeciderID); err == nil {
+			ns = append(ns, s.notice(d.ID, d.Email, "request.ended", r.ID,
+				fmt.Sprintf("%s さんから「%s」の終了報告がありました。", r.ApplicantName, r.Title), now))
+		}
+	}
+	return s.transition(ctx, r, next, ActEnd, r.ApplicantID, report, ns)
+}
+
+// transition stores the change, then mails the notices.
+func (s *Service) transition(ctx context.Context, prev, next Request, action string, actorID int64, note string, ns []Notice) (Request, error) {
+	ev := Event{RequestID: prev.ID, Action: action, From: prev.Status, To: next.Status, ActorID: actorID, Note: note, At: next.UpdatedAt}
+	out, err := s.store.Transition(ctx, prev, next, ev, ns)
+	if err != nil {
+		if apperr.Is(err, apperr.Conflict) {
+			if cur, e := s.store.Request(ctx, prev.ID); e == nil && cur.Status != prev.Status {
+				return cur, apperr.New(apperr.Conflict, "request %d changed meanwhile and is now %s: nothing was done / 申請 %d は他の操作で「%s」になったため、処理しませんでした",
+					prev.ID, cur.Status, prev.ID, StatusJa[cur.Status])
+			}
+		}
+		return prev, err
+	}
+	s.mail(ctx, ns)
+	return out, nil
+}
+
+func (s *Service) notice(personID int64, email, kind string, requestID int64, msg string, at time.Time) Notice {
+	return Notice{PersonID: personID, Email: email, Kind: kind, Ref: "request:" + strconv.FormatInt(requestID, 10),
+		Message: msg, CreatedAt: at.UTC(), Subject: "【kitei】" + short(msg, 40)}
+}
+
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// mail sends the e-mail copies; failures are logged, the in-app notice
+// stays.
+func (s *Service) mail(ctx context.Context, ns []Notice) {
+	if s.Mailer == nil {
+		return
+	}
+	for _, n := range ns {
+		if n.Email == "" {
+			continue
+		}
+		body := n.Message + "\n\n" + "kitei の受信箱（/inbox）でも確認できます。\n"
+		if err := s.Mailer.Send(ctx, n.Email, n.Subject, body); err != nil && s.Logf != nil {
+			s.Logf("approval mail failed", "to", n.Email, "err", err)
+		}
+	}
+}
+
+// ---- reading ----
+
+// canSee: the applicant, the assigned decider, deciders of the unit, and
+// the security office / CISO (RequestReport) see a request; drafts only
+// their author.
+func (s *Service) canSee(p *authz.Principal, r Request) bool {
+	if p == nil {
+		return false
+	}
+	if p.PersonID != 0 && p.PersonID == r.ApplicantID {
+		return true
+	}
+	if r.Status == Draft {
+		return false
+	}
+	if p.PersonID != 0 && p.PersonID == r.DeciderID && p.Can(authz.RequestDecide) {
+		return true
+	}
+	return p.CanIn(authz.RequestDecide, r.UnitPath) || p.Can(authz.RequestReport)
+}
+
+// Get returns a request the principal may see, with its history.
+func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Request, []Event, error) {
+	r, err := s.store.Request(ctx, id)
+	if err != nil {
+		return r, nil, err
+	}
+	if !s.canSee(p, r) {
+		return Request{}, nil, apperr.New(apperr.NotFound, "no request %d / 申請 %d はありません", id, id)
+	}
+	h, err := s.store.History(ctx, id)
+	return r, h, err
+}
+
+// Mine lists the principal's own requests.
+func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]Request, error) {
+	if p == nil || p.PersonID == 0 {
+		return nil, nil
+	}
+	return s.store.Requests(ctx, Filter{Scope: Scope{PersonID: p.PersonID}, ApplicantID: p.PersonID})
+}
+
+// Waiting lists the requests waiting for the principal's decision.
+func (s *Service) Waiting(ctx context.Context, p *authz.Principal) ([]Request, error) {
+	if p == nil || p.PersonID == 0 {
+		return nil, nil
+	}
+	return s.store.Requests(ctx, Filter{Scope: Scope{PersonID: p.PersonID}, DeciderID: p.PersonID, Statuses: []Status{Submitted}})
+}
+
+// LedgerScope is what the principal's ledger shows: everything for
+// RequestReport, the units where they decide otherwise, plus requests they
+// decide; the zero scope when neither.
+func LedgerScope(p *authz.Principal) Scope {
+	if p == nil {
+		return Scope{}
+	}
+	if p.Can(authz.RequestReport) {
+		return Scope{All: true}
+	}
+	paths, all := p.Scopes(authz.RequestDecide)
+	sc := Scope{All: all, Paths: paths}
+	if p.Can(authz.RequestDecide) {
+		sc.PersonID = p.PersonID
+	}
+	return sc
+}
+
+// Ledger lists the requests (drafts left out) matching f within the
+// principal's ledger scope.
+func (s *Service) Ledger(ctx context.Context, p *authz.Principal, f Filter) ([]Request, error) {
+	f.Scope = LedgerScope(p)
+	if !f.Scope.All && len(f.Scope.Paths) == 0 && f.Scope.PersonID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "the ledgers are for deciders and the security office / 台帳は決裁者と事務局のみが閲覧できます")
+	}
+	f.NotDraft = true
+	return s.store.Requests(ctx, f)
+}
+
+// Inbox returns the person's notices (of every capability), newest first.
+func (s *Service) Inbox(ctx context.Context, personID int64) ([]Notice, error) {
+	if personID == 0 {
+		return nil, nil
+	}
+	return s.store.Notices(ctx, personID, 200)
+}
+
+// MarkRead marks one notice (id > 0) or all the person's notices read.
+func (s *Service) MarkRead(ctx context.Context, personID, id int64) error {
+	if personID == 0 {
+		return nil
+	}
+	return s.store.MarkRead(ctx, personID, id, s.now().UTC())
+}
+
+// TypeMap returns the types by key.
+func (s *Service) TypeMap(ctx context.Context) (map[string]Type, error) {
+	ts, err := s.store.Types(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]Type, len(ts))
+	for _, t := range ts {
+		m[t.Key] = t
+	}
+	return m, nil
+}
+
+// Values turns a request back into form values (for editing).
+func (r Request) Values() map[string]string {
+	v := maps.Clone(r.Fields)
+	if v == nil {
+		v = map[string]string{}
+	}
+	v["title"], v["level"], v["starts_on"], v["ends_on"], v["target_ref"] = r.Title, r.Level, r.StartsOn, r.EndsOn, r.TargetRef
+	if r.CatalogID != 0 {
+		v["catalog_id"], v["node_ref"] = strconv.FormatInt(r.CatalogID, 10), r.NodeRef
+	}
+	return v
+}

@@ -1,0 +1,68 @@
+package approval
+
+import (
+	"context"
+	"time"
+)
+
+// Scope limits which requests a list shows: those of units whose path
+// starts with one of Paths (or every unit when All), plus those PersonID
+// filed or must decide. The zero Scope shows nothing.
+type Scope struct {
+	All      bool
+	Paths    []string
+	PersonID int64
+}
+
+// Filter selects requests; results are newest first.
+type Filter struct {
+	Scope       Scope
+	TypeKey     string
+	Statuses    []Status // empty: any
+	NotDraft    bool     // leave out drafts (ledgers: a draft is private to its author)
+	ApplicantID int64
+	DeciderID   int64
+	UnitPath    string // the unit and the units below it
+	From, To    string // filed (created) on these days or between them, inclusive
+	Limit       int
+}
+
+// Store persists request types, requests, their history and notices.
+// Implemented by internal/store. Every change appends to the audit trail
+// in its own transaction.
+type Store interface {
+	// EnsureTypes stores the types whose keys are missing and leaves the
+	// others (possibly edited) alone; it returns how many it added.
+	EnsureTypes(ctx context.Context, ts []Type, at time.Time) (int, error)
+	// SaveType replaces an existing type's definition (apperr NotFound for
+	// an unknown key).
+	SaveType(ctx context.Context, t Type, at time.Time) error
+	// Types returns the types by Ord.
+	Types(ctx context.Context) ([]Type, error)
+	Type(ctx context.Context, key string) (Type, error)
+
+	// CreateRequest stores a new draft and its first history line.
+	CreateRequest(ctx context.Context, r Request, ev Event) (Request, error)
+	// Transition stores next in place of the request read as prev: only
+	// while the stored status and version are still prev's (apperr
+	// Conflict otherwise, and nothing changes). It bumps the version,
+	// appends ev to the history, adds the notices, and audits, in one
+	// transaction.
+	Transition(ctx context.Context, prev, next Request, ev Event, notices []Notice) (Request, error)
+	Request(ctx context.Context, id int64) (Request, error)
+	Requests(ctx context.Context, f Filter) ([]Request, error)
+	History(ctx context.Context, requestID int64) ([]Event, error)
+
+	// ClaimJob claims the job named key for owner until leaseUntil; false
+	// when it is done or another owner holds a live lease.
+	ClaimJob(ctx context.Context, key, owner string, now, leaseUntil time.Time) (bool, error)
+	// DeliverJob adds the notices and marks the job done, in one
+	// transaction, only while owner still holds it (apperr Conflict
+	// otherwise): a job's notices are stored exactly once.
+	DeliverJob(ctx context.Context, key, owner string, at time.Time, ns []Notice) error
+
+	// Notices returns a person's notices, newest first.
+	Notices(ctx context.Context, personID int64, limit int) ([]Notice, error)
+	// MarkRead marks one notice (id > 0) or all of a person's notices read.
+	MarkRead(ctx context.Context, personID, id int64, at time.Time) error
+}
