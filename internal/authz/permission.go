@@ -32,10 +32,14 @@ const (
 	RequestDecide Permission = "request.decide" // decide requests routed to oneself; ledgers of the units in scope
 	RequestReport Permission = "request.report" // every ledger, the overdue report and the report to the CISO
 	RequestAdmin  Permission = "request.admin"  // edit request types
+
+	RegisterRead  Permission = "register.read"  // information assets, systems and services in scope (機密性3 only when named)
+	RegisterWrite Permission = "register.write" // register and change them in scope; an ISSO for their systems
+	RegisterAdmin Permission = "register.admin" // classification scheme and bulk import
 )
 
 // All lists every permission a role can be granted (Public and
 // Authenticated are not grants).
 var All = []Permission{CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead,
 	SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer, CrosswalkRead, CrosswalkWrite,
-	RequestFile, RequestDecide, RequestReport, RequestAdmin}
+	RequestFile, RequestDecide, RequestReport, RequestAdmin, RegisterRead, RegisterWrite, RegisterAdmin}

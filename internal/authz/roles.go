@@ -53,21 +53,21 @@ var Builtin = []BuiltinRole{
 // them for its unit and the units below it; an organisation-scoped role
 // holds them everywhere.
 var rolePermissions = map[string][]Permission{
-	RoleCISO:          {CatalogRead, OrgRead, AuditRead, SelfcheckFollow, CrosswalkRead, RequestFile, RequestDecide, RequestReport},
+	RoleCISO:          {CatalogRead, OrgRead, AuditRead, SelfcheckFollow, CrosswalkRead, RegisterRead, RequestFile, RequestDecide, RequestReport},
 	RoleDeputyCISO:    {CatalogRead, OrgRead, AuditRead, CrosswalkRead, RequestFile, RequestDecide, RequestReport},
-	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite, RequestFile, RequestDecide, RequestReport, RequestAdmin},
-	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite, RequestFile, RequestReport, RequestAdmin},
-	RoleISO:           {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead, RequestDecide},
-	RoleDivisionISO:   {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead, RequestDecide},
+	RoleChiefISO:      {CatalogRead, CatalogWrite, OrgRead, OrgWrite, AuditRead, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite, RegisterRead, RegisterWrite, RegisterAdmin, RequestFile, RequestDecide, RequestReport, RequestAdmin},
+	RoleSecOffice:     {CatalogRead, CatalogWrite, OrgRead, OrgWrite, SelfcheckAdmin, SelfcheckFollow, CrosswalkRead, CrosswalkWrite, RegisterRead, RegisterWrite, RegisterAdmin, RequestFile, RequestReport, RequestAdmin},
+	RoleISO:           {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead, RegisterRead, RegisterWrite, RequestDecide},
+	RoleDivisionISO:   {CatalogRead, OrgRead, SelfcheckFollow, CrosswalkRead, RegisterRead, RegisterWrite, RequestDecide},
 	RoleAreaISO:       {CatalogRead, CrosswalkRead},
-	RoleISSO:          {CatalogRead, CrosswalkRead},
+	RoleISSO:          {CatalogRead, CrosswalkRead, RegisterRead, RegisterWrite},
 	RoleISSAdmin:      {CatalogRead, CrosswalkRead},
 	RoleAuditChief:    {CatalogRead, OrgRead, AuditRead, CrosswalkRead, RequestFile, RequestReport},
 	RoleAuditor:       {CatalogRead, OrgRead, CrosswalkRead},
 	RoleCSIRTChief:    {CatalogRead, OrgRead, CrosswalkRead},
 	RoleCSIRTMember:   {CatalogRead, CrosswalkRead},
 	RoleStaff:         {CatalogRead, SelfcheckAnswer, CrosswalkRead, RequestFile},
-	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin, CrosswalkRead, CrosswalkWrite, RequestFile, RequestReport, RequestAdmin},
+	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin, CrosswalkRead, CrosswalkWrite, RegisterAdmin, RequestFile, RequestReport, RequestAdmin},
 }
 
 // RolePermissions returns the permissions a role key grants.
