@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"org":       {"import and export the organisation, list units and people", runOrg},
 		"audit":     {"verify, list and export the audit trail", runAudit},
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
+		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 	}
 }
