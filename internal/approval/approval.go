@@ -109,8 +109,14 @@ type Type struct {
 	Retired   bool `json:"retired,omitempty"`
 }
 
+// Has reports whether the type has a field of kind k.
+func (t Type) Has(k string) bool {
+	_, ok := t.Field(k)
+	return ok
+}
+
 // Field returns the type's field of kind k.
-func (t *Type) Field(k string) (Field, bool) {
+func (t Type) Field(k string) (Field, bool) {
 	for _, f := range t.Fields {
 		if f.Type == k {
 			return f, true

@@ -12,7 +12,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"kitei/internal/approval"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
@@ -34,8 +36,11 @@ type fixture struct {
 	personA1, personB    org.Person
 	assignA1, assignB    org.Assignment
 	catalogID            int64
-	userID               int64
-	sessionID, tokenID   int64
+	// requestA1 was filed by personA1 (the principals' own person) in A1;
+	// requestB by someone in B, decided by personB.
+	requestA1, requestB int64
+	userID              int64
+	sessionID, tokenID  int64
 }
 
 // target says where a route points for the own/foreign case: the URL to
@@ -69,6 +74,15 @@ func assignmentTarget(format string) target {
 			a, u = f.assignA1, f.unitA1
 		}
 		return fmt.Sprintf(format, a.ID), u.Path
+	}
+}
+
+func requestTarget(format string) target {
+	return func(f *fixture, own bool) (string, string) {
+		if own {
+			return fmt.Sprintf(format, f.requestA1), f.unitA1.Path
+		}
+		return fmt.Sprintf(format, f.requestB), f.unitB.Path
 	}
 }
 
@@ -146,6 +160,25 @@ var targets = map[string]target{
 	"GET /api/v1/crosswalk/gaps":         withCatalog("/api/v1/crosswalk/gaps?parent=%[1]d&child=%[1]d"),
 	"GET /api/v1/crosswalk/diff":         withCatalog("/api/v1/crosswalk/diff?old=%[1]d&new=%[1]d"),
 	"GET /search":                        fixed("/search?q=%E4%BE%8B%E5%A4%96"),
+	// Requests: one of the principal's own unit (filed by the principal's
+	// person) and one of a foreign unit; lists are scoped by the service.
+	"GET /requests":                      fixed("/requests"),
+	"GET /requests/new":                  fixed("/requests/new?type=exception"),
+	"POST /requests":                     fixed("/requests"),
+	"GET /requests/{id}":                 requestTarget("/requests/%d"),
+	"GET /requests/{id}/edit":            requestTarget("/requests/%d/edit"),
+	"POST /requests/{id}":                requestTarget("/requests/%d"),
+	"POST /requests/{id}/submit":         requestTarget("/requests/%d/submit"),
+	"POST /requests/{id}/withdraw":       requestTarget("/requests/%d/withdraw"),
+	"POST /requests/{id}/end":            requestTarget("/requests/%d/end"),
+	"POST /requests/{id}/decide":         requestTarget("/requests/%d/decide"),
+	"GET /requests/ledger":               fixed("/requests/ledger"),
+	"GET /requests/ledger.xlsx":          fixed("/requests/ledger.xlsx"),
+	"GET /requests/overdue":              fixed("/requests/overdue"),
+	"GET /requests/report":               fixed("/requests/report"),
+	"GET /requests/report.xlsx":          fixed("/requests/report.xlsx"),
+	"GET /request-types":                 fixed("/request-types"),
+	"POST /request-types/{key}":          fixed("/request-types/exception"),
 	"GET /audit":                         fixed("/audit"),
 	"GET /audit.csv":                     fixed("/audit.csv"),
 	"GET /org":                           fixed("/org"),
@@ -201,6 +234,8 @@ var open = map[string]authz.Permission{
 	"POST /account/tokens":               authz.Authenticated,
 	"POST /account/tokens/{id}/revoke":   authz.Authenticated,
 	"GET /api/v1/me":                     authz.Authenticated,
+	"GET /inbox":                         authz.Authenticated,
+	"POST /inbox/read":                   authz.Authenticated,
 }
 
 // principalHeader carries the matrix case to the injecting middleware.
@@ -254,6 +289,32 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 		t.Fatal(err)
 	}
 	f.userID = u.ID
+	if a := deps.Approval; a != nil {
+		if err := a.EnsureBuiltinTypes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A head of 部 A takes requests escalated from A1's officer.
+		head := person("E3", f.unitA.ID)
+		if _, err := o.Appoint(ctx, org.Assignment{PersonID: head.ID, RoleKey: authz.RoleISO, UnitID: f.unitA.ID, StartsOn: "2024-04-01"}); err != nil {
+			t.Fatal(err)
+		}
+		filer := person("E4", f.unitB.ID)
+		file := func(p org.Person) int64 {
+			path, grants, _, err := o.Grants(ctx, p.ID, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			day := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+			r, err := a.File(ctx, &authz.Principal{PersonID: p.ID, UnitPath: path, Grants: grants}, approval.Input{TypeKey: approval.TypeTakeOut,
+				Values: map[string]string{"title": "資料", "level": "機密性3", "information": "資料", "destination": "会場",
+					"starts_on": day, "ends_on": day, "method": "暗号化"}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		}
+		f.requestA1, f.requestB = file(f.personA1), file(filer)
+	}
 	_ = db
 	return f
 }

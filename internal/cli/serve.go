@@ -51,6 +51,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	deps.Auth, deps.SecureCookies = authSvc, *secureCookies
 	selfcheckServe(ctx, env, deps.Selfcheck, logger)
 	defer deps.Selfcheck.Close()
+	if err := approvalServe(ctx, env, deps.Approval, logger); err != nil {
+		return err
+	}
 	srv, err := web.New(deps)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"kitei/internal/approval"
 	"kitei/internal/audit"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
@@ -30,6 +31,8 @@ type Deps struct {
 	Audit    audit.Store
 	// Selfcheck runs self-inspection campaigns (nil: no such pages).
 	Selfcheck *selfcheck.Service
+	// Approval runs requests (申請・届出), ledgers and the inbox (nil: no such pages).
+	Approval *approval.Service
 	// Crosswalk links catalogs (nil: no crosswalk pages).
 	Crosswalk *crosswalk.Service
 	// Auth signs people in; without it nobody is signed in and only

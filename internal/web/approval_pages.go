@@ -1,0 +1,559 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"kitei/internal/apperr"
+	"kitei/internal/approval"
+	"kitei/internal/authz"
+	"kitei/internal/catalog"
+	"kitei/internal/org"
+)
+
+// approvalRoutes are the request (申請・届出) pages and the inbox; added to
+// the route table when the capability is wired. Every route is guarded by
+// its permission, then the service checks who the request belongs to
+// (applicant, assigned decider, deciders of the unit, security office).
+func (s *Server) approvalRoutes() []route {
+	if s.Approval == nil {
+		return nil
+	}
+	return []route{
+		{"GET /requests", authz.RequestFile, s.reqIndex},
+		{"GET /requests/new", authz.RequestFile, s.reqNew},
+		{"POST /requests", authz.RequestFile, s.reqCreate},
+		{"GET /requests/{id}", authz.RequestFile, s.reqShow},
+		{"GET /requests/{id}/edit", authz.RequestFile, s.reqEdit},
+		{"POST /requests/{id}", authz.RequestFile, s.reqUpdate},
+		{"POST /requests/{id}/submit", authz.RequestFile, s.reqSubmit},
+		{"POST /requests/{id}/withdraw", authz.RequestFile, s.reqWithdraw},
+		{"POST /requests/{id}/end", authz.RequestFile, s.reqEnd},
+		{"POST /requests/{id}/decide", authz.RequestDecide, s.reqDecide},
+		{"GET /requests/ledger", authz.RequestFile, s.reqLedger},
+		{"GET /requests/ledger.xlsx", authz.RequestFile, s.reqLedgerXLSX},
+		{"GET /requests/overdue", authz.RequestFile, s.reqOverdue},
+		{"GET /requests/report", authz.RequestReport, s.reqReport},
+		{"GET /requests/report.xlsx", authz.RequestReport, s.reqReportXLSX},
+		{"GET /request-types", authz.RequestAdmin, s.reqTypes},
+		{"POST /request-types/{key}", authz.RequestAdmin, s.reqTypeSave},
+		{"GET /inbox", authz.Authenticated, s.inbox},
+		{"POST /inbox/read", authz.Authenticated, s.inboxRead},
+	}
+}
+
+func reqID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "no such request")
+	}
+	return id, nil
+}
+
+func reqFlash(pg *page, r *http.Request) string {
+	if f := r.URL.Query().Get("done"); f != "" {
+		return pg.T("req.done." + f)
+	}
+	return ""
+}
+
+// reqTable is a list of requests and the page it is shown on.
+type reqTable struct {
+	P    *page
+	Rows []approval.Request
+}
+
+type reqIndexData struct {
+	Types   []approval.Type
+	Mine    reqTable
+	Waiting reqTable
+	Ledger  bool
+	Report  bool
+	Admin   bool
+}
+
+func (s *Server) reqIndex(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := authz.From(ctx)
+	d := &reqIndexData{Report: p.Can(authz.RequestReport), Admin: p.Can(authz.RequestAdmin),
+		Ledger: p.Can(authz.RequestDecide) || p.Can(authz.RequestReport)}
+	var err error
+	if d.Types, err = s.Approval.Types(ctx, false); err == nil {
+		if d.Mine.Rows, err = s.Approval.Mine(ctx, p); err == nil {
+			d.Waiting.Rows, err = s.Approval.Waiting(ctx, p)
+		}
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "req.title", d)
+	d.Mine.P, d.Waiting.P = pg, pg
+	pg.Nav = "requests"
+	pg.Flash = reqFlash(pg, r)
+	s.render(w, r, http.StatusOK, "approval_index", pg)
+}
+
+// reqFormData drives the form generated from a type's fields.
+type reqFormData struct {
+	Type     approval.Type
+	Request  *approval.Request // nil for a new request
+	Values   map[string]string
+	Catalogs []catalog.Catalog
+	Query    string
+	Hits     []catalog.Hit
+	Me       string
+	Emerg    bool
+}
+
+func (s *Server) reqForm(w http.ResponseWriter, r *http.Request, status int, d *reqFormData, errMsg string) {
+	ctx := r.Context()
+	if _, ok := d.Type.Field(approval.KindRule); ok && s.Catalogs != nil {
+		d.Catalogs, _ = s.Catalogs.List(ctx)
+		if d.Query = strings.TrimSpace(r.URL.Query().Get("q")); d.Query != "" {
+			cid, _ := strconv.ParseInt(d.Values["catalog_id"], 10, 64)
+			if res, err := s.Catalogs.Search(ctx, catalog.SearchQuery{Text: d.Query, CatalogID: cid, Limit: 20}); err == nil {
+				d.Hits = res.Hits
+			}
+		}
+	}
+	if p := authz.From(ctx); p != nil {
+		d.Me = p.Name
+	}
+	pg := s.newPage(r, "req.new.title", d)
+	pg.Title = d.Type.Name
+	pg.Nav = "requests"
+	pg.Error = errMsg
+	s.render(w, r, status, "approval_form", pg)
+}
+
+func (s *Server) reqNew(w http.ResponseWriter, r *http.Request) {
+	t, err := s.Approval.Type(r.Context(), r.URL.Query().Get("type"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	// The rule picker reloads this page with the catalog, the clause and
+	// the other values typed so far in the query string.
+	vals := map[string]string{}
+	for k, v := range r.URL.Query() {
+		if k != "type" && k != "q" && len(v) > 0 {
+			vals[k] = v[0]
+		}
+	}
+	s.reqForm(w, r, http.StatusOK, &reqFormData{Type: t, Values: vals, Emerg: vals["emergency"] != ""}, "")
+}
+
+// input reads the form of type t.
+func reqInput(r *http.Request, t approval.Type) approval.Input {
+	in := approval.Input{TypeKey: t.Key, Values: map[string]string{}, Emergency: r.FormValue("emergency") != ""}
+	keys := []string{"title", "level", "starts_on", "ends_on", "catalog_id", "node_ref", "target_ref"}
+	for _, f := range t.Fields {
+		keys = append(keys, f.Key)
+	}
+	for _, k := range keys {
+		if v := r.FormValue(k); v != "" {
+			in.Values[k] = v
+		}
+	}
+	return in
+}
+
+func (s *Server) reqCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, err := s.Approval.Type(ctx, r.FormValue("type"))
+	if err != nil {
+		s.failErr(w, r, apperr.New(apperr.Invalid, "choose a request type / 申請種別を選んでください"))
+		return
+	}
+	in := reqInput(r, t)
+	req, err := s.Approval.File(ctx, authz.From(ctx), in, r.FormValue("submit") != "")
+	if err != nil {
+		if req.ID != 0 {
+			// The draft was stored but could not be submitted.
+			http.Redirect(w, r, fmt.Sprintf("/requests/%d/edit?err=%s", req.ID, url.QueryEscape(err.Error())), http.StatusSeeOther)
+			return
+		}
+		if apperr.CodeOf(err) == apperr.Invalid {
+			s.reqForm(w, r, http.StatusBadRequest, &reqFormData{Type: t, Values: in.Values, Emerg: in.Emergency}, err.Error())
+			return
+		}
+		s.failErr(w, r, err)
+		return
+	}
+	done := "saved"
+	if req.Status != approval.Draft {
+		done = "submitted"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requests/%d?done=%s", req.ID, done), http.StatusSeeOther)
+}
+
+type reqShowData struct {
+	Request   approval.Request
+	Type      approval.Type
+	History   []approval.Event
+	Applicant bool
+	Decider   bool
+	CanEdit   bool
+	CanSubmit bool
+	CanWithdr bool
+	CanEnd    bool
+	Fields    []approval.Field
+}
+
+func (s *Server) reqShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := reqID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := authz.From(ctx)
+	req, hist, err := s.Approval.Get(ctx, p, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	t, err := s.Approval.Type(ctx, req.TypeKey)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d := &reqShowData{Request: req, Type: t, History: hist, Applicant: p.PersonID == req.ApplicantID,
+		Decider: p.PersonID == req.DeciderID && req.Status == approval.Submitted && p.Can(authz.RequestDecide)}
+	if d.Applicant {
+		d.CanEdit = approval.Allowed(approval.ActEdit, req.Status)
+		d.CanSubmit = approval.Allowed(approval.ActSubmit, req.Status)
+		d.CanWithdr = approval.Allowed(approval.ActWithdraw, req.Status)
+		d.CanEnd = approval.Allowed(approval.ActEnd, req.Status) && req.EndsOn != ""
+	}
+	for _, f := range t.Fields {
+		switch f.Type {
+		case approval.KindText, approval.KindTextarea, approval.KindDate, approval.KindSelect:
+			d.Fields = append(d.Fields, f)
+		}
+	}
+	pg := s.newPage(r, "req.show.title", d)
+	pg.Title = fmt.Sprintf("%s #%d", t.Name, req.ID)
+	pg.Nav = "requests"
+	pg.Flash = reqFlash(pg, r)
+	s.render(w, r, http.StatusOK, "approval_show", pg)
+}
+
+func (s *Server) reqEdit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := reqID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := authz.From(ctx)
+	req, _, err := s.Approval.Get(ctx, p, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if req.ApplicantID != p.PersonID {
+		s.failErr(w, r, apperr.New(apperr.Forbidden, "only the applicant edits a request / 申請の修正は申請者のみが行えます"))
+		return
+	}
+	t, err := s.Approval.Type(ctx, req.TypeKey)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	vals := req.Values()
+	for k, v := range r.URL.Query() { // the rule picker's choice
+		if (k == "catalog_id" || k == "node_ref") && len(v) > 0 {
+			vals[k] = v[0]
+		}
+	}
+	s.reqForm(w, r, http.StatusOK, &reqFormData{Type: t, Request: &req, Values: vals, Emerg: req.Emergency}, r.URL.Query().Get("err"))
+}
+
+func (s *Server) reqUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := reqID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	p := authz.From(ctx)
+	req, _, err := s.Approval.Get(ctx, p, id)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	t, err := s.Approval.Type(ctx, req.TypeKey)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	in := reqInput(r, t)
+	if _, err := s.Approval.Update(ctx, p, id, in); err != nil {
+		if apperr.CodeOf(err) == apperr.Invalid {
+			s.reqForm(w, r, http.StatusBadRequest, &reqFormData{Type: t, Request: &req, Values: in.Values, Emerg: in.Emergency}, err.Error())
+			return
+		}
+		s.failErr(w, r, err)
+		return
+	}
+	if r.FormValue("submit") != "" {
+		s.reqSubmit(w, r)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requests/%d?done=saved", id), http.StatusSeeOther)
+}
+
+// reqAct runs one action of the request page and comes back to it.
+func (s *Server) reqAct(w http.ResponseWriter, r *http.Request, done string, fn func(id int64) error) {
+	id, err := reqID(r)
+	if err == nil {
+		err = fn(id)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requests/%d?done=%s", id, done), http.StatusSeeOther)
+}
+
+func (s *Server) reqSubmit(w http.ResponseWriter, r *http.Request) {
+	s.reqAct(w, r, "submitted", func(id int64) error {
+		_, err := s.Approval.Submit(r.Context(), authz.From(r.Context()), id)
+		return err
+	})
+}
+
+func (s *Server) reqWithdraw(w http.ResponseWriter, r *http.Request) {
+	s.reqAct(w, r, "withdrawn", func(id int64) error {
+		_, err := s.Approval.Withdraw(r.Context(), authz.From(r.Context()), id, r.FormValue("note"))
+		return err
+	})
+}
+
+func (s *Server) reqEnd(w http.ResponseWriter, r *http.Request) {
+	s.reqAct(w, r, "ended", func(id int64) error {
+		_, err := s.Approval.ReportEnd(r.Context(), authz.From(r.Context()), id, r.FormValue("report"))
+		return err
+	})
+}
+
+func (s *Server) reqDecide(w http.ResponseWriter, r *http.Request) {
+	s.reqAct(w, r, "decided", func(id int64) error {
+		_, err := s.Approval.Decide(r.Context(), authz.From(r.Context()), id, approval.Decision{
+			Action: r.FormValue("action"), Conditions: r.FormValue("conditions"), Note: r.FormValue("note")})
+		return err
+	})
+}
+
+// ---- ledgers and reports ----
+
+type reqLedgerData struct {
+	Types    []approval.Type
+	Statuses []approval.Status
+	Units    any
+	F        url.Values
+	Table    reqTable
+	Query    string
+	Report   bool
+}
+
+// ledgerFilter reads the ledger filters of the query string.
+func (s *Server) ledgerFilter(r *http.Request) (approval.Filter, error) {
+	q := r.URL.Query()
+	f := approval.Filter{TypeKey: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
+	if st := q.Get("status"); st != "" {
+		f.Statuses = []approval.Status{approval.Status(st)}
+	}
+	if u, _ := strconv.ParseInt(q.Get("unit"), 10, 64); u > 0 && s.Org != nil {
+		unit, err := s.Org.Unit(r.Context(), u)
+		if err != nil {
+			return f, err
+		}
+		f.UnitPath = unit.Path
+	}
+	return f, nil
+}
+
+func (s *Server) reqLedger(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := authz.From(ctx)
+	f, err := s.ledgerFilter(r)
+	var rows []approval.Request
+	if err == nil {
+		rows, err = s.Approval.Ledger(ctx, p, f)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d := &reqLedgerData{Statuses: approval.Statuses[1:], F: r.URL.Query(), Table: reqTable{Rows: rows}, Query: r.URL.RawQuery, Report: p.Can(authz.RequestReport)}
+	d.Types, _ = s.Approval.Types(ctx, true)
+	if s.Org != nil {
+		sc := approval.LedgerScope(p)
+		d.Units, _ = s.Org.Units(ctx, org.UnitFilter{Scope: orgScope(sc)})
+	}
+	pg := s.newPage(r, "req.ledger.title", d)
+	d.Table.P = pg
+	pg.Nav = "requests"
+	s.render(w, r, http.StatusOK, "approval_ledger", pg)
+}
+
+func (s *Server) reqLedgerXLSX(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, err := s.ledgerFilter(r)
+	var rows []approval.Request
+	if err == nil {
+		rows, err = s.Approval.Ledger(ctx, authz.From(ctx), f)
+	}
+	var types []approval.Type
+	if err == nil {
+		types, err = s.Approval.Types(ctx, true)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="request-ledger.xlsx"`)
+	if err := approval.WriteLedgerXLSX(w, types, rows); err != nil {
+		s.Logger.Error("ledger xlsx", "err", err)
+	}
+}
+
+func (s *Server) reqOverdue(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rows, err := s.Approval.Overdue(ctx, authz.From(ctx))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "req.overdue.title", rows)
+	pg.Nav = "requests"
+	s.render(w, r, http.StatusOK, "approval_overdue", pg)
+}
+
+type reqReportData struct {
+	Report   *approval.Report
+	Statuses []approval.Status
+	Query    string
+}
+
+func (s *Server) reqReport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rep, err := s.Approval.Report(ctx, authz.From(ctx), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "req.report.title", &reqReportData{Report: rep, Statuses: approval.Statuses[1:], Query: r.URL.RawQuery})
+	pg.Nav = "requests"
+	s.render(w, r, http.StatusOK, "approval_report", pg)
+}
+
+func (s *Server) reqReportXLSX(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rep, err := s.Approval.Report(ctx, authz.From(ctx), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="request-report.xlsx"`)
+	if err := approval.WriteReportXLSX(w, rep); err != nil {
+		s.Logger.Error("report xlsx", "err", err)
+	}
+}
+
+type reqTypeRow struct {
+	Type approval.Type
+	JSON string
+}
+
+func (s *Server) reqTypes(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.Approval.Types(r.Context(), true)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	rows := make([]reqTypeRow, len(ts))
+	for i, t := range ts {
+		b, _ := json.MarshalIndent(t, "", "  ")
+		rows[i] = reqTypeRow{Type: t, JSON: string(b)}
+	}
+	pg := s.newPage(r, "req.types.title", rows)
+	pg.Nav = "requests"
+	pg.Flash = reqFlash(pg, r)
+	s.render(w, r, http.StatusOK, "approval_types", pg)
+}
+
+func (s *Server) reqTypeSave(w http.ResponseWriter, r *http.Request) {
+	var t approval.Type
+	if err := json.Unmarshal([]byte(r.FormValue("definition")), &t); err != nil {
+		s.failErr(w, r, apperr.New(apperr.Invalid, "the definition is not valid JSON: %v / 定義が JSON として読めません", err))
+		return
+	}
+	if t.Key != r.PathValue("key") {
+		s.failErr(w, r, apperr.New(apperr.Invalid, "the key of a request type cannot change / 種別キーは変更できません"))
+		return
+	}
+	if err := s.Approval.SaveType(r.Context(), authz.From(r.Context()), t); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/request-types?done=type_saved", http.StatusSeeOther)
+}
+
+// orgScope turns a ledger scope into the organisation's unit scope.
+func orgScope(sc approval.Scope) org.Scope { return org.Scope{All: sc.All, Paths: sc.Paths} }
+
+// ---- inbox ----
+
+type inboxRow struct {
+	approval.Notice
+	Link string
+}
+
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ns, err := s.Approval.Inbox(ctx, authz.From(ctx).PersonID)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	rows := make([]inboxRow, len(ns))
+	for i, n := range ns {
+		rows[i] = inboxRow{Notice: n, Link: noticeLink(n.Ref)}
+	}
+	pg := s.newPage(r, "inbox.title", rows)
+	pg.Nav = "inbox"
+	s.render(w, r, http.StatusOK, "approval_inbox", pg)
+}
+
+func (s *Server) inboxRead(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, _ := strconv.ParseInt(r.FormValue("id"), 10, 64)
+	if err := s.Approval.MarkRead(ctx, authz.From(ctx).PersonID, id); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+}
+
+// noticeLink turns a notice's ref into a link ("request:12" → the request).
+func noticeLink(ref string) string {
+	switch {
+	case ref == "request:overdue":
+		return "/requests/overdue"
+	case strings.HasPrefix(ref, "request:"):
+		return "/requests/" + strings.TrimPrefix(ref, "request:")
+	case strings.HasPrefix(ref, "selfcheck:"):
+		return "/selfcheck/campaigns/" + strings.TrimPrefix(ref, "selfcheck:") + "/my"
+	}
+	return ""
+}
