@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"kitei/internal/apperr"
+	"kitei/internal/approval"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
@@ -22,6 +23,7 @@ type Deps struct {
 	Catalogs  *catalog.Service
 	Selfcheck *selfcheck.Service // nil: no self-inspection routes
 	Crosswalk *crosswalk.Service // nil: no crosswalk routes
+	Approval  *approval.Service  // nil: no request routes
 	Logger    *slog.Logger
 	Version   string
 }
@@ -62,6 +64,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.catalogExportRoute())
 	rs = append(rs, a.selfcheckRoutes()...)
 	rs = append(rs, a.crosswalkRoutes()...)
+	rs = append(rs, a.approvalRoutes()...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"audit":     {"verify, list and export the audit trail", runAudit},
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
+		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 	}
 }

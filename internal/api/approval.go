@@ -1,0 +1,227 @@
+package api
+
+import (
+	"net/http"
+
+	"kitei/internal/apperr"
+	"kitei/internal/approval"
+	"kitei/internal/authz"
+)
+
+func init() {
+	RegisterSchema("RequestTypeList", []approval.Type{})
+	RegisterSchema("RequestList", []approval.Request{})
+	RegisterSchema("RequestDetail", RequestDetail{})
+	RegisterSchema("Request", approval.Request{})
+	RegisterSchema("RequestFiling", RequestFiling{})
+	RegisterSchema("Decision", approval.Decision{})
+	RegisterSchema("RequestNote", RequestNote{})
+	RegisterSchema("OverdueList", []approval.Overdue{})
+	RegisterSchema("RequestReport", approval.Report{})
+	RegisterSchema("NoticeList", []approval.Notice{})
+}
+
+// RequestFiling is the body that files a request.
+type RequestFiling struct {
+	approval.Input
+	Submit bool `json:"submit"` // submit at once (otherwise a draft is kept)
+}
+
+// RequestNote carries the text of a withdrawal note or an end report.
+type RequestNote struct {
+	Text string `json:"text"`
+}
+
+// RequestDetail is a request with its history.
+type RequestDetail struct {
+	Request approval.Request `json:"request"`
+	History []approval.Event `json:"history"`
+}
+
+func (a *API) approvalRoutes() []Route {
+	if a.Approval == nil {
+		return nil
+	}
+	listParams := []Param{
+		{Name: "view", In: "query", Type: "string", Description: "mine (default), waiting (for my decision) or ledger"},
+		{Name: "type", In: "query", Type: "string", Description: "request type key (ledger)"},
+		{Name: "status", In: "query", Type: "string", Description: "status (ledger)"},
+		{Name: "from", In: "query", Type: "string", Description: "filed on or after (YYYY-MM-DD, ledger)"},
+		{Name: "to", In: "query", Type: "string", Description: "filed on or before (YYYY-MM-DD, ledger)"},
+	}
+	id := []Param{{Name: "id", In: "path", Type: "integer", Required: true}}
+	return []Route{
+		{Method: "GET", Path: "/api/v1/request-types", Perm: authz.RequestFile, Summary: "Request types: fields, deciding role, outcome per level",
+			Handler: a.requestTypes, Response: "RequestTypeList"},
+		{Method: "GET", Path: "/api/v1/requests", Perm: authz.RequestFile, Summary: "My requests, my decision queue or a ledger",
+			Handler: a.requestList, Params: listParams, Response: "RequestList"},
+		{Method: "POST", Path: "/api/v1/requests", Perm: authz.RequestFile, Summary: "File a request (a draft, or submitted at once)",
+			Handler: a.requestFile, Body: "RequestFiling", Response: "Request"},
+		{Method: "GET", Path: "/api/v1/requests/overdue", Perm: authz.RequestFile, Summary: "Overdue requests in my scope (deciders, security office)",
+			Handler: a.requestOverdue, Response: "OverdueList"},
+		{Method: "GET", Path: "/api/v1/requests/report", Perm: authz.RequestReport, Summary: "Report to the chief and the CISO",
+			Handler: a.requestReport, Params: listParams[3:], Response: "RequestReport"},
+		{Method: "GET", Path: "/api/v1/requests/{id}", Perm: authz.RequestFile, Summary: "A request and its history",
+			Handler: a.requestGet, Params: id, Response: "RequestDetail"},
+		{Method: "POST", Path: "/api/v1/requests/{id}/submit", Perm: authz.RequestFile, Summary: "Submit a draft or returned request",
+			Handler: a.requestSubmit, Params: id, Response: "Request"},
+		{Method: "POST", Path: "/api/v1/requests/{id}/withdraw", Perm: authz.RequestFile, Summary: "Withdraw a request before its decision",
+			Handler: a.requestWithdraw, Params: id, Body: "RequestNote", Response: "Request"},
+		{Method: "POST", Path: "/api/v1/requests/{id}/end", Perm: authz.RequestFile, Summary: "Report the end of a request in force",
+			Handler: a.requestEnd, Params: id, Body: "RequestNote", Response: "Request"},
+		{Method: "POST", Path: "/api/v1/requests/{id}/decide", Perm: authz.RequestDecide, Summary: "Approve (with conditions), return or reject",
+			Handler: a.requestDecide, Params: id, Body: "Decision", Response: "Request"},
+		{Method: "GET", Path: "/api/v1/inbox", Perm: authz.RequestFile, Summary: "My in-app notices",
+			Handler: a.inbox, Response: "NoticeList"},
+	}
+}
+
+func (a *API) requestTypes(w http.ResponseWriter, r *http.Request) {
+	ts, err := a.Approval.Types(r.Context(), r.URL.Query().Get("all") != "")
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, ts)
+}
+
+func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := authz.From(ctx)
+	q := r.URL.Query()
+	var rs []approval.Request
+	var err error
+	switch q.Get("view") {
+	case "", "mine":
+		rs, err = a.Approval.Mine(ctx, p)
+	case "waiting":
+		rs, err = a.Approval.Waiting(ctx, p)
+	case "ledger":
+		f := approval.Filter{TypeKey: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
+		if st := q.Get("status"); st != "" {
+			f.Statuses = []approval.Status{approval.Status(st)}
+		}
+		rs, err = a.Approval.Ledger(ctx, p, f)
+	default:
+		err = apperr.New(apperr.Invalid, "view must be mine, waiting or ledger")
+	}
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if rs == nil {
+		rs = []approval.Request{}
+	}
+	writeJSON(w, http.StatusOK, rs)
+}
+
+func (a *API) requestFile(w http.ResponseWriter, r *http.Request) {
+	var body RequestFiling
+	if err := readJSON(r, &body); err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	req, err := a.Approval.File(r.Context(), authz.From(r.Context()), body.Input, body.Submit)
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusCreated, req)
+}
+
+func (a *API) requestGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	req, hist, err := a.Approval.Get(r.Context(), authz.From(r.Context()), id)
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, RequestDetail{Request: req, History: hist})
+}
+
+// requestAct runs one action on the request in the path.
+func (a *API) requestAct(w http.ResponseWriter, r *http.Request, body any, fn func(p *authz.Principal, id int64) (approval.Request, error)) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		// Who may see the request is settled before the body is read, so
+		// a stranger learns nothing from a malformed body's error.
+		_, _, err = a.Approval.Get(r.Context(), authz.From(r.Context()), id)
+	}
+	if err == nil && body != nil {
+		err = readJSON(r, body)
+	}
+	var req approval.Request
+	if err == nil {
+		req, err = fn(authz.From(r.Context()), id)
+	}
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
+}
+
+func (a *API) requestSubmit(w http.ResponseWriter, r *http.Request) {
+	a.requestAct(w, r, nil, func(p *authz.Principal, id int64) (approval.Request, error) {
+		return a.Approval.Submit(r.Context(), p, id)
+	})
+}
+
+func (a *API) requestWithdraw(w http.ResponseWriter, r *http.Request) {
+	var n RequestNote
+	a.requestAct(w, r, &n, func(p *authz.Principal, id int64) (approval.Request, error) {
+		return a.Approval.Withdraw(r.Context(), p, id, n.Text)
+	})
+}
+
+func (a *API) requestEnd(w http.ResponseWriter, r *http.Request) {
+	var n RequestNote
+	a.requestAct(w, r, &n, func(p *authz.Principal, id int64) (approval.Request, error) {
+		return a.Approval.ReportEnd(r.Context(), p, id, n.Text)
+	})
+}
+
+func (a *API) requestDecide(w http.ResponseWriter, r *http.Request) {
+	var d approval.Decision
+	a.requestAct(w, r, &d, func(p *authz.Principal, id int64) (approval.Request, error) {
+		return a.Approval.Decide(r.Context(), p, id, d)
+	})
+}
+
+func (a *API) requestOverdue(w http.ResponseWriter, r *http.Request) {
+	os, err := a.Approval.Overdue(r.Context(), authz.From(r.Context()))
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if os == nil {
+		os = []approval.Overdue{}
+	}
+	writeJSON(w, http.StatusOK, os)
+}
+
+func (a *API) requestReport(w http.ResponseWriter, r *http.Request) {
+	rep, err := a.Approval.Report(r.Context(), authz.From(r.Context()), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
+	p := authz.From(r.Context())
+	ns, err := a.Approval.Inbox(r.Context(), p.PersonID)
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if ns == nil {
+		ns = []approval.Notice{}
+	}
+	writeJSON(w, http.StatusOK, ns)
+}
