@@ -26,10 +26,14 @@ import (
 
 // SelfcheckOptions configure `kitei bench selfcheck`.
 type SelfcheckOptions struct {
-	DSN        string // "" or "sqlite:" … a fresh SQLite file in a temporary folder
-	People     int
-	Items      int
-	Clients    int
+	DSN     string // "" or "sqlite:" … a fresh SQLite file in a temporary folder
+	People  int
+	Items   int
+	Clients int
+	// Rate paces the rush in answers per second across all clients: below
+	// zero, at the raw commit rate measured in the same run (the default);
+	// zero, as fast as the clients can go (saturation).
+	Rate       float64
 	RawFor     time.Duration // how long the raw commit loop runs (default 3 s)
 	RollupRuns int           // roll-up timings taken (default 9)
 	Log        io.Writer     // progress lines (nil: none)
@@ -41,6 +45,7 @@ type SelfcheckResult struct {
 	People           int     `json:"people"`
 	Items            int     `json:"items"`
 	Clients          int     `json:"clients"`
+	TargetRate       float64 `json:"target_rate"` // answers/s the rush was paced at; 0 for saturation
 	SetupSeconds     float64 `json:"setup_seconds"`
 	RushSeconds      float64 `json:"rush_seconds"`
 	AnswersTotal     int     `json:"answers_total"`
@@ -117,7 +122,11 @@ type Rush struct {
 	People     []Person
 	ItemIDs    []int64
 	Clients    int
-	Log        io.Writer
+	// Rate, when above zero, paces the saves: save k is due at start +
+	// k/Rate, and its latency counts from that moment, so a server that
+	// falls behind shows it in the latencies (no coordinated omission).
+	Rate float64
+	Log  io.Writer
 
 	Acked     []bool
 	Latencies []time.Duration
@@ -133,7 +142,11 @@ func (r *Rush) Run(ctx context.Context) {
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	var next, done atomic.Int64
+	var next, done, seq atomic.Int64
+	var interval time.Duration
+	if r.Rate > 0 {
+		interval = time.Duration(float64(time.Second) / r.Rate)
+	}
 	lats := make([][]time.Duration, r.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -180,6 +193,13 @@ func (r *Rush) Run(ctx context.Context) {
 					req.Header.Set("Content-Type", "application/json")
 					req.Header.Set(PersonHeader, strconv.FormatInt(p.ID, 10))
 					t0 := time.Now()
+					if interval > 0 {
+						due := start.Add(time.Duration(seq.Add(1)-1) * interval)
+						if d := time.Until(due); d > 0 {
+							time.Sleep(d)
+						}
+						t0 = due
+					}
 					resp, err := client.Do(req)
 					if err != nil {
 						atomic.AddInt64(&r.Errors, 1)
@@ -325,9 +345,17 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	go hs.Serve(ln)
 	defer hs.Close()
 
-	logf("rush: %d clients over http://%s …", o.Clients, ln.Addr())
+	res.TargetRate = o.Rate
+	if o.Rate < 0 {
+		res.TargetRate = res.RawCommitsPerSec
+	}
+	if res.TargetRate > 0 {
+		logf("rush: %d clients over http://%s paced at %.0f answers/s …", o.Clients, ln.Addr(), res.TargetRate)
+	} else {
+		logf("rush: %d clients over http://%s, unpaced (saturation) …", o.Clients, ln.Addr())
+	}
 	rush := &Rush{BaseURL: "http://" + ln.Addr().String(), CampaignID: fx.CampaignID, People: fx.People,
-		ItemIDs: fx.ItemIDs, Clients: o.Clients, Log: o.Log}
+		ItemIDs: fx.ItemIDs, Clients: o.Clients, Rate: res.TargetRate, Log: o.Log}
 	rush.Run(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, err

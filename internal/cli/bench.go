@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -37,6 +38,7 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	items := fs.Int("items", 60, "items on every checklist")
 	clients := fs.Int("clients", 200, "concurrent HTTP clients")
 	rawSecs := fs.Float64("raw-seconds", 3, "how long to measure the raw durable-commit rate")
+	rate := fs.String("rate", "raw", "pace of the rush in answers/s: raw (the raw commit rate measured in the run), a number, or max (unpaced saturation)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	prepare := fs.Bool("prepare", false, "only generate the organisation and print its ids as JSON")
 	serve := fs.Bool("serve", false, "serve the prepared store with benchmark sign-in until killed")
@@ -44,6 +46,19 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	var pace float64
+	switch *rate {
+	case "raw":
+		pace = -1
+	case "max":
+		pace = 0
+	default:
+		v, err := strconv.ParseFloat(*rate, 64)
+		if err != nil || v <= 0 {
+			return usageErr("--rate takes raw, max or a positive number, not %q", *rate)
+		}
+		pace = v
 	}
 	if *people < 1 || *items < 1 || *clients < 1 {
 		return usageErr("--people, --items and --clients must be positive")
@@ -69,7 +84,7 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	if !*asJSON {
 		log = env.Stderr
 	}
-	res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients,
+	res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients, Rate: pace,
 		RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log})
 	if err != nil {
 		return err
@@ -79,6 +94,11 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 		return enc.Encode(res)
 	}
 	fmt.Fprintf(env.Stdout, "self-inspection rush on %s: %d people × %d items, %d clients\n", res.Engine, res.People, res.Items, res.Clients)
+	if res.TargetRate > 0 {
+		fmt.Fprintf(env.Stdout, "  paced at           %.0f answers/s (latency counted from each save's due time)\n", res.TargetRate)
+	} else {
+		fmt.Fprintf(env.Stdout, "  unpaced            clients save as fast as they can (saturation)\n")
+	}
 	fmt.Fprintf(env.Stdout, "  answers            %d in %.1f s (%d errors)\n", res.AnswersTotal, res.RushSeconds, res.Errors)
 	fmt.Fprintf(env.Stdout, "  answers/s          %.0f\n", res.AnswersPerSec)
 	fmt.Fprintf(env.Stdout, "  latency p50 / p99  %.1f ms / %.1f ms\n", res.P50ms, res.P99ms)
