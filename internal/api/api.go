@@ -15,6 +15,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
+	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 )
 
@@ -24,6 +25,7 @@ type Deps struct {
 	Selfcheck *selfcheck.Service // nil: no self-inspection routes
 	Crosswalk *crosswalk.Service // nil: no crosswalk routes
 	Approval  *approval.Service  // nil: no request routes
+	Register  *register.Registry // nil: no register routes
 	Logger    *slog.Logger
 	Version   string
 }
@@ -65,6 +67,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.selfcheckRoutes()...)
 	rs = append(rs, a.crosswalkRoutes()...)
 	rs = append(rs, a.approvalRoutes()...)
+	rs = append(rs, a.registerRoutes()...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

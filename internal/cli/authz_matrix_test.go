@@ -41,6 +41,7 @@ type fixture struct {
 	requestA1, requestB int64
 	userID              int64
 	sessionID, tokenID  int64
+	reg                 regFixture // register records, see register_matrix_test.go
 }
 
 // target says where a route points for the own/foreign case: the URL to
@@ -326,6 +327,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 		}
 		f.requestA1, f.requestB = file(f.personA1), file(filer)
 	}
+	f.reg = buildRegisterFixture(t, deps, f)
 	_ = db
 	return f
 }

@@ -15,6 +15,7 @@ func webDeps(db *store.DB, logger *slog.Logger) web.Deps {
 	return web.Deps{
 		Store: db, Catalogs: catalogService(db), Crosswalk: crosswalkService(db), Org: orgService(db), Audit: db.Audit(),
 		Selfcheck: selfcheck.NewService(db.Selfchecks(), catalogService(db)),
+		Register:  registry(db),
 		Approval:  approvalService(db),
 		Auth:      authService(db), Logger: logger, Version: Version, StoreName: storeName(db),
 	}

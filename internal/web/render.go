@@ -35,6 +35,9 @@ func newRenderer() (*renderer, error) {
 	for k, v := range orgFuncs {
 		funcs[k] = v
 	}
+	for k, v := range regFuncs {
+		funcs[k] = v
+	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
 	"kitei/internal/org"
+	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 )
 
@@ -35,6 +36,8 @@ type Deps struct {
 	Approval *approval.Service
 	// Crosswalk links catalogs (nil: no crosswalk pages).
 	Crosswalk *crosswalk.Service
+	// Register keeps the information assets, systems and services (nil: no register pages).
+	Register *register.Registry
 	// Auth signs people in; without it nobody is signed in and only
 	// public routes answer.
 	Auth *auth.Service

@@ -1,0 +1,168 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/register"
+)
+
+func init() {
+	RegisterSchema("AssetList", []register.Asset{})
+	RegisterSchema("Asset", register.Asset{})
+	RegisterSchema("SystemList", []register.System{})
+	RegisterSchema("System", register.System{})
+	RegisterSchema("ServiceList", []register.Service{})
+	RegisterSchema("Service", register.Service{})
+	RegisterSchema("Reclassification", ReclassifyRequest{})
+}
+
+// ReclassifyRequest changes an asset's levels and restrictions.
+type ReclassifyRequest struct {
+	C            int      `json:"c"`
+	I            int      `json:"i"`
+	A            int      `json:"a"`
+	Restrictions []string `json:"restrictions"`
+	Reason       string   `json:"reason"`
+}
+
+// registerRoutes are the register endpoints; none without the capability.
+// Reads are filtered in the store: an asset at 機密性3 is returned only to
+// its named people and its 決定者.
+func (a *API) registerRoutes() []Route {
+	if a.Register == nil {
+		return nil
+	}
+	const base = "/api/v1/register"
+	q := Param{Name: "q", In: "query", Type: "string", Description: "search id, name and description"}
+	sort := Param{Name: "sort", In: "query", Type: "string", Description: "sort key (code, name, …); desc=1 reverses"}
+	id := Param{Name: "id", In: "path", Type: "integer", Required: true}
+	return []Route{
+		{Method: "GET", Path: base + "/assets", Perm: authz.RegisterRead, Handler: a.regAssets, Response: "AssetList",
+			Summary: "Information assets in scope", Params: []Param{q, sort,
+				{Name: "min_c", In: "query", Type: "integer", Description: "confidentiality at least"}}},
+		{Method: "GET", Path: base + "/assets/{id}", Perm: authz.RegisterRead, Handler: a.regAsset, Response: "Asset",
+			Summary: "One information asset", Params: []Param{id}},
+		{Method: "POST", Path: base + "/assets/{id}/reclassify", Perm: authz.RegisterWrite, Handler: a.regReclassify,
+			Response: "Asset", Body: "Reclassification", Params: []Param{id},
+			Summary: "Change an asset's levels and restrictions (the 決定者 or their superior only; refusals are audited)"},
+		{Method: "GET", Path: base + "/systems", Perm: authz.RegisterRead, Handler: a.regSystems, Response: "SystemList",
+			Summary: "The 情報システム台帳 in scope", Params: []Param{q, sort,
+				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}}},
+		{Method: "GET", Path: base + "/systems/{id}", Perm: authz.RegisterRead, Handler: a.regSystem, Response: "System",
+			Summary: "One information system", Params: []Param{id}},
+		{Method: "GET", Path: base + "/services", Perm: authz.RegisterRead, Handler: a.regServices, Response: "ServiceList",
+			Summary: "Cloud services and outsourcing in scope", Params: []Param{q, sort}},
+		{Method: "GET", Path: base + "/services/{id}", Perm: authz.RegisterRead, Handler: a.regService, Response: "Service",
+			Summary: "One cloud service or outsourcing contract", Params: []Param{id}},
+	}
+}
+
+func regWho(r *http.Request) register.Who { return register.As(authz.From(r.Context())) }
+
+func (a *API) regAssets(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	minC, _ := strconv.Atoi(v.Get("min_c"))
+	as, err := a.Register.Assets(r.Context(), regWho(r), register.AssetFilter{Query: v.Get("q"), MinC: minC,
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if as == nil {
+		as = []register.Asset{}
+	}
+	writeJSON(w, http.StatusOK, as)
+}
+
+func (a *API) regAsset(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var x register.Asset
+		if x, err = a.Register.Asset(r.Context(), regWho(r), id); err == nil {
+			writeJSON(w, http.StatusOK, x)
+			return
+		}
+	}
+	WriteError(w, err, a.Logger)
+}
+
+func (a *API) regReclassify(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	// An asset the caller may not see is not found, whatever the body.
+	if _, err := a.Register.Asset(r.Context(), regWho(r), id); err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	var req ReclassifyRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+		WriteError(w, apperr.New(apperr.Invalid, "the body is not a reclassification: %v", err), a.Logger)
+		return
+	}
+	x, err := a.Register.Reclassify(r.Context(), regWho(r), id, register.Reclassification{C: req.C, I: req.I, A: req.A,
+		Restrictions: req.Restrictions, Reason: req.Reason})
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+func (a *API) regSystems(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	ys, err := a.Register.Systems(r.Context(), regWho(r), register.SystemFilter{Query: v.Get("q"), Stage: v.Get("stage"),
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if ys == nil {
+		ys = []register.System{}
+	}
+	writeJSON(w, http.StatusOK, ys)
+}
+
+func (a *API) regSystem(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var x register.System
+		if x, err = a.Register.System(r.Context(), regWho(r), id); err == nil {
+			writeJSON(w, http.StatusOK, x)
+			return
+		}
+	}
+	WriteError(w, err, a.Logger)
+}
+
+func (a *API) regServices(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	vs, err := a.Register.Services(r.Context(), regWho(r), register.ServiceFilter{Query: v.Get("q"),
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if vs == nil {
+		vs = []register.Service{}
+	}
+	writeJSON(w, http.StatusOK, vs)
+}
+
+func (a *API) regService(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		var x register.Service
+		if x, err = a.Register.Service(r.Context(), regWho(r), id); err == nil {
+			writeJSON(w, http.StatusOK, x)
+			return
+		}
+	}
+	WriteError(w, err, a.Logger)
+}
