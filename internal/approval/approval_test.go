@@ -19,8 +19,8 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/jptext"
+	"kitei/internal/notify"
 	"kitei/internal/org"
-	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 )
@@ -668,7 +668,7 @@ func TestNoticesByMail(t *testing.T) {
 	sink := startSink(t)
 	db := storetest.SQLite(t)
 	w := newWorld(t, db)
-	w.svc.Mailer = &selfcheck.SMTPMailer{Addr: sink.addr, From: "kitei@example.jp"}
+	w.svc.Mailer = &notify.SMTPMailer{Addr: sink.addr, From: "kitei@example.jp"}
 	if _, err := w.svc.File(context.Background(), w.as(t, w.staff), takeOut("機密性3"), true); err != nil {
 		t.Fatal(err)
 	}

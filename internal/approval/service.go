@@ -15,7 +15,7 @@ import (
 	"kitei/internal/org"
 )
 
-// Mailer sends one plain-text e-mail.
+// Mailer sends one plain-text e-mail (notify.SMTPMailer in kitei serve).
 type Mailer interface {
 	Send(ctx context.Context, to, subject, body string) error
 }

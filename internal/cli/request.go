@@ -15,7 +15,7 @@ import (
 	"kitei/internal/approval"
 	"kitei/internal/audit"
 	"kitei/internal/authz"
-	"kitei/internal/selfcheck"
+	"kitei/internal/notify"
 	"kitei/internal/store"
 )
 
@@ -37,9 +37,8 @@ func approvalServe(ctx context.Context, env *Env, svc *approval.Service, logger 
 	if err := svc.EnsureBuiltinTypes(ctx); err != nil {
 		return fmt.Errorf("request types: %w", err)
 	}
-	if addr, from := env.Getenv("KITEI_SMTP_ADDR"), env.Getenv("KITEI_SMTP_FROM"); addr != "" && from != "" {
-		svc.Mailer = &selfcheck.SMTPMailer{Addr: addr, From: from,
-			Username: env.Getenv("KITEI_SMTP_USER"), Password: env.Getenv("KITEI_SMTP_PASSWORD")}
+	if m := notify.FromEnv(env.Getenv); m != nil {
+		svc.Mailer = m
 	}
 	svc.Logf = logger.Warn
 	host, _ := os.Hostname()

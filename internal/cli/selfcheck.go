@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"kitei/internal/notify"
 	"kitei/internal/selfcheck"
 )
 
@@ -15,9 +16,8 @@ import (
 // and KITEI_SMTP_PASSWORD for PLAIN authentication), and the automatic
 // reminder job, claimed in the store so several replicas send it once.
 func selfcheckServe(ctx context.Context, env *Env, svc *selfcheck.Service, logger *slog.Logger) {
-	if addr, from := env.Getenv("KITEI_SMTP_ADDR"), env.Getenv("KITEI_SMTP_FROM"); addr != "" && from != "" {
-		svc.Mailer = &selfcheck.SMTPMailer{Addr: addr, From: from,
-			Username: env.Getenv("KITEI_SMTP_USER"), Password: env.Getenv("KITEI_SMTP_PASSWORD")}
+	if m := notify.FromEnv(env.Getenv); m != nil {
+		svc.Mailer = m
 	}
 	host, _ := os.Hostname()
 	svc.StartJobs(ctx, fmt.Sprintf("%s:%d", host, os.Getpid()), time.Minute, logger.Info)
