@@ -15,6 +15,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
+	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 )
@@ -22,6 +23,7 @@ import (
 // Deps are the capabilities the API exposes.
 type Deps struct {
 	Catalogs  *catalog.Service
+	Org       *org.Service       // nil: no organisation routes
 	Selfcheck *selfcheck.Service // nil: no self-inspection routes
 	Crosswalk *crosswalk.Service // nil: no crosswalk routes
 	Approval  *approval.Service  // nil: no request routes
@@ -68,6 +70,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.crosswalkRoutes()...)
 	rs = append(rs, a.approvalRoutes()...)
 	rs = append(rs, a.registerRoutes()...)
+	rs = append(rs, a.orgRoutes()...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

@@ -222,6 +222,18 @@ var targets = map[string]target{
 	"POST /api/v1/catalogs":               fixed("/api/v1/catalogs"),
 	"GET /api/v1/catalogs/{id}":           withCatalog("/api/v1/catalogs/%d"),
 	"GET /api/v1/catalogs/{id}/editions":  withCatalog("/api/v1/catalogs/%d/editions"),
+	"GET /api/v1/units":                   fixed("/api/v1/units"),
+	"POST /api/v1/units":                  fixed("/api/v1/units"),
+	"GET /api/v1/units/{id}":              unitTarget("/api/v1/units/%d"),
+	"PUT /api/v1/units/{id}":              unitTarget("/api/v1/units/%d"),
+	"GET /api/v1/people":                  fixed("/api/v1/people"),
+	"POST /api/v1/people":                 fixed("/api/v1/people"),
+	"GET /api/v1/people/{id}":             personTarget("/api/v1/people/%d"),
+	"PUT /api/v1/people/{id}":             personTarget("/api/v1/people/%d"),
+	"GET /api/v1/people/{id}/assignments": personTarget("/api/v1/people/%d/assignments"),
+	"POST /api/v1/assignments":            fixed("/api/v1/assignments"),
+	"POST /api/v1/assignments/{id}/end":   assignmentTarget("/api/v1/assignments/%d/end"),
+	"GET /api/v1/roles":                   fixed("/api/v1/roles"),
 	"GET /api/v1/search":                  fixed("/api/v1/search?q=%E4%BE%8B%E5%A4%96"),
 }
 
