@@ -28,18 +28,9 @@ func (s *Server) orgScope(r *http.Request, perm authz.Permission) org.Scope {
 // orgDeny answers 403 unless the principal holds perm for every path
 // given ("" meaning the whole organisation).
 func (s *Server) orgDeny(w http.ResponseWriter, r *http.Request, perm authz.Permission, paths ...string) bool {
-	p := authz.From(r.Context())
-	for _, path := range paths {
-		ok := false
-		if path == "" {
-			_, ok = p.Scopes(perm)
-		} else {
-			ok = p.CanIn(perm, path)
-		}
-		if !ok {
-			s.fail(w, r, http.StatusForbidden, "org.forbidden")
-			return true
-		}
+	if err := org.RequireIn(authz.From(r.Context()), perm, paths...); err != nil {
+		s.fail(w, r, http.StatusForbidden, "org.forbidden")
+		return true
 	}
 	return false
 }
@@ -490,37 +481,18 @@ func (s *Server) orgAppoint(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	person, err := s.Org.Person(ctx, id)
-	if err != nil {
+	if _, err := s.Org.Person(ctx, id); err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	a := org.Assignment{PersonID: id, RoleKey: r.FormValue("role"), UnitID: formID(r, "unit"), SystemRef: r.FormValue("system_ref"),
 		StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), Note: r.FormValue("note")}
-	role, err := s.Org.Role(ctx, a.RoleKey)
-	if err != nil {
-		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
-		return
-	}
-	paths := []string{person.UnitPath}
-	switch {
-	case role.Scope == org.ScopeOrganisation:
-		paths = append(paths, "") // organisation-wide roles need organisation-wide rights
-	case a.UnitID != 0:
-		u, err := s.Org.Unit(ctx, a.UnitID)
-		if err != nil {
+	if err := s.Org.AuthorizeAppoint(ctx, authz.From(ctx), a); err != nil {
+		if apperr.Is(err, apperr.Forbidden) {
+			s.fail(w, r, http.StatusForbidden, "org.forbidden")
+		} else {
 			s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
-			return
 		}
-		paths = append(paths, u.Path)
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
-		return
-	}
-	// Appointing an administrator hands out account rights: only account
-	// administrators may do it.
-	if role.Key == authz.RoleAdministrator && !authz.From(ctx).Can(authz.UserAdmin) {
-		s.fail(w, r, http.StatusForbidden, "org.forbidden")
 		return
 	}
 	if _, err := s.Org.Appoint(ctx, a); err != nil {
