@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kitei/internal/apperr"
+	"kitei/internal/audit"
 	"kitei/internal/org"
 )
 
@@ -116,7 +117,7 @@ func parentPath(ctx context.Context, q interface {
 
 // CreateUnit implements org.Store.
 func (s *Org) CreateUnit(ctx context.Context, u org.Unit) (org.Unit, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.unit.create", "unit", &u.ID, map[string]any{"code": u.Code, "name": u.Name, "parent_id": u.ParentID}, func(tx *sql.Tx) error {
 		pp, err := parentPath(ctx, tx, u.ParentID)
 		if err != nil {
 			return err
@@ -139,7 +140,7 @@ func (s *Org) CreateUnit(ctx context.Context, u org.Unit) (org.Unit, error) {
 
 // UpdateUnit implements org.Store.
 func (s *Org) UpdateUnit(ctx context.Context, u org.Unit) (org.Unit, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.unit.update", "unit", &u.ID, map[string]any{"code": u.Code, "name": u.Name, "kind": u.Kind, "parent_id": u.ParentID}, func(tx *sql.Tx) error {
 		old, err := scanUnit(tx.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = $1`, u.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "no unit with id %d", u.ID)
@@ -202,7 +203,7 @@ func movePaths(ctx context.Context, tx *sql.Tx, from, to string) error {
 
 // RetireUnit implements org.Store.
 func (s *Org) RetireUnit(ctx context.Context, id int64, day string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.audited(ctx, "org.unit.retire", "unit", &id, map[string]any{"retired_on": day}, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE units SET retired_at = $1, updated_at = $2 WHERE id = $3 AND retired_at IS NULL`, day, nowText(), id)
 		if err != nil {
 			return err
@@ -279,7 +280,7 @@ func personErr(err error, p org.Person) error {
 
 // CreatePerson implements org.Store.
 func (s *Org) CreatePerson(ctx context.Context, p org.Person) (org.Person, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.person.create", "person", &p.ID, map[string]any{"employee_no": p.EmployeeNo, "unit_id": p.UnitID, "status": p.Status}, func(tx *sql.Tx) error {
 		now := nowText()
 		return personErr(tx.QueryRowContext(ctx, `INSERT INTO people (employee_no, name, name_kana, email, unit_id, status,
 			joined_on, transferred_on, left_on, created_at, updated_at)
@@ -294,7 +295,7 @@ func (s *Org) CreatePerson(ctx context.Context, p org.Person) (org.Person, error
 
 // UpdatePerson implements org.Store.
 func (s *Org) UpdatePerson(ctx context.Context, p org.Person) (org.Person, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.person.update", "person", &p.ID, map[string]any{"employee_no": p.EmployeeNo, "unit_id": p.UnitID, "status": p.Status, "left_on": p.LeftOn}, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE people SET employee_no = $1, name = $2, name_kana = $3, email = $4, unit_id = $5,
 			status = $6, joined_on = $7, transferred_on = $8, left_on = $9, updated_at = $10 WHERE id = $11`,
 			p.EmployeeNo, p.Name, p.NameKana, p.Email, p.UnitID, p.Status, p.JoinedOn, p.TransferredOn, p.LeftOn, nowText(), p.ID)
@@ -423,7 +424,7 @@ func (s *Org) EnsureRoles(ctx context.Context, roles []org.Role) (int, error) {
 
 // CreateRole implements org.Store.
 func (s *Org) CreateRole(ctx context.Context, r org.Role) (org.Role, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.role.create", "role", &r.ID, map[string]any{"key": r.Key, "name": r.Name}, func(tx *sql.Tx) error {
 		if r.Ord == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), 0) + 10 FROM roles`).Scan(&r.Ord); err != nil {
 				return err
@@ -442,7 +443,7 @@ func (s *Org) CreateRole(ctx context.Context, r org.Role) (org.Role, error) {
 
 // UpdateRole implements org.Store.
 func (s *Org) UpdateRole(ctx context.Context, r org.Role) (org.Role, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.role.update", "role", nil, map[string]any{"key": r.Key, "name": r.Name, "retired": r.Retired, "privileged": r.Privileged}, func(tx *sql.Tx) error {
 		var retired any
 		if r.Retired {
 			retired = org.Day(time.Now())
@@ -516,7 +517,7 @@ func scanAssignment(row scanner) (org.Assignment, error) {
 
 // CreateAssignment implements org.Store.
 func (s *Org) CreateAssignment(ctx context.Context, a org.Assignment) (org.Assignment, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.assignment.create", "assignment", &a.ID, map[string]any{"person_id": a.PersonID, "role_id": a.RoleID, "unit_id": a.UnitID, "system_ref": a.SystemRef, "starts_on": a.StartsOn}, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO assignments (person_id, role_id, unit_id, system_ref, starts_on, ends_on, note, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			a.PersonID, a.RoleID, nullID(a.UnitID), a.SystemRef, a.StartsOn, a.EndsOn, a.Note, nowText()).Scan(&a.ID)
@@ -529,7 +530,7 @@ func (s *Org) CreateAssignment(ctx context.Context, a org.Assignment) (org.Assig
 
 // EndAssignment implements org.Store.
 func (s *Org) EndAssignment(ctx context.Context, id int64, endsOn string) (org.Assignment, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.audited(ctx, "org.assignment.end", "assignment", &id, map[string]any{"ends_on": endsOn}, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE assignments SET ends_on = $1 WHERE id = $2`, endsOn, id)
 		if err != nil {
 			return err
@@ -782,7 +783,13 @@ func (s *Org) ApplyBulk(ctx context.Context, plan *org.Plan) (org.BulkResult, er
 			return err
 		}
 		res.AssignmentsAdded = len(newAs)
-		return nil
+		if !res.Changed() {
+			return nil
+		}
+		return AppendAudit(ctx, tx, s.db.Dialect, &audit.Event{Action: "org.import", ObjectType: "organisation",
+			Detail: audit.Details(map[string]any{"units_added": res.UnitsAdded, "units_updated": res.UnitsUpdated,
+				"people_added": res.PeopleAdded, "people_updated": res.PeopleUpdated,
+				"assignments_added": res.AssignmentsAdded, "assignments_updated": res.AssignmentsUpdated})})
 	})
 	return res, err
 }

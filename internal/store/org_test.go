@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"kitei/internal/apperr"
+	"kitei/internal/audit"
 	"kitei/internal/authz"
 	"kitei/internal/org"
 	"kitei/internal/store"
@@ -188,6 +189,48 @@ func TestOrgRoleCatalogue(t *testing.T) {
 		}
 		if !strings.Contains(iso.NameEn, "Bureau") {
 			t.Fatalf("English name = %q", iso.NameEn)
+		}
+	})
+}
+
+func TestOrgChangesAreAudited(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := org.NewService(db.Org())
+		if err := s.EnsureBuiltinRoles(ctx); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUnit(ctx, org.Unit{Code: "AUD", Name: "監査対象部"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.CreatePerson(ctx, org.Person{EmployeeNo: "A1", Name: "監査 一郎", UnitID: u.ID, Status: "active"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: "iso", UnitID: u.ID, StartsOn: "2025-04-01"}); err != nil {
+			t.Fatal(err)
+		}
+		// A refused change leaves no trail entry.
+		if _, err := s.CreateUnit(ctx, org.Unit{Code: "AUD", Name: "重複"}); err == nil {
+			t.Fatal("duplicate unit code accepted")
+		}
+		evs, err := db.Audit().List(ctx, audit.Filter{Action: "org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, e := range evs {
+			got[e.Action]++
+		}
+		want := map[string]int{"org.unit.create": 1, "org.person.create": 1, "org.assignment.create": 1}
+		for a, n := range want {
+			if got[a] != n {
+				t.Errorf("%s: %d events, want %d (all: %v)", a, got[a], n, got)
+			}
+		}
+		if res, err := audit.Verify(ctx, db.Audit()); err != nil || !res.OK {
+			t.Fatalf("chain after org changes: %+v %v", res, err)
 		}
 	})
 }
