@@ -333,18 +333,35 @@ func requestDecide(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// requestJobs runs the background jobs once (what serve does every minute).
+// requestJobs runs the background jobs once (what serve does every minute),
+// as of today or of the day given with --on (to catch up on a store that
+// was offline, or to rehearse what a later day will do).
 func requestJobs(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "request jobs")
 	dsn := dbFlag(fs, env)
+	on := fs.String("on", "", "run as of this day (YYYY-MM-DD) instead of today")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	var day time.Time
+	if *on != "" {
+		d, err := time.ParseInLocation(approval.DateLayout, *on, time.Local)
+		if err != nil {
+			return usageErr("--on takes a day like 2026-04-01, not %q", *on)
+		}
+		day = d
 	}
 	db, svc, err := openApproval(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if !day.IsZero() {
+		svc.SetClock(func() time.Time {
+			now := time.Now()
+			return day.Add(now.Sub(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)))
+		})
+	}
 	host, _ := os.Hostname()
 	res, err := svc.RunJobs(ctx, fmt.Sprintf("%s:%d:cli", host, os.Getpid()))
 	if err != nil {

@@ -70,4 +70,18 @@ func TestRequestCommands(t *testing.T) {
 	if code, out, _ := run(t, "request", "show", "1", "--db", dsn, "--as", "S1"); code != 0 || !strings.Contains(out, `"history"`) {
 		t.Fatalf("show: %d %s", code, out)
 	}
+	// The jobs run as of a given day: the approval takes effect on its
+	// first day, and expires after its last.
+	if code, out, errOut := run(t, "request", "jobs", "--db", dsn); code != 0 || !strings.Contains(out, `"activated": 0`) {
+		t.Fatalf("jobs today: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "request", "jobs", "--db", dsn, "--on", "2099-04-01"); code != 0 || !strings.Contains(out, `"activated": 1`) {
+		t.Fatalf("jobs on the first day: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "request", "jobs", "--db", dsn, "--on", "2099-04-03"); code != 0 || !strings.Contains(out, `"expired": 1`) {
+		t.Fatalf("jobs after the period: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "request", "jobs", "--db", dsn, "--on", "2099/04/03"); code == 0 || !strings.Contains(errOut, "--on") {
+		t.Fatalf("bad --on: %d %s", code, errOut)
+	}
 }
