@@ -241,45 +241,130 @@ func (s *Server) scRemind(w http.ResponseWriter, r *http.Request) {
 type scMyData struct {
 	View   *selfcheck.ChecklistView
 	Values []selfcheck.Value
+	Items  []scMyItem
+	// Editable is false once the campaign stopped taking answers or the
+	// checklist was submitted.
+	Editable bool
+	// Closed says why answers are not taken (empty while they are).
+	Closed string
+}
+
+// scMyItem is an item of my checklist as the form shows it: the stored
+// answer, or what the person typed when the save was refused.
+type scMyItem struct {
+	selfcheck.ItemAnswer
+	Value   selfcheck.Value
+	Comment string
+	Error   string
 }
 
 func (s *Server) scMy(w http.ResponseWriter, r *http.Request) {
 	id, err := scID(r, "id")
-	p := authz.From(r.Context())
 	var v *selfcheck.ChecklistView
 	if err == nil {
-		if p.PersonID <= 0 {
-			err = apperr.New(apperr.NotFound, "this account is not tied to a person and has no checklist")
-		} else {
-			v, err = s.Selfcheck.MyChecklist(r.Context(), id, p.PersonID)
-		}
+		v, err = s.myChecklist(r, id)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	pg := s.newPage(r, "sc.my.title", &scMyData{View: v, Values: selfcheck.Values})
-	pg.Nav = "selfcheck"
-	pg.Flash = scFlash(pg, r)
-	s.render(w, r, http.StatusOK, "selfcheck_my", pg)
+	s.renderMy(w, r, http.StatusOK, v, 0, 0, "", "")
 }
 
-// scSave stores one answer from the per-item form and returns to it.
+func (s *Server) myChecklist(r *http.Request, id int64) (*selfcheck.ChecklistView, error) {
+	p := authz.From(r.Context())
+	if p.PersonID <= 0 {
+		return nil, apperr.New(apperr.NotFound, "this account is not tied to a person and has no checklist")
+	}
+	return s.Selfcheck.MyChecklist(r.Context(), id, p.PersonID)
+}
+
+// renderMy shows my checklist; when errMsg is set the save of item was
+// refused and the form keeps what was typed.
+func (s *Server) renderMy(w http.ResponseWriter, r *http.Request, status int, v *selfcheck.ChecklistView,
+	item int64, typed selfcheck.Value, comment, errMsg string) {
+	pg := s.newPage(r, "sc.my.title", nil)
+	d := &scMyData{View: v, Values: selfcheck.Values, Editable: v.Open && v.Checklist.Status != selfcheck.Submitted}
+	if !v.Open {
+		d.Closed = s.closedMsg(pg, v)
+	}
+	for _, it := range v.Items {
+		mi := scMyItem{ItemAnswer: it}
+		if it.Answer != nil {
+			mi.Value, mi.Comment = it.Answer.Value, it.Answer.Comment
+		}
+		if it.ID == item && errMsg != "" {
+			mi.Value, mi.Comment, mi.Error = typed, comment, errMsg
+		}
+		d.Items = append(d.Items, mi)
+	}
+	pg.Data = d
+	pg.Nav = "selfcheck"
+	if errMsg != "" {
+		pg.Error = errMsg
+	} else {
+		pg.Flash = scFlash(pg, r)
+	}
+	s.render(w, r, status, "selfcheck_my", pg)
+}
+
+// closedMsg says in the page's language why a checklist takes no answers.
+func (s *Server) closedMsg(pg *page, v *selfcheck.ChecklistView) string {
+	c := v.Campaign
+	if c.Status == selfcheck.Published && s.Selfcheck.Today() < c.OpensOn {
+		return pg.T("sc.err.notyet", c.Name, c.OpensOn)
+	}
+	return pg.T("sc.err.closed", c.Name)
+}
+
+// scSave stores one answer from the per-item form and returns to it. A
+// refused save shows the checklist again with the reason next to the
+// item, in the person's language, and keeps what they typed.
 func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
 	id, err := scID(r, "id")
 	var item int64
 	if err == nil {
 		item, err = scID(r, "item")
 	}
-	var v selfcheck.Value
+	var v *selfcheck.ChecklistView
 	if err == nil {
-		v, err = selfcheck.ParseValue(r.FormValue("value"))
-	}
-	if err == nil {
-		_, err = s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, v, r.FormValue("comment"))
+		v, err = s.myChecklist(r, id)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "sc.my.title", nil)
+	comment := r.FormValue("comment")
+	value, verr := selfcheck.ParseValue(r.FormValue("value"))
+	onList := false
+	for _, it := range v.Items {
+		onList = onList || it.ID == item
+	}
+	var status int
+	var msg string
+	switch {
+	case !v.Open:
+		status, msg = http.StatusConflict, s.closedMsg(pg, v)
+	case !onList:
+		status, msg = http.StatusNotFound, pg.T("sc.err.notitem", item)
+	case v.Checklist.Status == selfcheck.Submitted:
+		status, msg = http.StatusConflict, pg.T("sc.err.submitted")
+	case verr != nil:
+		status, msg = http.StatusBadRequest, pg.T("sc.err.value")
+	case value.NeedsComment() && strings.TrimSpace(comment) == "":
+		status, msg = http.StatusBadRequest, pg.T("sc.err.comment", value.Label())
+	default:
+		if _, err := s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, value, comment); err != nil {
+			if statusOf(err) == http.StatusInternalServerError {
+				s.failErr(w, r, err)
+				return
+			}
+			status, msg = statusOf(err), err.Error()
+		}
+	}
+	if msg != "" {
+		s.renderMy(w, r, status, v, item, value, comment, msg)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?done=saved#item-%d", id, item), http.StatusSeeOther)

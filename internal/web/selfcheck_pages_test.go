@@ -72,8 +72,18 @@ func TestSelfcheckPages(t *testing.T) {
 	if code, _ := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"partial"}, "comment": {"一部のみ"}}); code != 303 {
 		t.Fatalf("save %d", code)
 	}
-	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"no"}}); code != 400 || !strings.Contains(body, "comment") {
+	// Refusals show the checklist again with the reason beside the item,
+	// in the person's language, keeping what they typed.
+	code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"no"}, "comment": {" "}})
+	if code != 400 || !strings.Contains(body, "「実施していない」の場合は") || !strings.Contains(body, `value="no" required checked`) ||
+		!strings.Contains(body, "sc-refused") {
 		t.Fatalf("save without comment %d", code)
+	}
+	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"maybe"}}); code != 400 || !strings.Contains(body, "回答を「実施している」") {
+		t.Fatalf("save with an invalid value %d", code)
+	}
+	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, 999999), url.Values{"value": {"yes"}}); code != 404 || !strings.Contains(body, "項目 999999 はあなたの点検票にありません") {
+		t.Fatalf("save to an item not on the checklist %d", code)
 	}
 	if code, _ := do(staffP, "GET", base+"/results", nil); code != 403 {
 		t.Fatalf("staff results %d", code)
@@ -90,7 +100,7 @@ func TestSelfcheckPages(t *testing.T) {
 	if code, _ := do(officerP, "GET", base+"/summary", nil); code != 403 {
 		t.Fatalf("officer summary %d", code)
 	}
-	code, body := do(officeP, "GET", fmt.Sprintf("%s/results?item=%d&unit=%d", base, item, staff.UnitID), nil)
+	code, body = do(officeP, "GET", fmt.Sprintf("%s/results?item=%d&unit=%d", base, item, staff.UnitID), nil)
 	if code != 200 || !strings.Contains(body, "<svg") || strings.Contains(body, "style=") || !strings.Contains(body, "一部のみ") {
 		t.Fatalf("office results %d", code)
 	}
@@ -102,5 +112,16 @@ func TestSelfcheckPages(t *testing.T) {
 	}
 	if code, _ := do(officeP, "POST", base+"/remind", url.Values{}); code != 303 {
 		t.Fatalf("remind %d", code)
+	}
+	// Once closed, saving is refused with a clear message and the form is disabled.
+	if code, _ := do(officeP, "POST", base+"/close", url.Values{}); code != 303 {
+		t.Fatalf("close %d", code)
+	}
+	code, body = do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"yes"}})
+	if code != 409 || !strings.Contains(body, "締め切られています") || strings.Contains(body, "data-autosave") {
+		t.Fatalf("save after close %d", code)
+	}
+	if code, body := do(staffP, "GET", base+"/my", nil); code != 200 || !strings.Contains(body, "締め切られています") || !strings.Contains(body, "<fieldset disabled>") {
+		t.Fatalf("checklist after close %d", code)
 	}
 }

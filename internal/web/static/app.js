@@ -13,6 +13,53 @@ document.addEventListener("DOMContentLoaded", function () {
       tree.querySelectorAll("details").forEach(function (d) { d.open = open; });
     });
   }
+  // Self-inspection: answer forms carrying data-autosave save through the
+  // API as soon as an answer changes; the form still posts normally when
+  // the button is pressed (and everywhere without JS).
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var state = form.querySelector(".sc-state");
+    var texts = form.closest("[data-msg-saved]");
+    var busy = false, again = false;
+    function show(key, detail, cls) {
+      if (!state) return;
+      var msg = texts ? texts.getAttribute("data-msg-" + key) || "" : key;
+      state.textContent = detail ? msg + ": " + detail : msg;
+      state.className = "sc-state" + (cls ? " " + cls : "");
+    }
+    function save() {
+      var picked = form.querySelector("input[name=value]:checked");
+      var comment = form.querySelector("textarea[name=comment]");
+      if (!picked) return;
+      var text = comment ? comment.value : "";
+      if ((picked.value === "partial" || picked.value === "no") && text.trim() === "") {
+        show("comment", "", "bad");
+        return;
+      }
+      if (busy) { again = true; return; }
+      busy = true;
+      show("saving", "", "");
+      fetch(form.getAttribute("data-autosave"), {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ value: picked.value, comment: text })
+      }).then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (body) {
+          if (resp.ok) {
+            form.closest(".sc-item").classList.remove("sc-refused");
+            show("saved", "", "ok");
+          } else {
+            show("failed", body.message || String(resp.status), "bad");
+          }
+        });
+      }).catch(function () {
+        show("failed", "", "bad");
+      }).then(function () {
+        busy = false;
+        if (again) { again = false; save(); }
+      });
+    }
+    form.addEventListener("change", save);
+  });
   // Keep the language switch pointing at the current page after history moves.
   var lang = document.querySelector("a.lang");
   if (lang) {
