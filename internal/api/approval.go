@@ -46,8 +46,12 @@ func (a *API) approvalRoutes() []Route {
 		{Name: "view", In: "query", Type: "string", Description: "mine (default), waiting (for my decision) or ledger"},
 		{Name: "type", In: "query", Type: "string", Description: "request type key (ledger)"},
 		{Name: "status", In: "query", Type: "string", Description: "status (ledger)"},
-		{Name: "from", In: "query", Type: "string", Description: "filed on or after (YYYY-MM-DD, ledger)"},
-		{Name: "to", In: "query", Type: "string", Description: "filed on or before (YYYY-MM-DD, ledger)"},
+		{Name: "from", In: "query", Type: "string", Description: "ledger: the request's period ends on or after this day (YYYY-MM-DD; no period: the day it was filed)"},
+		{Name: "to", In: "query", Type: "string", Description: "ledger: the request's period starts on or before this day (YYYY-MM-DD)"},
+	}
+	reportParams := []Param{
+		{Name: "from", In: "query", Type: "string", Description: "filed on or after (YYYY-MM-DD)"},
+		{Name: "to", In: "query", Type: "string", Description: "filed on or before (YYYY-MM-DD)"},
 	}
 	id := []Param{{Name: "id", In: "path", Type: "integer", Required: true}}
 	return []Route{
@@ -60,7 +64,7 @@ func (a *API) approvalRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/requests/overdue", Perm: authz.RequestFile, Summary: "Overdue requests in my scope (deciders, security office)",
 			Handler: a.requestOverdue, Response: "OverdueList"},
 		{Method: "GET", Path: "/api/v1/requests/report", Perm: authz.RequestReport, Summary: "Report to the chief and the CISO",
-			Handler: a.requestReport, Params: listParams[3:], Response: "RequestReport"},
+			Handler: a.requestReport, Params: reportParams, Response: "RequestReport"},
 		{Method: "GET", Path: "/api/v1/requests/{id}", Perm: authz.RequestFile, Summary: "A request and its history",
 			Handler: a.requestGet, Params: id, Response: "RequestDetail"},
 		{Method: "POST", Path: "/api/v1/requests/{id}/submit", Perm: authz.RequestFile, Summary: "Submit a draft or returned request",
@@ -73,6 +77,10 @@ func (a *API) approvalRoutes() []Route {
 			Handler: a.requestDecide, Params: id, Body: "Decision", Response: "Request"},
 		{Method: "GET", Path: "/api/v1/inbox", Perm: authz.RequestFile, Summary: "My in-app notices",
 			Handler: a.inbox, Response: "NoticeList"},
+		{Method: "POST", Path: "/api/v1/inbox/read", Perm: authz.RequestFile, Summary: "Mark all my notices read; answers the inbox",
+			Handler: a.inboxRead, Response: "NoticeList"},
+		{Method: "POST", Path: "/api/v1/inbox/{id}/read", Perm: authz.RequestFile, Summary: "Mark one of my notices read; answers the inbox",
+			Handler: a.inboxRead, Params: id, Response: "NoticeList"},
 	}
 }
 
@@ -97,7 +105,7 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 	case "waiting":
 		rs, err = a.Approval.Waiting(ctx, p)
 	case "ledger":
-		f := approval.Filter{TypeKey: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
+		f := approval.Filter{TypeKey: q.Get("type"), PeriodFrom: q.Get("from"), PeriodTo: q.Get("to")}
 		if st := q.Get("status"); st != "" {
 			f.Statuses = []approval.Status{approval.Status(st)}
 		}
@@ -224,4 +232,22 @@ func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
 		ns = []approval.Notice{}
 	}
 	writeJSON(w, http.StatusOK, ns)
+}
+
+// inboxRead marks the notice in the path (or, without one, every notice)
+// of the signed-in person read and answers their inbox.
+func (a *API) inboxRead(w http.ResponseWriter, r *http.Request) {
+	var id int64
+	var err error
+	if r.PathValue("id") != "" {
+		id, err = pathID(r, "id")
+	}
+	if err == nil {
+		err = a.Approval.MarkRead(r.Context(), authz.From(r.Context()).PersonID, id)
+	}
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	a.inbox(w, r)
 }

@@ -762,3 +762,77 @@ func (s *smtpSink) wait(t *testing.T, n int) []string {
 	t.Fatalf("the SMTP sink got no message")
 	return nil
 }
+
+// The ledger's period filter selects requests whose period overlaps the
+// days asked for (one without a period counts on the day it was filed);
+// marking a notice read works only on one's own notices.
+func TestLedgerPeriodAndMarkRead(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		cat := importSeed(t, w, "000")
+		staff, officer := w.as(t, w.staff), w.as(t, w.officer)
+		if _, err := w.svc.File(ctx, staff, exceptionInput(cat.ID, "2.2.2(2)(a)"), true); err != nil { // 2025-04-01 – 2025-04-30
+			t.Fatal(err)
+		}
+		if _, err := w.svc.File(ctx, staff, approval.Input{TypeKey: approval.TypeC3Provision, Values: map[string]string{
+			"title": "共同研究の計測データ", "recipient": "共同研究先", "purpose": "解析", "method": "暗号化して送付",
+			"handling": "再提供禁止", "on": "2025-03-26"}}, true); err != nil { // filed 2025-03-25, no period
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			from, to string
+			want     int
+		}{
+			{"", "", 2},
+			{"2025-04-15", "2025-05-10", 1},
+			{"2025-04-30", "2025-04-30", 1},
+			{"2025-05-01", "", 0},
+			{"", "2025-03-31", 1},
+			{"2025-03-25", "2025-03-25", 1},
+			{"2025-03-20", "2025-04-01", 2},
+		} {
+			led, err := w.svc.Ledger(ctx, officer, approval.Filter{PeriodFrom: c.from, PeriodTo: c.to})
+			if err != nil || len(led) != c.want {
+				t.Errorf("ledger %s – %s: %d rows, want %d (%v)", c.from, c.to, len(led), c.want, err)
+			}
+		}
+		if _, err := w.svc.Ledger(ctx, officer, approval.Filter{PeriodFrom: "2025/04/01"}); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("a malformed day: %v", err)
+		}
+
+		led, _ := w.svc.Ledger(ctx, officer, approval.Filter{TypeKey: approval.TypeC3Provision})
+		if _, err := w.svc.Decide(ctx, officer, led[0].ID, approval.Decision{Action: approval.ActApprove}); err != nil {
+			t.Fatal(err)
+		}
+		mine, others := w.notices(t, w.staff, ""), w.notices(t, w.officer, "")
+		if len(mine) == 0 || len(others) == 0 {
+			t.Fatalf("notices: staff %d, officer %d", len(mine), len(others))
+		}
+		if err := w.svc.MarkRead(ctx, w.staff.ID, others[0].ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("marking somebody else's notice: %v", err)
+		}
+		if w.notices(t, w.officer, "")[0].ReadAt.IsZero() == false {
+			t.Fatal("somebody else's notice was marked read")
+		}
+		for range 2 { // marking again keeps the first time
+			if err := w.svc.MarkRead(ctx, w.officer.ID, others[0].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := w.notices(t, w.officer, ""); n[0].ReadAt.IsZero() {
+			t.Fatal("the notice was not marked read")
+		}
+		if err := w.svc.MarkRead(ctx, w.officer.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range w.notices(t, w.officer, "") {
+			if n.ReadAt.IsZero() {
+				t.Fatalf("notice %d unread after marking all", n.ID)
+			}
+		}
+		if n := w.notices(t, w.staff, ""); !n[0].ReadAt.IsZero() {
+			t.Fatal("marking all read touched another person's notices")
+		}
+	})
+}

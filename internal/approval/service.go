@@ -719,6 +719,13 @@ func (s *Service) Ledger(ctx context.Context, p *authz.Principal, f Filter) ([]R
 	if !f.Scope.All && len(f.Scope.Paths) == 0 && f.Scope.PersonID == 0 {
 		return nil, apperr.New(apperr.Forbidden, "the ledgers are for deciders and the security office / 台帳は決裁者と事務局のみが閲覧できます")
 	}
+	for _, d := range []struct{ label, v string }{{"from", f.PeriodFrom}, {"to", f.PeriodTo}} {
+		if d.v != "" {
+			if err := checkDay(d.label, d.v); err != nil {
+				return nil, err
+			}
+		}
+	}
 	f.NotDraft = true
 	return s.store.Requests(ctx, f)
 }

@@ -24,7 +24,11 @@ type Filter struct {
 	DeciderID   int64
 	UnitPath    string // the unit and the units below it
 	From, To    string // filed (created) on these days or between them, inclusive
-	Limit       int
+	// PeriodFrom, PeriodTo (ledgers): the request's period overlaps these
+	// days, inclusive; a request without an end date runs on, one without
+	// a period counts on the day it was filed.
+	PeriodFrom, PeriodTo string
+	Limit                int
 }
 
 // Store persists request types, requests, their history and notices.
@@ -63,6 +67,7 @@ type Store interface {
 
 	// Notices returns a person's notices, newest first.
 	Notices(ctx context.Context, personID int64, limit int) ([]Notice, error)
-	// MarkRead marks one notice (id > 0) or all of a person's notices read.
+	// MarkRead marks one notice (id > 0) or all of a person's notices read;
+	// apperr NotFound when notice id is not the person's.
 	MarkRead(ctx context.Context, personID, id int64, at time.Time) error
 }

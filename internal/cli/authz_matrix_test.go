@@ -191,6 +191,8 @@ var targets = map[string]target{
 	"POST /api/v1/requests/{id}/end":      requestTarget("/api/v1/requests/%d/end"),
 	"POST /api/v1/requests/{id}/decide":   requestTarget("/api/v1/requests/%d/decide"),
 	"GET /api/v1/inbox":                   fixed("/api/v1/inbox"),
+	"POST /api/v1/inbox/read":             fixed("/api/v1/inbox/read"),
+	"POST /api/v1/inbox/{id}/read":        fixed("/api/v1/inbox/1/read"),
 	"GET /audit":                          fixed("/audit"),
 	"GET /audit.csv":                      fixed("/audit.csv"),
 	"GET /org":                            fixed("/org"),

@@ -161,6 +161,8 @@ func requestList(ctx context.Context, env *Env, args []string) error {
 	view := fs.String("view", "mine", "mine, waiting (for my decision) or ledger")
 	typ := fs.String("type", "", "ledger: request type key")
 	status := fs.String("status", "", "ledger: status")
+	from := fs.String("from", "", "ledger: the period ends on or after this day (YYYY-MM-DD)")
+	to := fs.String("to", "", "ledger: the period starts on or before this day (YYYY-MM-DD)")
 	asJSON := fs.Bool("json", false, "print as JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -181,7 +183,7 @@ func requestList(ctx context.Context, env *Env, args []string) error {
 	case "waiting":
 		rs, err = svc.Waiting(ctx, p)
 	case "ledger":
-		f := approval.Filter{TypeKey: *typ}
+		f := approval.Filter{TypeKey: *typ, PeriodFrom: *from, PeriodTo: *to}
 		if *status != "" {
 			f.Statuses = []approval.Status{approval.Status(*status)}
 		}

@@ -314,6 +314,15 @@ func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval
 	if f.To != "" {
 		conds = append(conds, "r.created_at < "+args.add(f.To+"~")) // any time on that day
 	}
+	// The period overlaps [PeriodFrom, PeriodTo]: it ends on or after the
+	// first day and starts on or before the last.
+	if f.PeriodFrom != "" {
+		conds = append(conds, `(CASE WHEN r.ends_on <> '' THEN r.ends_on WHEN r.starts_on <> '' THEN '9999-12-31'
+			ELSE SUBSTR(r.created_at, 1, 10) END) >= `+args.add(f.PeriodFrom))
+	}
+	if f.PeriodTo != "" {
+		conds = append(conds, `(CASE WHEN r.starts_on <> '' THEN r.starts_on ELSE SUBSTR(r.created_at, 1, 10) END) <= `+args.add(f.PeriodTo))
+	}
 	q := `SELECT ` + requestCols + requestFrom + where(conds) + ` ORDER BY r.id DESC`
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
@@ -408,12 +417,20 @@ func (a *Approvals) Notices(ctx context.Context, personID int64, limit int) ([]a
 
 // MarkRead implements approval.Store.
 func (a *Approvals) MarkRead(ctx context.Context, personID, id int64, at time.Time) error {
-	q := `UPDATE notices SET read_at = $2 WHERE person_id = $1 AND read_at = ''`
-	args := []any{personID, formatTime(at)}
-	if id > 0 {
-		q += ` AND id = $3`
-		args = append(args, id)
+	if id <= 0 {
+		_, err := a.db.W.ExecContext(ctx, `UPDATE notices SET read_at = $2 WHERE person_id = $1 AND read_at = ''`, personID, formatTime(at))
+		return err
 	}
-	_, err := a.db.W.ExecContext(ctx, q, args...)
-	return err
+	// A notice already read keeps its time; one of somebody else is not found.
+	res, err := a.db.W.ExecContext(ctx, `UPDATE notices SET read_at = CASE WHEN read_at = '' THEN $2 ELSE read_at END
+		WHERE person_id = $1 AND id = $3`, personID, formatTime(at), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return apperr.New(apperr.NotFound, "no notice %d in your inbox / 受信箱にお知らせ %d はありません", id, id)
+	}
+	return nil
 }

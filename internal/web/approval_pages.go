@@ -366,7 +366,7 @@ type reqLedgerData struct {
 // ledgerFilter reads the ledger filters of the query string.
 func (s *Server) ledgerFilter(r *http.Request) (approval.Filter, error) {
 	q := r.URL.Query()
-	f := approval.Filter{TypeKey: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
+	f := approval.Filter{TypeKey: q.Get("type"), PeriodFrom: q.Get("from"), PeriodTo: q.Get("to")}
 	if st := q.Get("status"); st != "" {
 		f.Statuses = []approval.Status{approval.Status(st)}
 	}

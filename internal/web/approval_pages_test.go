@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -124,6 +126,37 @@ func TestApprovalPages(t *testing.T) {
 	}
 	if code, body, _ := do(staff, "GET", "/inbox", nil); code != 200 || !strings.Contains(body, "承認されました") {
 		t.Fatalf("inbox %d", code)
+	}
+	// The ledger's period filter: the request runs on day only.
+	after := time.Now().AddDate(0, 0, 2).Format("2006-01-02")
+	for q, want := range map[string]bool{"from=" + day + "&to=" + day: true, "from=" + after: false, "to=" + day: true, "to=" + time.Now().Format("2006-01-02"): false} {
+		if code, body, _ := do(officer, "GET", "/requests/ledger?type=exception&"+q, nil); code != 200 || strings.Contains(body, "週次で作業記録を提出") != want {
+			t.Errorf("ledger ?%s: %d, shown %v", q, code, !want)
+		}
+	}
+	if code, body, _ := do(officer, "GET", "/requests/ledger?from=tomorrow", nil); code != 400 {
+		t.Errorf("ledger with a malformed day: %d %s", code, body)
+	}
+	// Notices are marked read through the API too, only one's own.
+	var mine, theirs []approval.Notice
+	for _, c := range []struct {
+		p   *authz.Principal
+		out *[]approval.Notice
+	}{{staff, &mine}, {officer, &theirs}} {
+		code, body, _ := do(c.p, "GET", "/api/v1/inbox", nil)
+		if err := json.Unmarshal([]byte(body), c.out); code != 200 || err != nil || len(*c.out) == 0 {
+			t.Fatalf("api inbox %d %v: %s", code, err, body)
+		}
+	}
+	if code, _, _ := do(staff, "POST", fmt.Sprintf("/api/v1/inbox/%d/read", theirs[0].ID), nil); code != 404 {
+		t.Fatalf("marking somebody else's notice: %d", code)
+	}
+	code, body, _ = do(staff, "POST", fmt.Sprintf("/api/v1/inbox/%d/read", mine[0].ID), nil)
+	if err := json.Unmarshal([]byte(body), &mine); code != 200 || err != nil || mine[0].ReadAt.IsZero() {
+		t.Fatalf("api mark read %d %v: %s", code, err, body)
+	}
+	if code, _, _ := do(officer, "POST", "/api/v1/inbox/read", nil); code != 200 {
+		t.Fatalf("api mark all read %d", code)
 	}
 	if code, _, _ := do(staff, "POST", "/inbox/read", url.Values{}); code != 303 {
 		t.Fatalf("read %d", code)
