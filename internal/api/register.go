@@ -18,6 +18,13 @@ func init() {
 	RegisterSchema("ServiceList", []register.Service{})
 	RegisterSchema("Service", register.Service{})
 	RegisterSchema("Reclassification", ReclassifyRequest{})
+	RegisterSchema("Retirement", RetireRequest{})
+}
+
+// RetireRequest retires an asset or, with retired false, puts it back in use.
+type RetireRequest struct {
+	Retired bool   `json:"retired"`
+	Reason  string `json:"reason"`
 }
 
 // ReclassifyRequest changes an asset's levels and restrictions.
@@ -49,6 +56,9 @@ func (a *API) registerRoutes() []Route {
 		{Method: "POST", Path: base + "/assets/{id}/reclassify", Perm: authz.RegisterWrite, Handler: a.regReclassify,
 			Response: "Asset", Body: "Reclassification", Params: []Param{id},
 			Summary: "Change an asset's levels and restrictions (the 決定者 or their superior only; refusals are audited)"},
+		{Method: "POST", Path: base + "/assets/{id}/retire", Perm: authz.RegisterWrite, Handler: a.regRetire,
+			Response: "Asset", Body: "Retirement", Params: []Param{id},
+			Summary: "Retire an asset (retired: true) or put it back in use; recorded in its history and the audit trail"},
 		{Method: "GET", Path: base + "/systems", Perm: authz.RegisterRead, Handler: a.regSystems, Response: "SystemList",
 			Summary: "The 情報システム台帳 in scope", Params: []Param{q, sort,
 				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}}},
@@ -108,6 +118,29 @@ func (a *API) regReclassify(w http.ResponseWriter, r *http.Request) {
 	}
 	x, err := a.Register.Reclassify(r.Context(), regWho(r), id, register.Reclassification{C: req.C, I: req.I, A: req.A,
 		Restrictions: req.Restrictions, Reason: req.Reason})
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+func (a *API) regRetire(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	if _, err := a.Register.Asset(r.Context(), regWho(r), id); err != nil {
+		WriteError(w, err, a.Logger)
+		return
+	}
+	var req RetireRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+		WriteError(w, apperr.New(apperr.Invalid, "the body is not a retirement: %v", err), a.Logger)
+		return
+	}
+	x, err := a.Register.RetireAsset(r.Context(), regWho(r), id, req.Retired, req.Reason)
 	if err != nil {
 		WriteError(w, err, a.Logger)
 		return

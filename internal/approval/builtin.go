@@ -29,6 +29,12 @@ func period(required bool) Field {
 	return Field{Key: "period", Type: KindPeriod, Required: required, Label: "期間", LabelEn: "Period"}
 }
 
+// target is an optional pointer at an entry of the registers.
+func target(label, en string) Field {
+	return Field{Key: "target", Type: KindTarget, Label: label, LabelEn: en,
+		Help: "台帳の ID（例: SYS-001）又は system:番号・asset:番号・service:番号"}
+}
+
 func text(key, label, en string, required bool) Field {
 	return Field{Key: key, Type: KindText, Required: required, Label: label, LabelEn: en}
 }
@@ -55,6 +61,7 @@ func Builtin() []Type {
 				contact(),
 				title("例外措置の内容を一言で"),
 				{Key: "rule", Type: KindRule, Required: true, Label: "例外措置の対象となる規定（規程名と条項）", LabelEn: "Rule deviated from (catalog and clause)"},
+				target("例外措置を講ずる情報システム・情報資産（台帳）", "System or asset concerned (register entry)"),
 				period(true),
 				area("measure", "講ずる措置（代替措置を含む）", "Measure taken instead (including compensating controls)", true),
 				area("reason", "例外措置を必要とする理由", "Reason", true),
@@ -69,6 +76,7 @@ func Builtin() []Type {
 				applicant(), title("持ち出す情報"),
 				level("情報の格付", "Classification", "機密性3", "機密性2", "機密性1"),
 				area("information", "持ち出す情報の内容", "Information taken out", true),
+				target("持ち出す情報資産（台帳）", "Information asset taken out (register entry)"),
 				text("destination", "持出し先", "Destination", true),
 				period(true),
 				text("method", "運搬・送信の方法（暗号化等）", "How it is carried or sent (encryption etc.)", true),
@@ -142,7 +150,7 @@ func Builtin() []Type {
 				area("purpose", "利用目的と業務", "Purpose", true),
 				{Key: "ismap", Type: KindSelect, Required: true, Label: "ISMAP 登録", LabelEn: "Listed in ISMAP", Options: []string{"登録あり", "登録なし", "確認中"}},
 				text("location", "データの保存場所（国・地域）", "Where the data is stored (country, region)", false),
-				{Key: "target", Type: KindTarget, Label: "関連する情報システム・台帳番号", LabelEn: "Related system or register entry"},
+				target("関連する情報システム・台帳番号", "Related system or register entry"),
 				period(false),
 			},
 			Levels: []LevelRule{{Level: "要機密情報", Outcome: OutcomePermit, DeciderRole: authz.RoleChiefISO},

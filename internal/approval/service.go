@@ -13,6 +13,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/org"
+	"kitei/internal/register"
 )
 
 // Mailer sends one plain-text e-mail (notify.SMTPMailer in kitei serve).
@@ -27,6 +28,12 @@ type Catalogs interface {
 	Node(ctx context.Context, editionID int64, ref string) (catalog.Node, error)
 }
 
+// Targets finds the register entries that requests point at
+// (*register.Registry in kitei serve and the CLI).
+type Targets interface {
+	ResolveRef(ctx context.Context, w register.Who, ref string) (register.Target, error)
+}
+
 // Service runs the approval engine.
 type Service struct {
 	store    Store
@@ -38,6 +45,11 @@ type Service struct {
 	// RemindAfterDays: a request waiting this many days for its decision
 	// gets a daily reminder to the decider (and shows as overdue).
 	RemindAfterDays int
+	// Targets, when set, checks a request's target (an entry of the
+	// registers: system:ID, service:ID, asset:ID) exists and is visible to
+	// the applicant, and stores it in that canonical form. Without it the
+	// target is free text.
+	Targets Targets
 	// Logf reports mail failures (optional).
 	Logf func(msg string, args ...any)
 }
@@ -140,7 +152,7 @@ func (s *Service) File(ctx context.Context, p *authz.Principal, in Input, submit
 	}
 	now := s.now().UTC()
 	r := Request{TypeKey: t.Key, ApplicantID: pid, UnitID: who.UnitID, Status: Draft, CreatedAt: now, UpdatedAt: now, Version: 1}
-	if err := s.apply(ctx, &t, &r, in, false); err != nil {
+	if err := s.apply(ctx, p, &t, &r, in, false); err != nil {
 		return Request{}, err
 	}
 	r, err = s.store.CreateRequest(ctx, r, Event{Action: "create", To: Draft, ActorID: pid, At: now})
@@ -158,7 +170,7 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in I
 	}
 	next := r
 	next.Fields = nil
-	if err := s.apply(ctx, &t, &next, in, false); err != nil {
+	if err := s.apply(ctx, p, &t, &next, in, false); err != nil {
 		return r, err
 	}
 	next.UpdatedAt = s.now().UTC()
@@ -167,7 +179,7 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, in I
 
 // apply copies in onto r, checking each field; complete requires the
 // required fields (at submission; a draft may be partial).
-func (s *Service) apply(ctx context.Context, t *Type, r *Request, in Input, complete bool) error {
+func (s *Service) apply(ctx context.Context, p *authz.Principal, t *Type, r *Request, in Input, complete bool) error {
 	if in.Values == nil {
 		in.Values = map[string]string{}
 	}
@@ -213,6 +225,13 @@ func (s *Service) apply(ctx context.Context, t *Type, r *Request, in Input, comp
 			r.TargetRef = in.get("target_ref")
 			if err := checkText(f.Label, r.TargetRef, false, 200); err != nil {
 				return err
+			}
+			if r.TargetRef != "" && s.Targets != nil {
+				tg, err := s.Targets.ResolveRef(ctx, register.As(p), r.TargetRef)
+				if err != nil {
+					return err
+				}
+				r.TargetRef = tg.Ref
 			}
 		default:
 			v := in.get(f.Key)
@@ -432,12 +451,19 @@ func (s *Service) startStatus(r Request, today string) Status {
 // applicant (escalating to the superior role).
 func (s *Service) resolve(ctx context.Context, t *Type, r *Request, role string, now time.Time) (org.Person, bool, error) {
 	if t.DeciderFrom == FromSystem && r.TargetRef != "" {
+		// System roles are held for the system's own id (its code).
+		system := r.TargetRef
+		if s.Targets != nil {
+			if tg, err := s.Targets.ResolveRef(ctx, register.Trusted, r.TargetRef); err == nil && tg.Kind == register.RefSystem {
+				system = tg.Code
+			}
+		}
 		holders, err := s.org.Contacts(ctx, role, 0, now, org.Everything)
 		if err != nil {
 			return org.Person{}, false, err
 		}
 		for _, h := range holders {
-			if h.SystemRef == r.TargetRef && h.PersonID != r.ApplicantID && h.PersonStatus == org.StatusActive {
+			if h.SystemRef == system && h.PersonID != r.ApplicantID && h.PersonStatus == org.StatusActive {
 				p, err := s.org.Person(ctx, h.PersonID)
 				return p, false, err
 			}
@@ -728,6 +754,20 @@ func (s *Service) Ledger(ctx context.Context, p *authz.Principal, f Filter) ([]R
 	}
 	f.NotDraft = true
 	return s.store.Requests(ctx, f)
+}
+
+// ForTarget lists the requests (drafts left out) that point at the
+// register entry ref (canonical form, e.g. system:3) and that p may see,
+// newest first.
+func (s *Service) ForTarget(ctx context.Context, p *authz.Principal, ref string) ([]Request, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	rs, err := s.store.Requests(ctx, Filter{Scope: Scope{All: true}, TargetRef: ref, NotDraft: true})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rs, func(r Request) bool { return !s.canSee(p, r) }), nil
 }
 
 // Inbox returns the person's notices (of every capability), newest first.

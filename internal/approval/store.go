@@ -24,6 +24,7 @@ type Filter struct {
 	DeciderID   int64
 	UnitPath    string // the unit and the units below it
 	From, To    string // filed (created) on these days or between them, inclusive
+	TargetRef   string // only requests pointing at this register entry (e.g. system:3)
 	// PeriodFrom, PeriodTo (ledgers): the request's period overlaps these
 	// days, inclusive; a request without an end date runs on, one without
 	// a period counts on the day it was filed.

@@ -77,6 +77,7 @@ func init() {
 		"POST /register/assets/{id}":                   regTarget("/register/assets/%d", regAsset),
 		"POST /register/assets/{id}/copy":              regTarget("/register/assets/%d/copy", regAsset),
 		"POST /register/assets/{id}/reclassify":        regTarget("/register/assets/%d/reclassify", regAsset),
+		"POST /register/assets/{id}/retire":            regTarget("/register/assets/%d/retire", regAsset),
 		"GET /register/systems":                        fixed("/register/systems?sort=stage"),
 		"POST /register/systems":                       fixed("/register/systems"),
 		"GET /register/systems/{id}":                   regTarget("/register/systems/%d", regSystem),
@@ -97,6 +98,7 @@ func init() {
 		"GET /api/v1/register/services":                fixed("/api/v1/register/services"),
 		"GET /api/v1/register/services/{id}":           regTarget("/api/v1/register/services/%d", regService),
 		"POST /api/v1/register/assets/{id}/reclassify": regTarget("/api/v1/register/assets/%d/reclassify", regAsset),
+		"POST /api/v1/register/assets/{id}/retire":     regTarget("/api/v1/register/assets/%d/retire", regAsset),
 	} {
 		targets[pattern] = tgt
 	}

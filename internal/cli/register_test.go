@@ -30,9 +30,10 @@ func TestRegisterSystemsExportImportRoundTrip(t *testing.T) {
 			services := write("services.csv", "サービスID,サービス名,区分,事業者,所管部署コード,ISMAP登録,ISMAP登録番号,データ保存場所,管理者職員番号,取扱可能な機密性,終了時確認済み\n"+
 				"CL-1,文書共有,クラウド,例示クラウド,IT,○,C22-0001-1,日本国内,2,機密性2,データの返却\n"+
 				"OS-1,運用保守,業務委託,例示システムズ,IT,,,,,機密性2,\n")
-			systems := write("systems.csv", "システムID,システム名,目的,所管部署コード,ISSO職員番号,ライフサイクル段階,機密性,完全性,可用性,構成要素,接続先,利用サービスID\n"+
-				"SYS-1,文書管理システム,文書の保存と共有,IT,1,運用・保守,機密性2,完全性2,可用性1,Web サーバ; DB サーバ,インターネット,CL-1; OS-1\n"+
-				"SYS-2,会計システム,経理,IT,2,企画,機密性2,完全性2,可用性2,,,\n")
+			// SYS-2 is retired (廃止): it stays in the ledger and travels too.
+			systems := write("systems.csv", "システムID,システム名,目的,所管部署コード,ISSO職員番号,ライフサイクル段階,機密性,完全性,可用性,構成要素,接続先,利用サービスID,廃止\n"+
+				"SYS-1,文書管理システム,文書の保存と共有,IT,1,運用・保守,機密性2,完全性2,可用性1,Web サーバ; DB サーバ,インターネット,CL-1; OS-1,\n"+
+				"SYS-2,会計システム,経理,IT,2,更改・廃棄,機密性2,完全性2,可用性2,,,,○\n")
 			other := second[engine]
 			for _, db := range []string{dsn, other} {
 				if code, _, errOut := run(t, "org", "import", units, people, "--db", db); code != 0 {
@@ -59,6 +60,9 @@ func TestRegisterSystemsExportImportRoundTrip(t *testing.T) {
 			a, b := readTable(t, x1), readTable(t, x2)
 			if len(a.Rows) != 2 || !reflect.DeepEqual(a, b) {
 				t.Fatalf("rows differ:\n%v\n%v", a.Rows, b.Rows)
+			}
+			if last := len(a.Header) - 1; a.Header[last] != "廃止" || (len(a.Rows[0]) > last && a.Rows[0][last] != "") || a.Rows[1][last] != "○" {
+				t.Fatalf("廃止 column: %q %q", a.Header, a.Rows)
 			}
 			if a.Rows[0][5] != "運用・保守" || a.Rows[0][11] != "CL-1; OS-1" {
 				t.Fatalf("row = %q", a.Rows[0])

@@ -21,7 +21,9 @@ import (
 
 // approvalService is the approval engine over db.
 func approvalService(db *store.DB) *approval.Service {
-	return approval.NewService(db.Approvals(), orgService(db), catalogService(db))
+	svc := approval.NewService(db.Approvals(), orgService(db), catalogService(db))
+	svc.Targets = registry(db) // request targets are entries of the registers
+	return svc
 }
 
 // approvalServe prepares the engine inside serve: the built-in request

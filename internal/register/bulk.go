@@ -14,21 +14,24 @@ package register
 //	  decider 決定者職員番号*, decided_on 決定日, c 機密性*, i 完全性, a 可用性,
 //	  paper 書面 (○/はい/yes), restrictions 取扱制限, location 媒体・保存先,
 //	  retention 保存期間, users_scope 利用者範囲, named 指名者職員番号,
-//	  source 複製元資産ID, likelihood 発生可能性, note 備考
+//	  source 複製元資産ID, likelihood 発生可能性, note 備考, retired 廃止
 //	systems (情報システム):
 //	  code システムID*, name システム名*, purpose 目的, unit_code 所管部署コード*,
 //	  isso ISSO職員番号*, stage ライフサイクル段階*, c 機密性, i 完全性, a 可用性,
 //	  components 構成要素, connections 接続先, services 利用サービスID,
-//	  requirements セキュリティ要件 (catalog id:ref), note 備考
+//	  requirements セキュリティ要件 (catalog id:ref), note 備考, retired 廃止
 //	services (クラウド・委託):
 //	  code サービスID*, name サービス名*, kind 区分* (cloud/outsourcing, クラウド/業務委託),
 //	  provider 事業者*, unit_code 所管部署コード*, ismap ISMAP登録, ismap_no ISMAP登録番号,
 //	  data_location データ保存場所, contract_from 契約開始日, contract_to 契約終了日,
 //	  manager 管理者職員番号, c 取扱可能な機密性, subcontracting 再委託承認
-//	  (name|approved on|approved by; …), exit 終了時確認済み (exit steps done), note 備考
+//	  (name|approved on|approved by; …), exit 終了時確認済み (exit steps done), note 備考,
+//	  retired 廃止
 //
+// 廃止 (○/はい/yes) marks a retired record; a file without the column
+// leaves the flag of existing records as it is (new records are in use).
 // Rows are matched to records by id (code): a match is updated, anything
-// else is added, nothing is deleted. Every row is checked first; when any
+// else is added, nothing is deleted (a record is retired with 廃止). Every row is checked first; when any
 // row is wrong nothing is stored and every error is reported with its row
 // and column. Export writes the same layout, so importing an export changes
 // nothing.
@@ -86,6 +89,7 @@ var Layouts = map[string][]column{
 		{"source", false, "複製元資産ID", []string{"複製元"}},
 		{"likelihood", false, "発生可能性", []string{"被害発生可能性"}},
 		{"note", false, "備考", nil},
+		{"retired", false, "廃止", []string{"廃止済み", "廃止フラグ"}},
 	},
 	KindSystems: {
 		{"code", true, "システムID", []string{"システム番号"}},
@@ -102,6 +106,7 @@ var Layouts = map[string][]column{
 		{"services", false, "利用サービスID", []string{"利用サービス"}},
 		{"requirements", false, "セキュリティ要件", []string{"要件"}},
 		{"note", false, "備考", nil},
+		{"retired", false, "廃止", []string{"廃止済み", "廃止フラグ"}},
 	},
 	KindServices: {
 		{"code", true, "サービスID", []string{"サービス番号"}},
@@ -119,6 +124,7 @@ var Layouts = map[string][]column{
 		{"subcontracting", false, "再委託承認", []string{"再委託"}},
 		{"exit", false, "終了時確認済み", []string{"終了時確認"}},
 		{"note", false, "備考", nil},
+		{"retired", false, "廃止", []string{"廃止済み", "廃止フラグ"}},
 	},
 }
 
@@ -521,6 +527,19 @@ func yes(v string) (bool, bool) {
 	return false, false
 }
 
+// retired reads the 廃止 column: has is false when the file lacks it.
+func (im *importer) retired(row int, rec map[string]string) (retired, has bool) {
+	v, has := rec["retired"]
+	if !has {
+		return false, false
+	}
+	b, ok := yes(v)
+	if !ok {
+		im.fail(row, "retired", v, "register.import.err.yesno")
+	}
+	return b, true
+}
+
 func split(v string) []string {
 	var out []string
 	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '；' || r == '\n' }) {
@@ -566,6 +585,8 @@ func (r *Registry) checkAssets(ctx context.Context, im *importer, recs []map[str
 		}
 		u, _ := im.unit(row, rec)
 		a.UnitID = u.ID
+		retired, hasRetired := im.retired(row, rec)
+		a.Retired = retired
 		var ok bool
 		if a.Paper, ok = yes(rec["paper"]); !ok {
 			im.fail(row, "paper", rec["paper"], "register.import.err.yesno")
@@ -610,6 +631,9 @@ func (r *Registry) checkAssets(ctx context.Context, im *importer, recs []map[str
 				continue
 			}
 			a.ID = old.ID
+			if !hasRetired {
+				a.Retired = old.Retired
+			}
 			if old.C != a.C || old.I != a.I || old.A != a.A || strings.Join(old.Restrictions, ";") != strings.Join(a.Restrictions, ";") {
 				if ok, _, err := r.mayReclassify(ctx, im.w, old); err != nil || !ok {
 					im.fail(row, "c", rec["c"], "register.import.err.reclassify")
@@ -639,7 +663,7 @@ func sameAsset(old, a Asset, src string) bool {
 		(a.DecidedOn == "" || old.DecidedOn == a.DecidedOn) && old.C == a.C && old.I == a.I && old.A == a.A && old.Paper == a.Paper &&
 		strings.Join(old.Restrictions, ";") == strings.Join(a.Restrictions, ";") && old.Location == a.Location &&
 		old.Retention == a.Retention && old.UsersScope == a.UsersScope && fmt.Sprint(sortedIDs(old.Named)) == fmt.Sprint(sortedIDs(a.Named)) &&
-		old.SourceCode == src && old.Likelihood == a.Likelihood && old.Note == a.Note && !old.Retired
+		old.SourceCode == src && old.Likelihood == a.Likelihood && old.Note == a.Note && old.Retired == a.Retired
 }
 
 func sortedIDs(ids []int64) []int64 {
@@ -674,6 +698,8 @@ func (r *Registry) checkSystems(ctx context.Context, im *importer, recs []map[st
 		}
 		u, _ := im.unit(row, rec)
 		y.UnitID = u.ID
+		retired, hasRetired := im.retired(row, rec)
+		y.Retired = retired
 		stage, ok := ParseStage(rec["stage"])
 		if !ok {
 			im.fail(row, "stage", rec["stage"], "register.import.err.stage")
@@ -719,7 +745,9 @@ func (r *Registry) checkSystems(ctx context.Context, im *importer, recs []map[st
 				im.fail(row, "code", y.Code, "register.import.err.notyours")
 			}
 			y.ID = old.ID
-			y.Retired = old.Retired
+			if !hasRetired {
+				y.Retired = old.Retired
+			}
 			if diff := diffSystem(old, y); len(diff) == 0 {
 				y.ID = -1 // unchanged
 			}
@@ -762,6 +790,8 @@ func (r *Registry) checkServices(ctx context.Context, im *importer, recs []map[s
 		}
 		u, _ := im.unit(row, rec)
 		v.UnitID, v.UnitCode = u.ID, u.Code
+		retired, hasRetired := im.retired(row, rec)
+		v.Retired = retired
 		v.Manager.EmployeeNo = numberText(rec["manager"])
 		var ok bool
 		if v.ISMAP, ok = yes(rec["ismap"]); !ok {
@@ -817,7 +847,10 @@ func (r *Registry) checkServices(ctx context.Context, im *importer, recs []map[s
 			if !im.w.Trusted && !im.w.canIn(old.UnitPath) && !im.w.P.CanIn(authz.RegisterAdmin, old.UnitPath) {
 				im.fail(row, "code", v.Code, "register.import.err.notyours")
 			}
-			v.ID, v.Retired = old.ID, old.Retired
+			v.ID = old.ID
+			if !hasRetired {
+				v.Retired = old.Retired
+			}
 			unchanged = serviceRow(im.s, old) == serviceRow(im.s, v)
 		}
 		if unchanged || len(im.errs) > before {
@@ -847,7 +880,7 @@ func (r *Registry) Export(ctx context.Context, w Who, kind string) (Table, error
 	}
 	switch kind {
 	case KindAssets:
-		as, err := r.Assets(ctx, w, AssetFilter{})
+		as, err := r.Assets(ctx, w, AssetFilter{Retired: true})
 		if err != nil {
 			return t, err
 		}
@@ -855,7 +888,7 @@ func (r *Registry) Export(ctx context.Context, w Who, kind string) (Table, error
 			t.Rows = append(t.Rows, assetRow(s, a))
 		}
 	case KindSystems:
-		ys, err := r.Systems(ctx, w, SystemFilter{})
+		ys, err := r.Systems(ctx, w, SystemFilter{Retired: true})
 		if err != nil {
 			return t, err
 		}
@@ -863,7 +896,7 @@ func (r *Registry) Export(ctx context.Context, w Who, kind string) (Table, error
 			t.Rows = append(t.Rows, systemRow(s, y))
 		}
 	case KindServices:
-		vs, err := r.Services(ctx, w, ServiceFilter{})
+		vs, err := r.Services(ctx, w, ServiceFilter{Retired: true})
 		if err != nil {
 			return t, err
 		}
@@ -891,13 +924,13 @@ func assetRow(s Scheme, a Asset) []string {
 	}
 	return []string{a.Code, a.Name, a.Kind, a.UnitCode, a.Decider.EmployeeNo, a.DecidedOn, s.LevelName(AxisC, a.C),
 		s.LevelName(AxisI, a.I), s.LevelName(AxisA, a.A), yesText(a.Paper), strings.Join(restr, "; "), a.Location, a.Retention,
-		a.UsersScope, strings.Join(named, "; "), a.SourceCode, s.LikelihoodName(a.Likelihood), a.Note}
+		a.UsersScope, strings.Join(named, "; "), a.SourceCode, s.LikelihoodName(a.Likelihood), a.Note, yesText(a.Retired)}
 }
 
 func systemRow(s Scheme, y System) []string {
 	return []string{y.Code, y.Name, y.Purpose, y.UnitCode, y.ISSO.EmployeeNo, StageName(y.Stage), s.LevelName(AxisC, y.C),
 		s.LevelName(AxisI, y.I), s.LevelName(AxisA, y.A), strings.Join(y.Components, "; "), strings.Join(y.Connections, "; "),
-		strings.Join(y.Services, "; "), strings.ReplaceAll(joinReqs(y.Requirements), ";", "; "), y.Note}
+		strings.Join(y.Services, "; "), strings.ReplaceAll(joinReqs(y.Requirements), ";", "; "), y.Note, yesText(y.Retired)}
 }
 
 // serviceRow is a service's export row joined by NUL (comparable).
@@ -914,7 +947,7 @@ func serviceRow(s Scheme, v Service) string {
 	kind := map[string]string{ServiceCloud: "クラウド", ServiceOutsourcing: "業務委託"}[v.Kind]
 	return strings.Join([]string{v.Code, v.Name, kind, v.Provider, v.UnitCode, yesText(v.ISMAP), v.ISMAPNo, v.DataLocation,
 		v.ContractFrom, v.ContractTo, v.Manager.EmployeeNo, s.LevelName(AxisC, v.C), strings.Join(subs, "; "),
-		strings.Join(done, "; "), v.Note}, "\x00")
+		strings.Join(done, "; "), v.Note, yesText(v.Retired)}, "\x00")
 }
 
 // SheetTitle is the sheet name of a register in an xlsx export.

@@ -198,7 +198,7 @@ type Change struct {
 	At       time.Time      `json:"at"`
 	Actor    string         `json:"actor"`
 	ActorID  int64          `json:"actor_id"`
-	Action   string         `json:"action"` // create, update, reclassify, copy, import, notice
+	Action   string         `json:"action"` // create, update, reclassify, copy, retire, reinstate, import, notice
 	Detail   map[string]any `json:"detail,omitempty"`
 }
 
@@ -207,6 +207,7 @@ const (
 	ActionAssetCreate      = "register.asset_create"
 	ActionAssetUpdate      = "register.asset_update"
 	ActionAssetReclassify  = "register.asset_reclassify"
+	ActionAssetRetire      = "register.asset_retire" // retired or put back in use
 	ActionReclassifyDenied = "register.reclassify_denied"
 	ActionSystemCreate     = "register.system_create"
 	ActionSystemUpdate     = "register.system_update"

@@ -214,6 +214,7 @@ func (r *Registry) UpdateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 	}
 	a.C, a.I, a.A, a.Paper, a.Restrictions = old.C, old.I, old.A, old.Paper, old.Restrictions
 	a.DeciderID, a.DecidedOn, a.SourceID = old.DeciderID, old.DecidedOn, old.SourceID
+	a.Retired = old.Retired // only RetireAsset changes it
 	if err := a.Validate(&s); err != nil {
 		return a, err
 	}
@@ -230,6 +231,41 @@ func (r *Registry) UpdateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 		return a, err
 	}
 	return r.store.UpdateAsset(ctx, a, r.change("update", diffAsset(old, a)))
+}
+
+// RetireAsset retires an asset (retired true) or puts a retired one back
+// in use. Nothing is deleted: a retired asset leaves the lists unless
+// they ask for retired records, keeps its page and history, and the
+// change is in its history and the audit trail with the reason given.
+func (r *Registry) RetireAsset(ctx context.Context, w Who, id int64, retired bool, reason string) (Asset, error) {
+	old, err := r.store.Asset(ctx, id, w.Viewer(authz.RegisterWrite))
+	if err != nil {
+		return old, err
+	}
+	if !w.canIn(old.UnitPath) {
+		return old, apperr.New(apperr.NotFound, "no asset with id %d", id)
+	}
+	reason = strings.TrimSpace(reason)
+	if err := checkText("reason", reason, false, 500); err != nil {
+		return old, err
+	}
+	if old.Retired == retired {
+		if retired {
+			return old, apperr.New(apperr.Conflict, "asset %s is already retired / 情報資産 %s は既に廃止されています", old.Code, old.Code)
+		}
+		return old, apperr.New(apperr.Conflict, "asset %s is in use, not retired / 情報資産 %s は廃止されていません", old.Code, old.Code)
+	}
+	a := old
+	a.Retired = retired
+	action := "retire"
+	if !retired {
+		action = "reinstate"
+	}
+	d := diffAsset(old, a)
+	if reason != "" {
+		d["reason"] = reason
+	}
+	return r.store.UpdateAsset(ctx, a, r.change(action, d))
 }
 
 // Reclassification is a change of an asset's levels or restrictions.
@@ -344,6 +380,9 @@ func (r *Registry) Copy(ctx context.Context, w Who, sourceID int64, c Asset) (As
 	src, err := r.store.Asset(ctx, sourceID, w.Viewer(authz.RegisterRead))
 	if err != nil {
 		return c, err
+	}
+	if src.Retired {
+		return c, apperr.New(apperr.Conflict, "asset %s is retired and cannot be copied / 廃止された情報資産 %s は複製できません", src.Code, src.Code)
 	}
 	c.ID, c.SourceID = 0, src.ID
 	c.C, c.I, c.A, c.Paper = src.C, src.I, src.A, src.Paper

@@ -308,6 +308,9 @@ func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval
 	if f.UnitPath != "" {
 		conds = append(conds, "u.path LIKE "+args.add(likeEscape(f.UnitPath)+"%")+` ESCAPE '\'`)
 	}
+	if f.TargetRef != "" {
+		conds = append(conds, "r.target_ref = "+args.add(f.TargetRef))
+	}
 	if f.From != "" {
 		conds = append(conds, "r.created_at >= "+args.add(f.From))
 	}

@@ -372,6 +372,8 @@ func assetAction(ch register.Change, create bool) string {
 	switch {
 	case ch.Action == "reclassify":
 		return register.ActionAssetReclassify
+	case ch.Action == "retire" || ch.Action == "reinstate":
+		return register.ActionAssetRetire
 	case create:
 		return register.ActionAssetCreate
 	}

@@ -13,6 +13,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/org"
+	"kitei/internal/register"
 )
 
 // approvalRoutes are the request (申請・届出) pages and the inbox; added to
@@ -196,6 +197,7 @@ type reqShowData struct {
 	Request   approval.Request
 	Type      approval.Type
 	History   []approval.Event
+	Target    *register.Target // the register entry it points at, when visible
 	Applicant bool
 	Decider   bool
 	CanEdit   bool
@@ -203,6 +205,19 @@ type reqShowData struct {
 	CanWithdr bool
 	CanEnd    bool
 	Fields    []approval.Field
+}
+
+// reqTarget is the register entry a request points at, when the registers
+// are wired and the reader may see it (nil: show the reference as text).
+func (s *Server) reqTarget(r *http.Request, ref string) *register.Target {
+	if ref == "" || s.Register == nil {
+		return nil
+	}
+	t, err := s.Register.ResolveRef(r.Context(), who(r), ref)
+	if err != nil || t.Ref != ref {
+		return nil
+	}
+	return &t
 }
 
 func (s *Server) reqShow(w http.ResponseWriter, r *http.Request) {
@@ -223,7 +238,7 @@ func (s *Server) reqShow(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	d := &reqShowData{Request: req, Type: t, History: hist, Applicant: p.PersonID == req.ApplicantID,
+	d := &reqShowData{Request: req, Type: t, History: hist, Target: s.reqTarget(r, req.TargetRef), Applicant: p.PersonID == req.ApplicantID,
 		Decider: p.PersonID == req.DeciderID && req.Status == approval.Submitted && p.Can(authz.RequestDecide)}
 	if d.Applicant {
 		d.CanEdit = approval.Allowed(approval.ActEdit, req.Status)

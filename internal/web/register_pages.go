@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"kitei/internal/apperr"
+	"kitei/internal/approval"
 	"kitei/internal/authz"
 	"kitei/internal/org"
 	"kitei/internal/register"
@@ -33,6 +34,7 @@ func (s *Server) registerRoutes() []route {
 		{"POST /register/assets/{id}", authz.RegisterWrite, s.regAssetUpdate},
 		{"POST /register/assets/{id}/copy", authz.RegisterWrite, s.regAssetCopy},
 		{"POST /register/assets/{id}/reclassify", authz.RegisterWrite, s.regAssetReclassify},
+		{"POST /register/assets/{id}/retire", authz.RegisterWrite, s.regAssetRetire},
 		{"GET /register/systems", authz.RegisterRead, s.regSystems},
 		{"POST /register/systems", authz.RegisterWrite, s.regSystemCreate},
 		{"GET /register/systems/{id}", authz.RegisterRead, s.regSystem},
@@ -199,6 +201,7 @@ type regAssetData struct {
 	Importance int
 	Risk       int
 	Done       string
+	Requests   []approval.Request
 }
 
 func (s *Server) regAsset(w http.ResponseWriter, r *http.Request) {
@@ -227,6 +230,7 @@ func (s *Server) regAssetRender(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	d.Copies, _ = s.Register.Assets(ctx, who(r), register.AssetFilter{SourceID: id})
+	d.Requests = s.regRequests(r, register.RefAsset, id)
 	d.Reclassify = s.Register.MayReclassify(ctx, who(r), d.Asset)
 	d.Editable = authz.From(ctx).CanIn(authz.RegisterWrite, d.Asset.UnitPath)
 	d.Importance = c.Scheme.Importance(d.Asset.C, d.Asset.I, d.Asset.A)
@@ -279,6 +283,40 @@ func (s *Server) regAssetReclassify(w http.ResponseWriter, r *http.Request) {
 	_, err = s.Register.Reclassify(r.Context(), who(r), id, register.Reclassification{C: formInt(r, "c"), I: formInt(r, "i"),
 		A: formInt(r, "a"), Restrictions: restrictionsForm(r), Reason: r.FormValue("reason")})
 	s.regAfter(w, r, err, "/register/assets/", id, "reclassified", s.regAssetRender)
+}
+
+// regAssetRetire retires an asset (action=retire) or puts it back in use
+// (action=reinstate), with an optional reason kept in its history.
+func (s *Server) regAssetRetire(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	_ = r.ParseForm()
+	retire := r.FormValue("action") != "reinstate"
+	_, err = s.Register.RetireAsset(r.Context(), who(r), id, retire, r.FormValue("reason"))
+	done := "retired"
+	if !retire {
+		done = "reinstated"
+	}
+	s.regAfter(w, r, err, "/register/assets/", id, done, s.regAssetRender)
+}
+
+// regRequests lists the approval requests (例外措置, 持出し, クラウド利用 …)
+// that point at a register entry and that the reader may see; none when
+// the approval engine is not wired or the reader may not file requests.
+func (s *Server) regRequests(r *http.Request, kind string, id int64) []approval.Request {
+	p := authz.From(r.Context())
+	if s.Approval == nil || !p.Can(authz.RequestFile) {
+		return nil
+	}
+	rs, err := s.Approval.ForTarget(r.Context(), p, register.RefOf(kind, id))
+	if err != nil {
+		s.Logger.Warn("requests about a register entry", "ref", register.RefOf(kind, id), "err", err)
+		return nil
+	}
+	return rs
 }
 
 // regAfter redirects to the record after a change, or shows the record
@@ -376,6 +414,7 @@ type regSystemData struct {
 	Services []register.Service
 	History  []register.Change
 	Done     string
+	Requests []approval.Request
 }
 
 // Uses reports whether the system uses the service code.
@@ -415,6 +454,7 @@ func (s *Server) regSystemRender(w http.ResponseWriter, r *http.Request, status 
 		s.failErr(w, r, err)
 		return
 	}
+	d.Requests = s.regRequests(r, register.RefSystem, id)
 	p := s.newPage(r, "reg.system.title", d)
 	p.Title = d.System.Name
 	p.Nav = "register"
@@ -516,11 +556,12 @@ func (s *Server) regServiceCreate(w http.ResponseWriter, r *http.Request) {
 
 type regServiceData struct {
 	regCommon
-	Service register.Service
-	Systems []register.System
-	History []register.Change
-	Steps   []string
-	Done    string
+	Service  register.Service
+	Systems  []register.System
+	History  []register.Change
+	Steps    []string
+	Done     string
+	Requests []approval.Request
 }
 
 func (s *Server) regService(w http.ResponseWriter, r *http.Request) {
@@ -550,6 +591,7 @@ func (s *Server) regServiceRender(w http.ResponseWriter, r *http.Request, status
 		s.failErr(w, r, err)
 		return
 	}
+	d.Requests = s.regRequests(r, register.RefService, id)
 	p := s.newPage(r, "reg.service.title", d)
 	p.Title = d.Service.Name
 	p.Nav = "register"
