@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"kitei/internal/store/storetest"
 )
 
 var oneTime = regexp.MustCompile(`(\S+) のワンタイムパスワード: (\S+)`)
@@ -165,10 +167,19 @@ func fileException(t *testing.T, ctx context.Context, base, search, ref, title, 
 // ledger shows it; after the period the end report is chased (the jobs run
 // as of a later day); the officer's own request goes to their superior, the
 // 部's 情報セキュリティ責任者, who finds it waiting for them.
+// It runs on SQLite, and on PostgreSQL too when KITEI_TEST_POSTGRES is set.
 func TestApprovalInBrowser(t *testing.T) {
 	seeds := seedsDir(t)
+	dsns := storetest.DSNs(t)
+	for _, engine := range []string{"sqlite", "postgres"} {
+		if dsn, ok := dsns[engine]; ok {
+			t.Run(engine, func(t *testing.T) { approvalInBrowser(t, seeds, dsn) })
+		}
+	}
+}
+
+func approvalInBrowser(t *testing.T, seeds, dsn string) {
 	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "kitei.db")
 	kitei(t, "catalog", "import", filepath.Join(seeds, "000_666dad1990f509b5.txt"), "--name", "NIES", "--db", dsn)
 	files := map[string]string{
 		"units.csv": "code,name,kind,parent_code\nHQ,本部,本部,\nKIKAKU,企画部,部,HQ\nSOUMU,総務課,課,KIKAKU\n",
