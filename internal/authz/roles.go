@@ -67,7 +67,7 @@ var rolePermissions = map[string][]Permission{
 	RoleCSIRTChief:    {CatalogRead, OrgRead, CrosswalkRead},
 	RoleCSIRTMember:   {CatalogRead, CrosswalkRead},
 	RoleStaff:         {CatalogRead, SelfcheckAnswer, CrosswalkRead, RequestFile},
-	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin, CrosswalkRead, CrosswalkWrite, RegisterAdmin, RequestFile, RequestReport, RequestAdmin},
+	RoleAdministrator: {CatalogRead, CatalogWrite, OrgRead, OrgWrite, UserAdmin, AuditRead, SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer, CrosswalkRead, CrosswalkWrite, RegisterAdmin, RequestFile, RequestReport, RequestAdmin},
 }
 
 // RolePermissions returns the permissions a role key grants.
