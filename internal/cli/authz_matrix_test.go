@@ -42,6 +42,7 @@ type fixture struct {
 	userID              int64
 	sessionID, tokenID  int64
 	reg                 regFixture // register records, see register_matrix_test.go
+	sc                  scFixture  // self-inspection campaigns, see selfcheck_matrix_test.go
 }
 
 // target says where a route points for the own/foreign case: the URL to
@@ -113,37 +114,7 @@ var targets = map[string]target{
 	"GET /catalogs/{id}/nodes/{ref...}": withCatalog("/catalogs/%d/nodes/1"),
 	"GET /catalogs/{id}/export":         withCatalog("/catalogs/%d/export?format=json"),
 	"GET /api/v1/catalogs/{id}/export":  withCatalog("/api/v1/catalogs/%d/export?format=json"),
-	// Self-inspection: permission-level routes; unit scoping of results is tested in web.
-	"GET /selfcheck":                                      fixed("/selfcheck"),
-	"POST /selfcheck/campaigns":                           fixed("/selfcheck/campaigns"),
-	"GET /selfcheck/campaigns/{id}":                       fixed("/selfcheck/campaigns/1"),
-	"POST /selfcheck/campaigns/{id}/items":                fixed("/selfcheck/campaigns/1/items"),
-	"POST /selfcheck/campaigns/{id}/items/{item}":         fixed("/selfcheck/campaigns/1/items/1"),
-	"POST /selfcheck/campaigns/{id}/publish":              fixed("/selfcheck/campaigns/1/publish"),
-	"POST /selfcheck/campaigns/{id}/close":                fixed("/selfcheck/campaigns/1/close"),
-	"POST /selfcheck/campaigns/{id}/remind":               fixed("/selfcheck/campaigns/1/remind"),
-	"GET /selfcheck/campaigns/{id}/my":                    fixed("/selfcheck/campaigns/1/my"),
-	"POST /selfcheck/campaigns/{id}/my/submit":            fixed("/selfcheck/campaigns/1/my/submit"),
-	"POST /selfcheck/campaigns/{id}/my/{item}":            fixed("/selfcheck/campaigns/1/my/1"),
-	"GET /selfcheck/campaigns/{id}/results":               fixed("/selfcheck/campaigns/1/results"),
-	"POST /selfcheck/campaigns/{id}/actions":              fixed("/selfcheck/campaigns/1/actions"),
-	"GET /selfcheck/campaigns/{id}/export.xlsx":           fixed("/selfcheck/campaigns/1/export.xlsx"),
-	"GET /selfcheck/campaigns/{id}/summary":               fixed("/selfcheck/campaigns/1/summary"),
-	"GET /api/v1/selfcheck/campaigns":                     fixed("/api/v1/selfcheck/campaigns"),
-	"POST /api/v1/selfcheck/campaigns":                    fixed("/api/v1/selfcheck/campaigns"),
-	"GET /api/v1/selfcheck/campaigns/{id}":                fixed("/api/v1/selfcheck/campaigns/1"),
-	"GET /api/v1/selfcheck/campaigns/{id}/items":          fixed("/api/v1/selfcheck/campaigns/1/items"),
-	"POST /api/v1/selfcheck/campaigns/{id}/items":         fixed("/api/v1/selfcheck/campaigns/1/items"),
-	"PATCH /api/v1/selfcheck/campaigns/{id}/items/{item}": fixed("/api/v1/selfcheck/campaigns/1/items/1"),
-	"POST /api/v1/selfcheck/campaigns/{id}/publish":       fixed("/api/v1/selfcheck/campaigns/1/publish"),
-	"POST /api/v1/selfcheck/campaigns/{id}/close":         fixed("/api/v1/selfcheck/campaigns/1/close"),
-	"GET /api/v1/selfcheck/my":                            fixed("/api/v1/selfcheck/my"),
-	"GET /api/v1/selfcheck/campaigns/{id}/my":             fixed("/api/v1/selfcheck/campaigns/1/my"),
-	"PUT /api/v1/selfcheck/campaigns/{id}/answers/{item}": fixed("/api/v1/selfcheck/campaigns/1/answers/1"),
-	"POST /api/v1/selfcheck/campaigns/{id}/submit":        fixed("/api/v1/selfcheck/campaigns/1/submit"),
-	"GET /api/v1/selfcheck/campaigns/{id}/progress":       fixed("/api/v1/selfcheck/campaigns/1/progress"),
-	"GET /api/v1/selfcheck/campaigns/{id}/rollup":         fixed("/api/v1/selfcheck/campaigns/1/rollup"),
-	"POST /api/v1/selfcheck/campaigns/{id}/remind":        fixed("/api/v1/selfcheck/campaigns/1/remind"),
+	// Self-inspection: see selfcheck_matrix_test.go.
 	// Crosswalk: permission-level routes on the fixture catalog.
 	"GET /crosswalk":                     fixed("/crosswalk"),
 	"GET /crosswalk/review":              withCatalog("/crosswalk/review?from=%[1]d&to=%[1]d"),
@@ -342,6 +313,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 		f.requestA1, f.requestB = file(f.personA1), file(filer)
 	}
 	f.reg = buildRegisterFixture(t, deps, f)
+	f.sc = buildSelfcheckFixture(t, deps, f)
 	_ = db
 	return f
 }
