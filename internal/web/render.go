@@ -16,7 +16,7 @@ import (
 	"kitei/internal/i18n"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 // renderer holds one template set per page, each with the layout.
@@ -38,7 +38,7 @@ func newRenderer() (*renderer, error) {
 	for k, v := range regFuncs {
 		funcs[k] = v
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
