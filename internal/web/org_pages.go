@@ -519,13 +519,8 @@ func (s *Server) orgAssignmentEnd(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	paths := []string{person.UnitPath}
-	if a.UnitPath != "" {
-		paths = append(paths, a.UnitPath)
-	} else if a.RoleScope == org.ScopeOrganisation {
-		paths = append(paths, "")
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+	if err := s.Org.AuthorizeAppoint(ctx, authz.From(ctx), a); err != nil {
+		s.failErr(w, r, err)
 		return
 	}
 	if _, err := s.Org.EndAssignment(ctx, id, r.FormValue("ends_on")); err != nil {
