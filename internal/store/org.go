@@ -634,23 +634,6 @@ func (s *Org) Snapshot(ctx context.Context) (org.Snapshot, error) {
 	return snap, err
 }
 
-func queryAll[T any](ctx context.Context, tx *sql.Tx, q string, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // codeIDs reads a code → id map inside tx.
 func codeIDs(ctx context.Context, tx *sql.Tx, q string) (map[string]int64, error) {
 	rows, err := tx.QueryContext(ctx, q)

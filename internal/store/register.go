@@ -291,32 +291,9 @@ func (s *Registers) Assets(ctx context.Context, f register.AssetFilter) ([]regis
 	if f.SourceID != 0 {
 		conds = append(conds, "a.source_id = "+args.add(f.SourceID))
 	}
-	order := assetSorts[f.Sort]
-	if order == "" {
-		order = "a.code"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	q := `SELECT ` + assetCols + assetFrom + where(conds) + ` ORDER BY ` + order + `, a.id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
+	q := `SELECT ` + assetCols + assetFrom + where(conds) + orderLimit(assetSorts, f.Sort, "a.code", f.Desc, "a.id", f.Limit)
+	out, err := queryAll(ctx, s.db.R, q, scanAsset, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []register.Asset
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return out, s.loadNamed(ctx, s.db.R, out)
@@ -484,31 +461,8 @@ func (s *Registers) Systems(ctx context.Context, f register.SystemFilter) ([]reg
 	if f.Service != "" {
 		conds = append(conds, "y.services LIKE "+args.add("%"+likeEscape(jsonText(f.Service))+"%")+` ESCAPE '\'`)
 	}
-	order := systemSorts[f.Sort]
-	if order == "" {
-		order = "y.code"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	q := `SELECT ` + systemCols + systemFrom + where(conds) + ` ORDER BY ` + order + `, y.id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []register.System
-	for rows.Next() {
-		y, err := scanSystem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, y)
-	}
-	return out, rows.Err()
+	q := `SELECT ` + systemCols + systemFrom + where(conds) + orderLimit(systemSorts, f.Sort, "y.code", f.Desc, "y.id", f.Limit)
+	return queryAll(ctx, s.db.R, q, scanSystem, args...)
 }
 
 func writeSystem(ctx context.Context, tx *sql.Tx, y *register.System) error {
@@ -661,31 +615,8 @@ func (s *Registers) Services(ctx context.Context, f register.ServiceFilter) ([]r
 	case "no":
 		conds = append(conds, "v.ismap = 0")
 	}
-	order := serviceSorts[f.Sort]
-	if order == "" {
-		order = "v.code"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	q := `SELECT ` + serviceCols + serviceFrom + where(conds) + ` ORDER BY ` + order + `, v.id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []register.Service
-	for rows.Next() {
-		v, err := scanService(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	q := `SELECT ` + serviceCols + serviceFrom + where(conds) + orderLimit(serviceSorts, f.Sort, "v.code", f.Desc, "v.id", f.Limit)
+	return queryAll(ctx, s.db.R, q, scanService, args...)
 }
 
 func writeService(ctx context.Context, tx *sql.Tx, v *register.Service) error {
@@ -836,4 +767,21 @@ func (s *Registers) ApplyImport(ctx context.Context, kind string, p *register.Pl
 		return register.ImportResult{}, err
 	}
 	return res, nil
+}
+
+// orderLimit builds the ORDER BY (a whitelisted sort column, def when the key
+// is unknown, then tiebreak for a stable order) and LIMIT of a list query.
+func orderLimit(sorts map[string]string, key, def string, desc bool, tiebreak string, limit int) string {
+	order, ok := sorts[key]
+	if !ok || order == "" {
+		order = def
+	}
+	if desc {
+		order += " DESC"
+	}
+	q := ` ORDER BY ` + order + `, ` + tiebreak
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return q
 }
