@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -293,6 +294,12 @@ func regMainText(t *testing.T, ctx context.Context) string {
 // regMainHas fails when the page's main content lacks any of want.
 func regMainHas(t *testing.T, ctx context.Context, want ...string) {
 	t.Helper()
+	// A form post navigates: wait until the new page shows everything (the
+	// old page may still be on screen right after the click), then check.
+	words, _ := json.Marshal(want)
+	chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const m = document.querySelector("main");
+		return !!m && `+string(words)+`.every(w => m.innerText.includes(w)); })()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
 	text := regMainText(t, ctx)
 	for _, w := range want {
 		if !strings.Contains(text, w) {
