@@ -1,0 +1,15 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBenchRefusesBadRate(t *testing.T) {
+	for _, rate := range []string{"abc", "0", "-5"} {
+		code, out, errOut := run(t, "bench", "selfcheck", "--rate", rate, "--people", "1")
+		if code != 2 || out != "" || !strings.Contains(errOut, "--rate") {
+			t.Errorf("--rate %s: exit %d, stdout %q, stderr %q", rate, code, out, errOut)
+		}
+	}
+}
