@@ -5,16 +5,14 @@
 package api
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
 
-	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
+	"kitei/internal/httpx"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -33,23 +31,10 @@ type Deps struct {
 }
 
 // Route is one API endpoint with its permission and its documentation.
-type Route struct {
-	Method, Path string // Path in ServeMux syntax, e.g. /api/v1/catalogs/{id}
-	Perm         authz.Permission
-	Summary      string
-	Handler      http.HandlerFunc
-	// Query parameters and request/response shapes for the OpenAPI document.
-	Params   []Param
-	Body     string // name of the request body schema, "" for none
-	BodyType string // media type of the body (default application/json)
-	Response string // name of the 200 response schema
-}
+type Route = httpx.Route
 
 // Param documents a query or path parameter.
-type Param struct {
-	Name, In, Type, Description string
-	Required                    bool
-}
+type Param = httpx.Param
 
 // API holds the handlers.
 type API struct{ Deps }
@@ -76,41 +61,13 @@ func (a *API) Routes() []Route {
 	return rs
 }
 
-// writeJSON answers status with v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
+
+// fail answers err in the one JSON error shape (see httpx.WriteError).
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.WriteError(w, r, err, a.Logger)
 }
 
-// ErrorBody is the JSON shape of every API error.
-type ErrorBody struct {
-	Error   string `json:"error"`   // code: invalid, not_found, forbidden …
-	Message string `json:"message"` // for people
-}
+func pathID(r *http.Request, name string) (int64, error) { return httpx.PathID(r, name) }
 
-// WriteError maps err to a status and a JSON error body. It is exported so
-// the guard can answer API requests the same way.
-func WriteError(w http.ResponseWriter, err error, logger *slog.Logger) {
-	code := apperr.CodeOf(err)
-	status := apperr.HTTPStatus(err)
-	msg := err.Error()
-	if status == http.StatusInternalServerError {
-		if logger != nil {
-			logger.Error("api request failed", "err", err)
-		}
-		msg = "internal error"
-	}
-	writeJSON(w, status, ErrorBody{Error: string(code), Message: msg})
-}
-
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "%s must be a positive number", name)
-	}
-	return id, nil
-}
+func readJSON(r *http.Request, v any) error { return httpx.ReadJSON(r, v) }

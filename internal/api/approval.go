@@ -87,7 +87,7 @@ func (a *API) approvalRoutes() []Route {
 func (a *API) requestTypes(w http.ResponseWriter, r *http.Request) {
 	ts, err := a.Approval.Types(r.Context(), r.URL.Query().Get("all") != "")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ts)
@@ -114,7 +114,7 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 		err = apperr.New(apperr.Invalid, "view must be mine, waiting or ledger")
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if rs == nil {
@@ -126,12 +126,12 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 func (a *API) requestFile(w http.ResponseWriter, r *http.Request) {
 	var body RequestFiling
 	if err := readJSON(r, &body); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	req, err := a.Approval.File(r.Context(), authz.From(r.Context()), body.Input, body.Submit)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, req)
@@ -140,12 +140,12 @@ func (a *API) requestFile(w http.ResponseWriter, r *http.Request) {
 func (a *API) requestGet(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	req, hist, err := a.Approval.Get(r.Context(), authz.From(r.Context()), id)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, RequestDetail{Request: req, History: hist})
@@ -167,7 +167,7 @@ func (a *API) requestAct(w http.ResponseWriter, r *http.Request, body any, fn fu
 		req, err = fn(authz.From(r.Context()), id)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, req)
@@ -203,7 +203,7 @@ func (a *API) requestDecide(w http.ResponseWriter, r *http.Request) {
 func (a *API) requestOverdue(w http.ResponseWriter, r *http.Request) {
 	os, err := a.Approval.Overdue(r.Context(), authz.From(r.Context()))
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if os == nil {
@@ -215,7 +215,7 @@ func (a *API) requestOverdue(w http.ResponseWriter, r *http.Request) {
 func (a *API) requestReport(w http.ResponseWriter, r *http.Request) {
 	rep, err := a.Approval.Report(r.Context(), authz.From(r.Context()), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -225,7 +225,7 @@ func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
 	p := authz.From(r.Context())
 	ns, err := a.Approval.Inbox(r.Context(), p.PersonID)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if ns == nil {
@@ -246,7 +246,7 @@ func (a *API) inboxRead(w http.ResponseWriter, r *http.Request) {
 		err = a.Approval.MarkRead(r.Context(), authz.From(r.Context()).PersonID, id)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	a.inbox(w, r)

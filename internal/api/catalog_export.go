@@ -22,7 +22,7 @@ func (a *API) catalogExportRoute() Route {
 func (a *API) exportCatalog(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -33,13 +33,13 @@ func (a *API) exportCatalog(w http.ResponseWriter, r *http.Request) {
 	edition := 0
 	if v := q.Get("edition"); v != "" {
 		if edition, err = strconv.Atoi(v); err != nil || edition < 1 {
-			WriteError(w, apperr.New(apperr.Invalid, "edition must be a positive number"), a.Logger)
+			a.fail(w, r, apperr.New(apperr.Invalid, "edition must be a positive number"))
 			return
 		}
 	}
 	info, err := a.Catalogs.ExportInfo(r.Context(), id, edition, format)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	ServeExport(w, info.ContentType, info.Name)

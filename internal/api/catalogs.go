@@ -58,7 +58,7 @@ func summary(c catalog.Catalog, e catalog.Edition) CatalogSummary {
 func (a *API) listCatalogs(w http.ResponseWriter, r *http.Request) {
 	cats, err := a.Catalogs.List(r.Context())
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	out := make([]CatalogSummary, 0, len(cats))
@@ -74,10 +74,10 @@ func (a *API) importCatalog(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			WriteError(w, apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", catalog.MaxImportSize>>20), a.Logger)
+			a.fail(w, r, apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", catalog.MaxImportSize>>20))
 			return
 		}
-		WriteError(w, apperr.Wrap(apperr.Invalid, err, "read body"), a.Logger)
+		a.fail(w, r, apperr.Wrap(apperr.Invalid, err, "read body"))
 		return
 	}
 	q := r.URL.Query()
@@ -85,7 +85,7 @@ func (a *API) importCatalog(w http.ResponseWriter, r *http.Request) {
 		Name: q.Get("name"), SourceName: q.Get("filename"), Format: q.Get("format"), Data: data,
 	})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	s := summary(res.Catalog, res.Edition)
@@ -110,19 +110,19 @@ type CatalogDocument struct {
 func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	c, err := a.Catalogs.Get(r.Context(), id)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	e := c.Latest
 	if v := r.URL.Query().Get("edition"); v != "" {
 		eds, err := a.Catalogs.Editions(r.Context(), id)
 		if err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 		found := false
@@ -132,13 +132,13 @@ func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !found {
-			WriteError(w, apperr.New(apperr.NotFound, "catalog %d has no edition %s", id, v), a.Logger)
+			a.fail(w, r, apperr.New(apperr.NotFound, "catalog %d has no edition %s", id, v))
 			return
 		}
 	}
 	nodes, err := a.Catalogs.Nodes(r.Context(), e.ID)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if nodes == nil {
@@ -150,12 +150,12 @@ func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 func (a *API) listEditions(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	eds, err := a.Catalogs.Editions(r.Context(), id)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, eds)
@@ -178,14 +178,14 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	text := q.Get("q")
 	if text == "" || len([]rune(text)) > 200 {
-		WriteError(w, apperr.New(apperr.Invalid, "q must hold 1 to 200 characters"), a.Logger)
+		a.fail(w, r, apperr.New(apperr.Invalid, "q must hold 1 to 200 characters"))
 		return
 	}
 	limit := 200
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			WriteError(w, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"), a.Logger)
+			a.fail(w, r, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"))
 			return
 		}
 		limit = n
@@ -193,7 +193,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	catID, _ := strconv.ParseInt(q.Get("catalog"), 10, 64)
 	res, err := a.Catalogs.Search(r.Context(), catalog.SearchQuery{Text: text, CatalogID: catID, Subject: q.Get("subject"), Limit: limit})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	out := SearchResult{Total: res.Total, Hits: make([]SearchHit, 0, len(res.Hits))}

@@ -117,23 +117,23 @@ func (a *API) xwSuggest(save bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		from, to, err := pairQuery(r, "from", "to")
 		if err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 		opt := crosswalk.Options{Top: 3}
 		if v := r.URL.Query().Get("top"); v != "" {
 			if opt.Top, err = strconv.Atoi(v); err != nil || opt.Top < 1 || opt.Top > 50 {
-				WriteError(w, apperr.New(apperr.Invalid, "top must be a number from 1 to 50"), a.Logger)
+				a.fail(w, r, apperr.New(apperr.Invalid, "top must be a number from 1 to 50"))
 				return
 			}
 		}
 		if opt.Threshold, err = floatQuery(r, "threshold"); err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 		sugg, added, err := a.Crosswalk.Suggest(r.Context(), from, to, opt, save)
 		if err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 		if save {
@@ -151,24 +151,24 @@ func (a *API) xwLinks(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	from, to, err := pairQuery(r, "from", "to")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	fs, err := a.Crosswalk.Resolve(ctx, from)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	ts, err := a.Crosswalk.Resolve(ctx, to)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	links, err := a.Crosswalk.Links(ctx, crosswalk.Filter{FromEdition: fs.Edition.ID, ToEdition: ts.Edition.ID,
 		Status: q.Get("status"), FromRef: q.Get("from_ref")})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if links == nil {
@@ -180,22 +180,22 @@ func (a *API) xwLinks(w http.ResponseWriter, r *http.Request) {
 func (a *API) xwPick(w http.ResponseWriter, r *http.Request) {
 	var req LinkRequest
 	if err := readJSON(r, &req); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	from, err := crosswalk.ParseEditionRef(req.From)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	to, err := crosswalk.ParseEditionRef(req.To)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	l, err := a.Crosswalk.Pick(r.Context(), from, to, req.FromRef, req.ToRef, req.Kind, req.Status, req.Note, 0)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, l)
@@ -204,17 +204,17 @@ func (a *API) xwPick(w http.ResponseWriter, r *http.Request) {
 func (a *API) xwReview(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	var req LinkReview
 	if err := readJSON(r, &req); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	l, err := a.Crosswalk.Review(r.Context(), id, req.Status, req.Kind, req.Note)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, l)
@@ -223,17 +223,17 @@ func (a *API) xwReview(w http.ResponseWriter, r *http.Request) {
 func (a *API) xwGaps(w http.ResponseWriter, r *http.Request) {
 	parent, child, err := pairQuery(r, "parent", "child")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	sugg, err := floatQuery(r, "suggested")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	rep, err := a.Crosswalk.Gaps(r.Context(), parent, child, crosswalk.GapOptions{Suggested: sugg})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -242,12 +242,12 @@ func (a *API) xwGaps(w http.ResponseWriter, r *http.Request) {
 func (a *API) xwDiff(w http.ResponseWriter, r *http.Request) {
 	oldRef, newRef, err := pairQuery(r, "old", "new")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	d, err := a.Crosswalk.Diff(r.Context(), oldRef, newRef)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, d)

@@ -9,6 +9,7 @@ import (
 
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/httpx"
 )
 
 // schemaTypes names the Go types behind the documented request and
@@ -20,7 +21,7 @@ var schemaTypes = map[string]any{
 	"CatalogDocument": CatalogDocument{},
 	"EditionList":     []catalog.Edition{},
 	"SearchResult":    SearchResult{},
-	"Error":           ErrorBody{},
+	"Error":           httpx.ErrorBody{},
 }
 
 // RegisterSchema adds a named body type for the OpenAPI document (used by

@@ -84,10 +84,10 @@ func decodeBody(r *http.Request, v any) error {
 }
 
 func (a *API) listUnits(w http.ResponseWriter, r *http.Request) {
-	scope := org.ScopeOf(authz.From(r.Context()), authz.OrgRead)
+	scope := authz.ScopeOf(authz.From(r.Context()), authz.OrgRead)
 	units, err := a.Org.Units(r.Context(), org.UnitFilter{Scope: scope, IncludeRetired: r.URL.Query().Get("retired") == "true"})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if units == nil {
@@ -117,7 +117,7 @@ func (a *API) unitIn(r *http.Request, perm authz.Permission) (org.Unit, error) {
 func (a *API) getUnit(w http.ResponseWriter, r *http.Request) {
 	u, err := a.unitIn(r, authz.OrgRead)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
@@ -137,7 +137,7 @@ func (a *API) parentPath(r *http.Request, parentID int64) (string, error) {
 func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
 	var u org.Unit
 	if err := decodeBody(r, &u); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	pp, err := a.parentPath(r, u.ParentID)
@@ -148,7 +148,7 @@ func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
 		u, err = a.Org.CreateUnit(r.Context(), u)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, u)
@@ -157,12 +157,12 @@ func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
 func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
 	cur, err := a.unitIn(r, authz.OrgWrite)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	var u org.Unit
 	if err := decodeBody(r, &u); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	u.ID = cur.ID
@@ -172,12 +172,12 @@ func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
 			err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, pp)
 		}
 		if err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 	}
 	if u, err = a.Org.UpdateUnit(r.Context(), u); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
@@ -185,7 +185,7 @@ func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := org.PersonFilter{Scope: org.ScopeOf(authz.From(r.Context()), authz.OrgRead), Query: q.Get("q"), Status: q.Get("status"), Limit: 100}
+	f := org.PersonFilter{Scope: authz.ScopeOf(authz.From(r.Context()), authz.OrgRead), Query: q.Get("q"), Status: q.Get("status"), Limit: 100}
 	if v := q.Get("unit"); v != "" {
 		f.UnitID, _ = strconv.ParseInt(v, 10, 64)
 		f.Subtree = true
@@ -193,7 +193,7 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			WriteError(w, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"), a.Logger)
+			a.fail(w, r, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"))
 			return
 		}
 		f.Limit = n
@@ -201,14 +201,14 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			WriteError(w, apperr.New(apperr.Invalid, "offset must be 0 or more"), a.Logger)
+			a.fail(w, r, apperr.New(apperr.Invalid, "offset must be 0 or more"))
 			return
 		}
 		f.Offset = n
 	}
 	people, total, err := a.Org.People(r.Context(), f)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if people == nil {
@@ -238,7 +238,7 @@ func (a *API) personIn(r *http.Request, perm authz.Permission) (org.Person, erro
 func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
 	p, err := a.personIn(r, authz.OrgRead)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -247,7 +247,7 @@ func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
 func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 	var p org.Person
 	if err := decodeBody(r, &p); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	u, err := a.Org.Unit(r.Context(), p.UnitID)
@@ -258,7 +258,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 		p, err = a.Org.CreatePerson(r.Context(), p)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, p)
@@ -267,12 +267,12 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 	cur, err := a.personIn(r, authz.OrgWrite)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	var p org.Person
 	if err := decodeBody(r, &p); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	p.ID = cur.ID
@@ -282,12 +282,12 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 			err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, u.Path)
 		}
 		if err != nil {
-			WriteError(w, err, a.Logger)
+			a.fail(w, r, err)
 			return
 		}
 	}
 	if p, err = a.Org.UpdatePerson(r.Context(), p); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -296,12 +296,12 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 func (a *API) personAssignments(w http.ResponseWriter, r *http.Request) {
 	p, err := a.personIn(r, authz.OrgRead)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	cur, past, err := a.Org.History(r.Context(), p.ID, time.Now())
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if cur == nil {
@@ -316,7 +316,7 @@ func (a *API) personAssignments(w http.ResponseWriter, r *http.Request) {
 func (a *API) appoint(w http.ResponseWriter, r *http.Request) {
 	var as org.Assignment
 	if err := decodeBody(r, &as); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	ctx := r.Context()
@@ -332,7 +332,7 @@ func (a *API) appoint(w http.ResponseWriter, r *http.Request) {
 		as, err = a.Org.Appoint(ctx, as)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, as)
@@ -341,13 +341,13 @@ func (a *API) appoint(w http.ResponseWriter, r *http.Request) {
 func (a *API) endAssignment(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	ctx := r.Context()
 	as, err := a.Org.Assignment(ctx, id)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	p := authz.From(ctx)
@@ -362,7 +362,7 @@ func (a *API) endAssignment(w http.ResponseWriter, r *http.Request) {
 		as, err = a.Org.EndAssignment(ctx, id, r.URL.Query().Get("on"))
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, as)
@@ -371,7 +371,7 @@ func (a *API) endAssignment(w http.ResponseWriter, r *http.Request) {
 func (a *API) listRoles(w http.ResponseWriter, r *http.Request) {
 	roles, err := a.Org.Roles(r.Context())
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, roles)

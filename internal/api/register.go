@@ -71,7 +71,7 @@ func (a *API) registerRoutes() []Route {
 	}
 }
 
-func regWho(r *http.Request) register.Who { return register.As(authz.From(r.Context())) }
+func regWho(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
 
 func (a *API) regAssets(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
@@ -79,7 +79,7 @@ func (a *API) regAssets(w http.ResponseWriter, r *http.Request) {
 	as, err := a.Register.Assets(r.Context(), regWho(r), register.AssetFilter{Query: v.Get("q"), MinC: minC,
 		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if as == nil {
@@ -97,29 +97,29 @@ func (a *API) regAsset(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) regReclassify(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	// An asset the caller may not see is not found, whatever the body.
 	if _, err := a.Register.Asset(r.Context(), regWho(r), id); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	var req ReclassifyRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		WriteError(w, apperr.New(apperr.Invalid, "the body is not a reclassification: %v", err), a.Logger)
+		a.fail(w, r, apperr.New(apperr.Invalid, "the body is not a reclassification: %v", err))
 		return
 	}
 	x, err := a.Register.Reclassify(r.Context(), regWho(r), id, register.Reclassification{C: req.C, I: req.I, A: req.A,
 		Restrictions: req.Restrictions, Reason: req.Reason})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, x)
@@ -128,21 +128,21 @@ func (a *API) regReclassify(w http.ResponseWriter, r *http.Request) {
 func (a *API) regRetire(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if _, err := a.Register.Asset(r.Context(), regWho(r), id); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	var req RetireRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		WriteError(w, apperr.New(apperr.Invalid, "the body is not a retirement: %v", err), a.Logger)
+		a.fail(w, r, apperr.New(apperr.Invalid, "the body is not a retirement: %v", err))
 		return
 	}
 	x, err := a.Register.RetireAsset(r.Context(), regWho(r), id, req.Retired, req.Reason)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, x)
@@ -153,7 +153,7 @@ func (a *API) regSystems(w http.ResponseWriter, r *http.Request) {
 	ys, err := a.Register.Systems(r.Context(), regWho(r), register.SystemFilter{Query: v.Get("q"), Stage: v.Get("stage"),
 		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if ys == nil {
@@ -171,7 +171,7 @@ func (a *API) regSystem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) regServices(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +179,7 @@ func (a *API) regServices(w http.ResponseWriter, r *http.Request) {
 	vs, err := a.Register.Services(r.Context(), regWho(r), register.ServiceFilter{Query: v.Get("q"),
 		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if vs == nil {
@@ -197,5 +197,5 @@ func (a *API) regService(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -177,22 +175,12 @@ type CountDoc struct {
 
 // SelfcheckScope is where p may follow self-inspection: everywhere for
 // campaign administrators, else the units where p holds SelfcheckFollow.
-func SelfcheckScope(p *authz.Principal) selfcheck.Scope {
+func SelfcheckScope(p *authz.Principal) authz.Scope {
 	if p.Can(authz.SelfcheckAdmin) {
-		return selfcheck.Everything
+		return authz.Everywhere
 	}
 	paths, all := p.Scopes(authz.SelfcheckFollow)
-	return selfcheck.Scope{All: all, Paths: paths}
-}
-
-// readJSON decodes a small JSON body into v.
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && err != io.EOF {
-		return apperr.Wrap(apperr.Invalid, err, "bad JSON body")
-	}
-	return nil
+	return authz.Scope{All: all, Paths: paths}
 }
 
 func personOf(r *http.Request) (int64, error) {
@@ -206,7 +194,7 @@ func personOf(r *http.Request) (int64, error) {
 func (a *API) scCampaigns(w http.ResponseWriter, r *http.Request) {
 	cs, err := a.Selfcheck.Campaigns(r.Context())
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	if cs == nil {
@@ -218,13 +206,13 @@ func (a *API) scCampaigns(w http.ResponseWriter, r *http.Request) {
 func (a *API) scCreate(w http.ResponseWriter, r *http.Request) {
 	var in CampaignInput
 	if err := readJSON(r, &in); err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	c, err := a.Selfcheck.CreateCampaign(r.Context(), selfcheck.Campaign{Name: in.Name, FiscalYear: in.FiscalYear,
 		OpensOn: in.OpensOn, ClosesOn: in.ClosesOn, RemindDays: in.RemindDays})
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
@@ -239,7 +227,7 @@ func (a *API) scCampaign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) scItems(w http.ResponseWriter, r *http.Request) {
@@ -254,7 +242,7 @@ func (a *API) scItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) scAddItems(w http.ResponseWriter, r *http.Request) {
@@ -270,7 +258,7 @@ func (a *API) scAddItems(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) scUpdateItem(w http.ResponseWriter, r *http.Request) {
@@ -287,7 +275,7 @@ func (a *API) scUpdateItem(w http.ResponseWriter, r *http.Request) {
 		err = a.Selfcheck.UpdateItem(r.Context(), selfcheck.Item{ID: itemID, CampaignID: id, Question: in.Question, Roles: in.Roles})
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	a.scItems(w, r)
@@ -309,7 +297,7 @@ func (a *API) scPublish(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	WriteError(w, err, a.Logger)
+	a.fail(w, r, err)
 }
 
 func (a *API) scClose(w http.ResponseWriter, r *http.Request) {
@@ -318,7 +306,7 @@ func (a *API) scClose(w http.ResponseWriter, r *http.Request) {
 		err = a.Selfcheck.CloseCampaign(r.Context(), id)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	a.scCampaign(w, r)
@@ -327,12 +315,12 @@ func (a *API) scClose(w http.ResponseWriter, r *http.Request) {
 func (a *API) scMine(w http.ResponseWriter, r *http.Request) {
 	person, err := personOf(r)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	cls, cs, err := a.Selfcheck.MyChecklists(r.Context(), person)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	out := []MyChecklistSummary{}
@@ -353,7 +341,7 @@ func (a *API) myDoc(w http.ResponseWriter, r *http.Request, status int) {
 		v, err = a.Selfcheck.MyChecklist(r.Context(), id, person)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	doc := ChecklistDoc{Campaign: v.Campaign, Checklist: v.Checklist, Open: v.Open, Items: []ChecklistItemDoc{}}
@@ -392,7 +380,7 @@ func (a *API) scAnswer(w http.ResponseWriter, r *http.Request) {
 		ans, err = a.Selfcheck.SaveAnswer(r.Context(), id, person, itemID, v, in.Comment)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, answerDoc(ans))
@@ -408,7 +396,7 @@ func (a *API) scSubmit(w http.ResponseWriter, r *http.Request) {
 		err = a.Selfcheck.Submit(r.Context(), id, person)
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	a.myDoc(w, r, http.StatusOK)
@@ -417,12 +405,12 @@ func (a *API) scSubmit(w http.ResponseWriter, r *http.Request) {
 func (a *API) scProgress(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	rows, total, err := a.Selfcheck.Progress(r.Context(), id, SelfcheckScope(authz.From(r.Context())))
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	doc := ProgressDoc{Units: []ProgressRowDoc{}, Total: ProgressRowDoc{Unit: "total", NotStarted: total.NotStarted,
@@ -437,19 +425,19 @@ func (a *API) scProgress(w http.ResponseWriter, r *http.Request) {
 func (a *API) scRollup(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	level := -1
 	if s := r.URL.Query().Get("level"); s != "" {
 		if level, err = strconv.Atoi(s); err != nil || level < 0 {
-			WriteError(w, apperr.New(apperr.Invalid, "level must be a depth (0 for the top units)"), a.Logger)
+			a.fail(w, r, apperr.New(apperr.Invalid, "level must be a depth (0 for the top units)"))
 			return
 		}
 	}
 	ru, err := a.Selfcheck.Rollup(r.Context(), id, SelfcheckScope(authz.From(r.Context())), level)
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ru)
@@ -466,7 +454,7 @@ func (a *API) scRemind(w http.ResponseWriter, r *http.Request) {
 		n, err = a.Selfcheck.Remind(r.Context(), id, in.UnitID, SelfcheckScope(authz.From(r.Context())))
 	}
 	if err != nil {
-		WriteError(w, err, a.Logger)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, CountDoc{Count: n})

@@ -173,7 +173,7 @@ func (s *Service) office(ctx context.Context, now time.Time) ([]org.Person, erro
 	seen := map[int64]bool{}
 	var out []org.Person
 	for _, role := range []string{authz.RoleSecOffice, authz.RoleChiefISO} {
-		as, err := s.org.Contacts(ctx, role, 0, now, org.Everything)
+		as, err := s.org.Contacts(ctx, role, 0, now, authz.Everywhere)
 		if err != nil {
 			if apperr.Is(err, apperr.NotFound) {
 				continue

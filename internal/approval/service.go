@@ -31,7 +31,7 @@ type Catalogs interface {
 // Targets finds the register entries that requests point at
 // (*register.Registry in kitei serve and the CLI).
 type Targets interface {
-	ResolveRef(ctx context.Context, w register.Who, ref string) (register.Target, error)
+	ResolveRef(ctx context.Context, w *authz.Principal, ref string) (register.Target, error)
 }
 
 // Service runs the approval engine.
@@ -227,7 +227,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, t *Type, r *Req
 				return err
 			}
 			if r.TargetRef != "" && s.Targets != nil {
-				tg, err := s.Targets.ResolveRef(ctx, register.As(p), r.TargetRef)
+				tg, err := s.Targets.ResolveRef(ctx, p, r.TargetRef)
 				if err != nil {
 					return err
 				}
@@ -454,11 +454,11 @@ func (s *Service) resolve(ctx context.Context, t *Type, r *Request, role string,
 		// System roles are held for the system's own id (its code).
 		system := r.TargetRef
 		if s.Targets != nil {
-			if tg, err := s.Targets.ResolveRef(ctx, register.Trusted, r.TargetRef); err == nil && tg.Kind == register.RefSystem {
+			if tg, err := s.Targets.ResolveRef(ctx, authz.System, r.TargetRef); err == nil && tg.Kind == register.RefSystem {
 				system = tg.Code
 			}
 		}
-		holders, err := s.org.Contacts(ctx, role, 0, now, org.Everything)
+		holders, err := s.org.Contacts(ctx, role, 0, now, authz.Everywhere)
 		if err != nil {
 			return org.Person{}, false, err
 		}

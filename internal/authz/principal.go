@@ -24,7 +24,17 @@ type Principal struct {
 	UnitPath   string // the person's own unit
 	Grants     []Grant
 	Privileged bool // holds a privileged role: stricter password policy, TOTP required
+
+	system bool // the System actor: the CLI and background jobs
 }
+
+// System is the actor of the command line and of background jobs: it holds
+// every permission everywhere. It exists only in code; no request can carry
+// it, because sign-in builds principals from grants.
+var System = &Principal{Login: "system", Name: "kitei", system: true}
+
+// IsSystem reports whether p is the System actor.
+func (p *Principal) IsSystem() bool { return p != nil && p.system }
 
 // Can reports whether p holds perm anywhere (for list pages that then
 // filter by scope, and for routes without a unit).
@@ -32,7 +42,7 @@ func (p *Principal) Can(perm Permission) bool {
 	if p == nil {
 		return perm == Public
 	}
-	if perm == Public || perm == Authenticated {
+	if perm == Public || perm == Authenticated || p.system {
 		return true
 	}
 	for _, g := range p.Grants {
@@ -49,7 +59,7 @@ func (p *Principal) CanIn(perm Permission, unitPath string) bool {
 	if p == nil {
 		return perm == Public
 	}
-	if perm == Public || perm == Authenticated {
+	if perm == Public || perm == Authenticated || p.system {
 		return true
 	}
 	for _, g := range p.Grants {
@@ -71,6 +81,9 @@ func (p *Principal) CanIn(perm Permission, unitPath string) bool {
 func (p *Principal) Scopes(perm Permission) (paths []string, all bool) {
 	if p == nil {
 		return nil, false
+	}
+	if p.system {
+		return nil, true
 	}
 	for _, g := range p.Grants {
 		if !has(g.Role, perm) {

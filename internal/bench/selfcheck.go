@@ -17,8 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"kitei/internal/app"
 	"kitei/internal/authz"
-	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 	"kitei/internal/web"
@@ -84,11 +84,12 @@ func BenchAuth(people map[int64]string, next http.Handler) http.Handler {
 
 // NewBenchServer builds the real web server over db with the benchmark's
 // principal injection in front.
-func NewBenchServer(db *store.DB, svc *selfcheck.Service, people []Person) (http.Handler, error) {
-	cat := catalog.NewService(db.Catalogs(), nil)
-	srv, err := web.New(web.Deps{Store: db, Catalogs: cat, Selfcheck: svc,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})), Version: "bench",
-		StoreName: string(db.Dialect)})
+// Sign-in is left out: BenchAuth puts each client's principal on the
+// request instead.
+func NewBenchServer(a *app.App, people []Person) (http.Handler, error) {
+	deps := a.WebDeps(app.WebOptions{Version: "bench"})
+	deps.Auth = nil
+	srv, err := web.New(deps)
 	if err != nil {
 		return nil, err
 	}
@@ -317,8 +318,9 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	defer db.Close()
 	res := &SelfcheckResult{Engine: string(db.Dialect), People: o.People, Items: o.Items, Clients: o.Clients}
 
-	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
-	defer svc.Close()
+	a := app.New(db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer a.Close()
+	svc := a.Selfcheck
 	logf("generating %d people × %d items on %s …", o.People, o.Items, db.Dialect)
 	t0 := time.Now()
 	fx, err := Generate(ctx, db, svc, FixtureOptions{People: o.People, Items: o.Items})
@@ -333,7 +335,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	}
 	logf("  %.0f commits/s", res.RawCommitsPerSec)
 
-	h, err := NewBenchServer(db, svc, fx.People)
+	h, err := NewBenchServer(a, fx.People)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +379,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	var rl []time.Duration
 	for i := 0; i < o.RollupRuns; i++ {
 		t := time.Now()
-		r, err := svc.Rollup(ctx, fx.CampaignID, selfcheck.Everything, -1)
+		r, err := svc.Rollup(ctx, fx.CampaignID, authz.Everywhere, -1)
 		if err != nil {
 			return nil, err
 		}

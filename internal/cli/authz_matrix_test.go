@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"kitei/internal/app"
 	"kitei/internal/approval"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
@@ -340,7 +341,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	deps := webDeps(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deps := app.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).WebDeps(app.WebOptions{})
 	srv, err := web.New(deps)
 	if err != nil {
 		t.Fatal(err)

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"kitei/internal/bench"
-	"kitei/internal/catalog"
-	"kitei/internal/selfcheck"
 )
 
 func runBench(ctx context.Context, env *Env, args []string) error {
@@ -125,9 +123,9 @@ func benchPrepare(ctx context.Context, env *Env, dsn string, people, items int) 
 		return err
 	}
 	defer db.Close()
-	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
-	defer svc.Close()
-	fx, err := bench.Generate(ctx, db, svc, bench.FixtureOptions{People: people, Items: items})
+	a := services(db)
+	defer a.Close()
+	fx, err := bench.Generate(ctx, db, a.Selfcheck, bench.FixtureOptions{People: people, Items: items})
 	if err != nil {
 		return err
 	}
@@ -149,8 +147,8 @@ func benchServe(ctx context.Context, env *Env, dsn, addr string) error {
 		return err
 	}
 	defer db.Close()
-	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
-	defer svc.Close()
+	a := services(db)
+	defer a.Close()
 	people, err := db.Selfchecks().PeoplePaths(ctx)
 	if err != nil {
 		return err
@@ -159,7 +157,7 @@ func benchServe(ctx context.Context, env *Env, dsn, addr string) error {
 	for id, path := range people {
 		ps = append(ps, bench.Person{ID: id, UnitPath: path})
 	}
-	h, err := bench.NewBenchServer(db, svc, ps)
+	h, err := bench.NewBenchServer(a, ps)
 	if err != nil {
 		return err
 	}

@@ -12,24 +12,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/catalog"
-	"kitei/internal/catalog/ciso"
-	"kitei/internal/catalog/kjson"
-	"kitei/internal/catalog/oscal"
-	"kitei/internal/catalog/xlsxfmt"
 )
-
-// withInterchange registers the interchange formats: OSCAL, CISO Assistant
-// libraries, xlsx and kitei's own JSON.
-func withInterchange(s *catalog.Service) *catalog.Service {
-	s.SetParser("oscal", oscal.Parse)
-	s.SetParser("xlsx", xlsxfmt.Parse)
-	s.SetParser("json", kjson.Parse)
-	s.SetMultiParser("ciso", ciso.ParseAll)
-	s.SetExporter("oscal", oscal.Exporter)
-	s.SetExporter("xlsx", xlsxfmt.Exporter)
-	s.SetExporter("json", kjson.Exporter)
-	return s
-}
 
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(w io.Writer) bool {

@@ -12,8 +12,6 @@ import (
 	"os"
 	"sort"
 
-	"kitei/internal/catalog"
-	"kitei/internal/catalog/jptext"
 	"kitei/internal/store"
 )
 
@@ -146,20 +144,6 @@ func openStore(ctx context.Context, dsn string) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-// catalogService wires the catalog capability to the store and importers.
-func catalogService(db *store.DB) *catalog.Service {
-	return withInterchange(catalog.NewService(db.Catalogs(), map[string]catalog.Parser{
-		"jptext": jptext.Parse,
-	}))
-}
-
-func storeName(db *store.DB) string {
-	if db.Dialect == store.Postgres {
-		return "PostgreSQL"
-	}
-	return "SQLite"
 }
 
 func usageErr(format string, args ...any) error {

@@ -9,7 +9,6 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/crosswalk"
-	"kitei/internal/store"
 )
 
 func runCrosswalk(ctx context.Context, env *Env, args []string) error {
@@ -32,10 +31,6 @@ func runCrosswalk(ctx context.Context, env *Env, args []string) error {
 		return usageErr("unknown crosswalk command %q (suggest, gaps, links, confirm, reject)", args[0])
 	}
 	return f(ctx, env, args[1:])
-}
-
-func crosswalkService(db *store.DB) *crosswalk.Service {
-	return crosswalk.NewService(db.Crosswalk(), catalogService(db))
 }
 
 // editionRefs parses the two catalog arguments (ID or ID@EDITION).

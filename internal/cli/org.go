@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"kitei/internal/authz"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
 	"kitei/internal/store"
@@ -29,9 +30,6 @@ func runOrg(ctx context.Context, env *Env, args []string) error {
 	}
 	return f(ctx, env, args[1:])
 }
-
-// orgService wires the organisation capability to the store.
-func orgService(db *store.DB) *org.Service { return org.NewService(db.Org()) }
 
 // cliLang is the language of messages for the terminal: Japanese when the
 // locale says so, English otherwise.
@@ -183,7 +181,7 @@ func orgUnits(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	units, err := orgService(db).Units(ctx, org.UnitFilter{Scope: org.Everything, IncludeRetired: *retired})
+	units, err := orgService(db).Units(ctx, org.UnitFilter{Scope: authz.Everywhere, IncludeRetired: *retired})
 	if err != nil {
 		return err
 	}
@@ -221,7 +219,7 @@ func orgPeople(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	svc := orgService(db)
-	f := org.PersonFilter{Scope: org.Everything, Query: *q, Status: *status}
+	f := org.PersonFilter{Scope: authz.Everywhere, Query: *q, Status: *status}
 	if *unit != "" {
 		u, err := svc.UnitByCode(ctx, *unit)
 		if err != nil {

@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"kitei/internal/authz"
 	"kitei/internal/register"
-	"kitei/internal/store"
 )
 
 func runRegister(ctx context.Context, env *Env, args []string) error {
@@ -23,12 +23,6 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 		return usageErr("unknown register command %q (import, export)", args[0])
 	}
 	return f(ctx, env, args[1:])
-}
-
-// registry wires the register capability to the store, the organisation
-// and the catalogs (which check the requirements chosen for systems).
-func registry(db *store.DB) *register.Registry {
-	return register.NewRegistry(db.Registers(), orgService(db), catalogService(db))
 }
 
 func registerImport(ctx context.Context, env *Env, args []string) error {
@@ -66,7 +60,7 @@ func registerImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := registry(db).Import(ctx, register.Trusted, t)
+	rep, err := registry(db).Import(ctx, authz.System, t)
 	rep.Localize(cliLang(env))
 	if *asJSON {
 		if jerr := writeJSON(env.Stdout, rep); jerr != nil {
@@ -113,7 +107,7 @@ func registerExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	t, err := registry(db).Export(ctx, register.Trusted, kind)
+	t, err := registry(db).Export(ctx, authz.System, kind)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"kitei/internal/authz"
 	"kitei/internal/register"
 	"kitei/internal/web"
 )
@@ -34,17 +35,17 @@ func buildRegisterFixture(t *testing.T, deps web.Deps, f *fixture) regFixture {
 		suffix             string
 		asset, sys, servic *int64
 	}{{f.unitA1.ID, "A1", &rf.assetA1, &rf.systemA1, &rf.serviceA1}, {f.unitB.ID, "B", &rf.assetB, &rf.systemB, &rf.serviceB}} {
-		a, err := reg.CreateAsset(ctx, register.Trusted, register.Asset{Code: "IA-" + u.suffix, Name: "資産" + u.suffix,
+		a, err := reg.CreateAsset(ctx, authz.System, register.Asset{Code: "IA-" + u.suffix, Name: "資産" + u.suffix,
 			UnitID: u.unitID, DeciderID: f.personB.ID, C: 2, I: 1, A: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := reg.CreateService(ctx, register.Trusted, register.Service{Code: "SV-" + u.suffix, Name: "サービス" + u.suffix,
+		v, err := reg.CreateService(ctx, authz.System, register.Service{Code: "SV-" + u.suffix, Name: "サービス" + u.suffix,
 			Kind: register.ServiceCloud, Provider: "事業者", UnitID: u.unitID, ManagerID: f.personB.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, err := reg.CreateSystem(ctx, register.Trusted, register.System{Code: "SYS-" + u.suffix, Name: "システム" + u.suffix,
+		y, err := reg.CreateSystem(ctx, authz.System, register.System{Code: "SYS-" + u.suffix, Name: "システム" + u.suffix,
 			UnitID: u.unitID, ISSOID: f.personB.ID, Stage: register.StageOperation, Services: []string{v.Code}})
 		if err != nil {
 			t.Fatal(err)

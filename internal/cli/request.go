@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -15,38 +14,8 @@ import (
 	"kitei/internal/approval"
 	"kitei/internal/audit"
 	"kitei/internal/authz"
-	"kitei/internal/notify"
 	"kitei/internal/store"
 )
-
-// approvalService is the approval engine over db.
-func approvalService(db *store.DB) *approval.Service {
-	svc := approval.NewService(db.Approvals(), orgService(db), catalogService(db))
-	svc.Targets = registry(db) // request targets are entries of the registers
-	return svc
-}
-
-// approvalServe prepares the engine inside serve: the built-in request
-// types are stored (never overwriting edited ones), e-mail goes through
-// SMTP when KITEI_SMTP_ADDR and KITEI_SMTP_FROM are set, and the
-// background jobs (activation, expiry, reminders, end-report chasing,
-// overdue report) run every minute, claimed in the store so several
-// replicas do each once.
-func approvalServe(ctx context.Context, env *Env, svc *approval.Service, logger *slog.Logger) error {
-	if svc == nil {
-		return nil
-	}
-	if err := svc.EnsureBuiltinTypes(ctx); err != nil {
-		return fmt.Errorf("request types: %w", err)
-	}
-	if m := notify.FromEnv(env.Getenv); m != nil {
-		svc.Mailer = m
-	}
-	svc.Logf = logger.Warn
-	host, _ := os.Hostname()
-	svc.StartJobs(ctx, fmt.Sprintf("%s:%d:approval", host, os.Getpid()), time.Minute, logger.Info)
-	return nil
-}
 
 func runRequest(ctx context.Context, env *Env, args []string) error {
 	sub := map[string]func(context.Context, *Env, []string) error{

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"kitei/internal/audit"
+	"kitei/internal/authz"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 )
 
 // selfcheckService is the self-inspection capability over db.
 func selfcheckService(db *store.DB) *selfcheck.Service {
-	return selfcheck.NewService(db.Selfchecks(), catalogService(db))
+	return services(db).Selfcheck
 }
 
 func runSelfcheck(ctx context.Context, env *Env, args []string) error {
@@ -265,7 +266,7 @@ func selfcheckProgress(ctx context.Context, env *Env, args []string) error {
 		if c.Status == selfcheck.Draft {
 			return fmt.Errorf("campaign %d %q is a draft: publish it first (kitei selfcheck publish %d)", id, c.Name, id)
 		}
-		rows, total, err := svc.Progress(ctx, id, selfcheck.Everything)
+		rows, total, err := svc.Progress(ctx, id, authz.Everywhere)
 		if err != nil {
 			return err
 		}
@@ -304,7 +305,7 @@ func selfcheckRollup(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return withSelfcheck(ctx, *dsn, func(ctx context.Context, _ *store.DB, svc *selfcheck.Service) error {
-		ru, err := svc.Rollup(ctx, id, selfcheck.Everything, *level)
+		ru, err := svc.Rollup(ctx, id, authz.Everywhere, *level)
 		if err != nil {
 			return err
 		}
@@ -356,7 +357,7 @@ func selfcheckExport(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		var buf bytes.Buffer
-		if err := svc.ExportXLSX(ctx, id, *unit, selfcheck.Everything, &buf); err != nil {
+		if err := svc.ExportXLSX(ctx, id, *unit, authz.Everywhere, &buf); err != nil {
 			return err
 		}
 		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"kitei/internal/app"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
@@ -168,7 +169,7 @@ func TestSelfcheckScopeMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	deps := webDeps(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deps := app.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).WebDeps(app.WebOptions{})
 	srv, err := web.New(deps)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"kitei/internal/web"
+	"kitei/internal/app"
+	"kitei/internal/notify"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -42,19 +43,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	authSvc := authService(db)
-	if err := bootstrapAdmin(ctx, env, authSvc); err != nil {
+	a := app.New(db, logger)
+	defer a.Close()
+	if err := bootstrapAdmin(ctx, env, a.Auth); err != nil {
 		return err
 	}
-
-	deps := webDeps(db, logger)
-	deps.Auth, deps.SecureCookies = authSvc, *secureCookies
-	selfcheckServe(ctx, env, deps.Selfcheck, logger)
-	defer deps.Selfcheck.Close()
-	if err := approvalServe(ctx, env, deps.Approval, logger); err != nil {
+	var mailer notify.Mailer
+	if m := notify.FromEnv(env.Getenv); m != nil {
+		mailer = m
+	}
+	if err := a.Serve(ctx, mailer); err != nil {
 		return err
 	}
-	srv, err := web.New(deps)
+	srv, err := a.Web(app.WebOptions{SecureCookies: *secureCookies, Version: Version})
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("kitei listening", "addr", "http://"+ln.Addr().String(), "store", storeName(db), "version", Version)
+	logger.Info("kitei listening", "addr", "http://"+ln.Addr().String(), "store", a.StoreName(), "version", Version)
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}

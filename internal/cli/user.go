@@ -8,17 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"kitei/internal/audit"
 	"kitei/internal/auth"
-	"kitei/internal/org"
-	"kitei/internal/store"
 )
-
-// authService wires sign-in to the store, the organisation directory (for
-// grants and leavers) and the audit trail.
-func authService(db *store.DB) *auth.Service {
-	return auth.NewService(db.Auth(), org.NewService(db.Org()), audit.NewRecorder(db.Audit()))
-}
 
 // bootstrapAdmin creates the first administrator on an empty store and
 // prints its one-time password once, on stdout only (never to the log).

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 )
@@ -25,23 +26,53 @@ const Default = Ja
 // Langs lists the supported languages in menu order.
 var Langs = []Lang{Ja, En}
 
-//go:embed messages/*.json
+// Each language is a folder of catalog files, one per capability
+// (messages/ja/selfcheck.json …) plus common.json for the shell. A key may
+// appear in only one file of a language.
+//
+//go:embed messages
 var files embed.FS
 
 var catalogs = map[Lang]map[string]string{}
 
 func init() {
 	for _, l := range Langs {
-		b, err := files.ReadFile("messages/" + string(l) + ".json")
+		m, err := load(files, "messages/"+string(l))
 		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("i18n: messages/%s.json: %v", l, err))
+			panic("i18n: " + err.Error())
 		}
 		catalogs[l] = m
 	}
+}
+
+// load merges every .json file of dir into one catalog.
+func load(fsys fs.FS, dir string) (map[string]string, error) {
+	names, err := fs.Glob(fsys, dir+"/*.json")
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: no catalog files", dir)
+	}
+	m := map[string]string{}
+	from := map[string]string{}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		part := map[string]string{}
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		for k, v := range part {
+			if prev, dup := from[k]; dup {
+				return nil, fmt.Errorf("key %q is in both %s and %s", k, prev, name)
+			}
+			m[k], from[k] = v, name
+		}
+	}
+	return m, nil
 }
 
 // Parse returns the supported language named by s, or the default.
@@ -70,6 +101,9 @@ func T(lang Lang, key string, args ...any) string {
 	}
 	return msg
 }
+
+// Has reports whether key is in lang's catalog.
+func Has(lang Lang, key string) bool { _, ok := catalogs[lang][key]; return ok }
 
 // Keys returns every key of lang's catalog (for tests that compare catalogs).
 func Keys(lang Lang) []string {

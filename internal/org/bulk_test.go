@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"kitei/internal/apperr"
+	"kitei/internal/authz"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
 	"kitei/internal/store"
@@ -131,7 +132,7 @@ func TestImport20000People(t *testing.T) {
 		}
 		// A page of people in a department stays cheap.
 		dep, _ := svc.UnitByCode(ctx, "D03")
-		page, total, err := svc.People(ctx, org.PersonFilter{Scope: org.Everything, UnitID: dep.ID, Subtree: true, Limit: 50})
+		page, total, err := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: dep.ID, Subtree: true, Limit: 50})
 		want := 0
 		for i := 1; i <= 20000; i++ {
 			if (i%190)/19 == 2 { // the divisions of D03
@@ -190,7 +191,7 @@ func TestImportBadRowChangesNothing(t *testing.T) {
 		if msg := e.Text(i18n.Ja); !strings.Contains(msg, "メール") {
 			t.Fatalf("Japanese message = %q", msg)
 		}
-		_, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything})
+		_, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere})
 		p, _ := svc.PersonByEmployeeNo(ctx, "P000001")
 		if total != 300 || p.Name != "職員 1" {
 			t.Fatalf("a failed import changed the store: %d people, %q", total, p.Name)

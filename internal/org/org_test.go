@@ -223,7 +223,7 @@ func TestContactsAndHistory(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := buildOrg(t, db)
-		cs, err := o.svc.Contacts(ctx, authz.RoleDivisionISO, 0, day, org.Everything)
+		cs, err := o.svc.Contacts(ctx, authz.RoleDivisionISO, 0, day, authz.Everywhere)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestContactsAndHistory(t *testing.T) {
 			t.Fatalf("contacts = %+v", cs)
 		}
 		// A scope of SYS-OPS sees nobody of SYS-PLAN but still sees the chief.
-		scope := org.Scope{Paths: []string{o.ops.Path}}
+		scope := authz.Scope{Paths: []string{o.ops.Path}}
 		if cs, _ = o.svc.Contacts(ctx, authz.RoleDivisionISO, 0, day, scope); len(cs) != 0 {
 			t.Fatalf("scoped contacts = %+v", cs)
 		}
@@ -243,7 +243,7 @@ func TestContactsAndHistory(t *testing.T) {
 		if err != nil || len(cur) != 0 || len(past) != 1 || past[0].UnitCode != "SYS-OPS" {
 			t.Fatalf("history = %+v %+v %v", cur, past, err)
 		}
-		if _, err := o.svc.Contacts(ctx, "nope", 0, day, org.Everything); !apperr.Is(err, apperr.NotFound) {
+		if _, err := o.svc.Contacts(ctx, "nope", 0, day, authz.Everywhere); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("unknown role: %v", err)
 		}
 	})

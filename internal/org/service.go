@@ -101,14 +101,14 @@ func (s *Service) RetireUnit(ctx context.Context, id int64) error {
 	if u.Retired {
 		return nil
 	}
-	units, err := s.store.Units(ctx, UnitFilter{Scope: Scope{Paths: []string{u.Path}}})
+	units, err := s.store.Units(ctx, UnitFilter{Scope: authz.Scope{Paths: []string{u.Path}}})
 	if err != nil {
 		return err
 	}
 	if len(units) > 1 {
 		return apperr.New(apperr.Conflict, "unit %s still has units below it: retire or move them first", u.Code)
 	}
-	_, n, err := s.store.People(ctx, PersonFilter{Scope: Everything, UnitID: id, NotLeft: true, Limit: 1})
+	_, n, err := s.store.People(ctx, PersonFilter{Scope: authz.Everywhere, UnitID: id, NotLeft: true, Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -337,7 +337,7 @@ func (s *Service) Assignment(ctx context.Context, id int64) (Assignment, error) 
 // History returns every appointment of a person, current and past, split
 // by whether it is in force on at.
 func (s *Service) History(ctx context.Context, personID int64, at time.Time) (current, past []Assignment, err error) {
-	all, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, Scope: Everything})
+	all, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, Scope: authz.Everywhere})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -354,13 +354,13 @@ func (s *Service) History(ctx context.Context, personID int64, at time.Time) (cu
 
 // Officers returns the appointments held for unit on at (its officers).
 func (s *Service) Officers(ctx context.Context, unitID int64, at time.Time) ([]Assignment, error) {
-	return s.store.Assignments(ctx, AssignmentFilter{UnitID: unitID, OnDay: Day(at), Scope: Everything})
+	return s.store.Assignments(ctx, AssignmentFilter{UnitID: unitID, OnDay: Day(at), Scope: authz.Everywhere})
 }
 
 // Contacts lists who holds roleKey on at, with their e-mail, for unitID
 // (0: every unit), limited to holders whose unit is in scope. People who
 // have left are never listed.
-func (s *Service) Contacts(ctx context.Context, roleKey string, unitID int64, at time.Time, scope Scope) ([]Assignment, error) {
+func (s *Service) Contacts(ctx context.Context, roleKey string, unitID int64, at time.Time, scope authz.Scope) ([]Assignment, error) {
 	if _, err := s.store.RoleByKey(ctx, roleKey); err != nil {
 		return nil, err
 	}
@@ -393,7 +393,7 @@ func (s *Service) Grants(ctx context.Context, personID int64, at time.Time) (uni
 	if p.Status == StatusLeft {
 		return p.UnitPath, nil, false, nil
 	}
-	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, OnDay: Day(at), Scope: Everything})
+	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: personID, OnDay: Day(at), Scope: authz.Everywhere})
 	if err != nil {
 		return "", nil, false, err
 	}

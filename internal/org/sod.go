@@ -24,7 +24,7 @@ import (
 // When nobody but the applicant can approve it returns apperr Conflict.
 func (s *Service) ResolveApprover(ctx context.Context, applicantID int64, roleKey string, unitID int64, at time.Time) (approver Person, escalated bool, err error) {
 	day := Day(at)
-	units, err := s.store.Units(ctx, UnitFilter{Scope: Everything, IncludeRetired: true})
+	units, err := s.store.Units(ctx, UnitFilter{Scope: authz.Everywhere, IncludeRetired: true})
 	if err != nil {
 		return Person{}, false, err
 	}
@@ -80,12 +80,12 @@ func (s *Service) ResolveApprover(ctx context.Context, applicantID int64, roleKe
 // other roles, every holder.
 func (s *Service) holders(ctx context.Context, r Role, start Unit, byID map[int64]Unit, day string) ([]Assignment, Unit, error) {
 	if r.Scope != ScopeUnit || start.ID == 0 {
-		as, err := s.store.Assignments(ctx, AssignmentFilter{RoleKey: r.Key, OnDay: day, ActivePeople: true, Scope: Everything})
+		as, err := s.store.Assignments(ctx, AssignmentFilter{RoleKey: r.Key, OnDay: day, ActivePeople: true, Scope: authz.Everywhere})
 		return as, start, err
 	}
 	u := start
 	for depth := 0; depth < 64; depth++ {
-		as, err := s.store.Assignments(ctx, AssignmentFilter{RoleKey: r.Key, UnitID: u.ID, OnDay: day, ActivePeople: true, Scope: Everything})
+		as, err := s.store.Assignments(ctx, AssignmentFilter{RoleKey: r.Key, UnitID: u.ID, OnDay: day, ActivePeople: true, Scope: authz.Everywhere})
 		if err != nil {
 			return nil, u, err
 		}
@@ -119,7 +119,7 @@ func (s *Service) CheckAuditor(ctx context.Context, auditorID, auditeeUnitID int
 			"%s belongs to %s, the audited unit or a unit below it, and cannot audit it / %s は被監査部署（%s）の所属のため監査を担当できません",
 			auditor.Name, unit.Name, auditor.Name, unit.Name)
 	}
-	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: auditorID, OnDay: Day(at), Scope: Everything})
+	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: auditorID, OnDay: Day(at), Scope: authz.Everywhere})
 	if err != nil {
 		return err
 	}

@@ -6,35 +6,15 @@ import (
 	"kitei/internal/authz"
 )
 
-// Scope limits which units (and the people in them) a query returns: all
-// of them, or those whose path starts with one of Paths. The zero Scope
-// shows nothing, so forgetting to set one fails closed.
-type Scope struct {
-	All   bool
-	Paths []string
-}
-
-// Everything is the scope of trusted callers (CLI, background jobs).
-var Everything = Scope{All: true}
-
-// ScopeOf is the scope in which p holds perm.
-func ScopeOf(p *authz.Principal, perm authz.Permission) Scope {
-	paths, all := p.Scopes(perm)
-	return Scope{All: all, Paths: paths}
-}
-
-// Empty reports whether the scope shows nothing.
-func (s Scope) Empty() bool { return !s.All && len(s.Paths) == 0 }
-
 // UnitFilter selects units.
 type UnitFilter struct {
-	Scope          Scope
+	Scope          authz.Scope
 	IncludeRetired bool
 }
 
 // PersonFilter selects people; results are ordered by employee number.
 type PersonFilter struct {
-	Scope   Scope
+	Scope   authz.Scope
 	Query   string // part of the name, kana, employee number or e-mail
 	UnitID  int64  // 0: any unit
 	Subtree bool   // with UnitID: include the units below it
@@ -55,7 +35,7 @@ type AssignmentFilter struct {
 	// leave, not left): the people who can act today.
 	ActivePeople bool
 	// Scope, when not All, keeps appointments whose holder's unit is in it.
-	Scope Scope
+	Scope authz.Scope
 }
 
 // Snapshot is the whole organisation, for export and for checking an import.

@@ -283,7 +283,7 @@ func normHeader(s string) string {
 
 type importer struct {
 	kind  string
-	w     Who
+	w     *authz.Principal
 	s     Scheme
 	errs  []org.RowError
 	units map[string]org.Unit
@@ -301,7 +301,7 @@ func (im *importer) fail(row int, col, value, key string, args ...any) {
 // admin permission (or be trusted); each row must also be a record w may
 // change, and a change of an asset's levels needs the authority to
 // reclassify it.
-func (r *Registry) Import(ctx context.Context, w Who, t Table) (ImportReport, error) {
+func (r *Registry) Import(ctx context.Context, w *authz.Principal, t Table) (ImportReport, error) {
 	rep := ImportReport{Kind: t.Kind, Rows: len(t.Rows)}
 	if _, ok := Layouts[t.Kind]; !ok {
 		return rep, invalid("unknown register %q: use assets, systems or services", t.Kind)
@@ -357,11 +357,11 @@ func (r *Registry) Import(ctx context.Context, w Who, t Table) (ImportReport, er
 
 func (r *Registry) orgSnapshot(ctx context.Context) (org.Snapshot, error) {
 	var snap org.Snapshot
-	units, err := r.org.Units(ctx, org.UnitFilter{Scope: org.Everything, IncludeRetired: true})
+	units, err := r.org.Units(ctx, org.UnitFilter{Scope: authz.Everywhere, IncludeRetired: true})
 	if err != nil {
 		return snap, err
 	}
-	people, _, err := r.org.People(ctx, org.PersonFilter{Scope: org.Everything})
+	people, _, err := r.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere})
 	snap.Units, snap.People = units, people
 	return snap, err
 }
@@ -463,7 +463,7 @@ func (im *importer) unit(row int, rec map[string]string) (org.Unit, bool) {
 		im.fail(row, "unit_code", v, "org.import.err.nounit")
 		return u, false
 	}
-	if !im.w.Trusted && !im.w.canIn(u.Path) && !im.w.P.CanIn(authz.RegisterAdmin, u.Path) {
+	if !canIn(im.w, u.Path) && !im.w.CanIn(authz.RegisterAdmin, u.Path) {
 		im.fail(row, "unit_code", v, "register.import.err.notyours")
 		return u, false
 	}
@@ -626,7 +626,7 @@ func (r *Registry) checkAssets(ctx context.Context, im *importer, recs []map[str
 			im.entity(row, err)
 			continue
 		default:
-			if _, err := r.store.Asset(ctx, old.ID, im.w.Viewer(authz.RegisterAdmin)); err != nil || (!im.w.Trusted && !im.w.canIn(old.UnitPath) && !im.w.P.CanIn(authz.RegisterAdmin, old.UnitPath)) {
+			if _, err := r.store.Asset(ctx, old.ID, viewer(im.w, authz.RegisterAdmin)); err != nil || (!canIn(im.w, old.UnitPath) && !im.w.CanIn(authz.RegisterAdmin, old.UnitPath)) {
 				im.fail(row, "code", a.Code, "register.import.err.notyours")
 				continue
 			}
@@ -741,7 +741,7 @@ func (r *Registry) checkSystems(ctx context.Context, im *importer, recs []map[st
 			if old.Code != y.Code {
 				continue
 			}
-			if !im.w.Trusted && !im.w.canIn(old.UnitPath) && !im.w.P.CanIn(authz.RegisterAdmin, old.UnitPath) {
+			if !canIn(im.w, old.UnitPath) && !im.w.CanIn(authz.RegisterAdmin, old.UnitPath) {
 				im.fail(row, "code", y.Code, "register.import.err.notyours")
 			}
 			y.ID = old.ID
@@ -844,7 +844,7 @@ func (r *Registry) checkServices(ctx context.Context, im *importer, recs []map[s
 			if old.Code != v.Code {
 				continue
 			}
-			if !im.w.Trusted && !im.w.canIn(old.UnitPath) && !im.w.P.CanIn(authz.RegisterAdmin, old.UnitPath) {
+			if !canIn(im.w, old.UnitPath) && !im.w.CanIn(authz.RegisterAdmin, old.UnitPath) {
 				im.fail(row, "code", v.Code, "register.import.err.notyours")
 			}
 			v.ID = old.ID
@@ -865,7 +865,7 @@ func (r *Registry) checkServices(ctx context.Context, im *importer, recs []map[s
 
 // Export returns the records of kind that w may read, in the import
 // layout (Japanese titles in the header).
-func (r *Registry) Export(ctx context.Context, w Who, kind string) (Table, error) {
+func (r *Registry) Export(ctx context.Context, w *authz.Principal, kind string) (Table, error) {
 	t := Table{Kind: kind}
 	cols, ok := Layouts[kind]
 	if !ok {

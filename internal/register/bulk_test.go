@@ -61,7 +61,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 			{"資産ID", "情報資産名", "管理部署コード", "決定者職員番号", "機密性", "完全性", "可用性", "取扱制限"},
 			{"IA-1", "契約書", "A", "E1", "機密性2", "2", "A1", "複製禁止; 持出禁止"},
 		}
-		rep, err := reg.Import(ctx, register.Trusted, mustRead(t, workbook(t, good)))
+		rep, err := reg.Import(ctx, authz.System, mustRead(t, workbook(t, good)))
 		if err != nil || rep.Result.Added != 1 {
 			t.Fatalf("good import: %+v %v", rep.Errors, err)
 		}
@@ -72,7 +72,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 			{"資産ID", "情報資産名", "管理部署コード", "機密性", "色"},
 			{"IA-2", "議事録", "A", "機密性1", "赤"},
 		}
-		rep, err = reg.Import(ctx, register.Trusted, mustRead(t, workbook(t, bad)))
+		rep, err = reg.Import(ctx, authz.System, mustRead(t, workbook(t, bad)))
 		if !apperr.Is(err, apperr.Invalid) || len(rep.Errors) != 2 || rep.Errors[0].Row != 1 {
 			t.Fatalf("wrong columns: %+v %v", rep.Errors, err)
 		}
@@ -86,7 +86,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 			{"IA-3", "議事録の写し", "A", "E1", "機密性1", "", ""},
 			{"IA-6", "名簿", "Z", "E9", "機密性2", "", ""},
 		}
-		rep, err = reg.Import(ctx, register.Trusted, mustRead(t, workbook(t, bad)))
+		rep, err = reg.Import(ctx, authz.System, mustRead(t, workbook(t, bad)))
 		if !apperr.Is(err, apperr.Invalid) || rep.Applied {
 			t.Fatalf("bad rows: %v", err)
 		}
@@ -111,7 +111,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 			t.Errorf("row 2 is right but reported: %v", got[2])
 		}
 		// Nothing changed: one asset, no new audit events.
-		if as, _ := reg.Assets(ctx, register.Trusted, register.AssetFilter{}); len(as) != 1 {
+		if as, _ := reg.Assets(ctx, authz.System, register.AssetFilter{}); len(as) != 1 {
 			t.Fatalf("assets after refused imports = %d", len(as))
 		}
 		if after, _ := db.Audit().Count(ctx, audit.Filter{}); after != before {
@@ -119,7 +119,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 		}
 
 		// Export and re-import changes nothing.
-		tab, err := reg.Export(ctx, register.Trusted, register.KindAssets)
+		tab, err := reg.Export(ctx, authz.System, register.KindAssets)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestImportRefusesMalformedWorkbook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err = reg.Import(ctx, register.Trusted, back)
+		rep, err = reg.Import(ctx, authz.System, back)
 		if err != nil || rep.Result.Added+rep.Result.Updated != 0 {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
@@ -145,19 +145,19 @@ func TestImportRespectsReclassificationAuthority(t *testing.T) {
 		u, _ := orgs.UnitByCode(ctx, "A")
 		e1, _ := orgs.PersonByEmployeeNo(ctx, "E1")
 		e2, _ := orgs.PersonByEmployeeNo(ctx, "E2")
-		if _, err := reg.CreateAsset(ctx, register.Trusted, register.Asset{Code: "IA-1", Name: "契約書", UnitID: u.ID, DeciderID: e1.ID, C: 2}); err != nil {
+		if _, err := reg.CreateAsset(ctx, authz.System, register.Asset{Code: "IA-1", Name: "契約書", UnitID: u.ID, DeciderID: e1.ID, C: 2}); err != nil {
 			t.Fatal(err)
 		}
 		// An administrator (import rights everywhere) who is not the 決定者
 		// nor above them cannot lower the level through an import.
-		admin := register.As(&authz.Principal{PersonID: e2.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}})
+		admin := &authz.Principal{PersonID: e2.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}}
 		rows := [][]any{{"資産ID", "情報資産名", "管理部署コード", "決定者職員番号", "機密性"}, {"IA-1", "契約書", "A", "E1", "機密性1"}}
 		rep, err := reg.Import(ctx, admin, mustRead(t, workbook(t, rows)))
 		if !apperr.Is(err, apperr.Invalid) || len(rep.Errors) != 1 || rep.Errors[0].Key != "register.import.err.reclassify" {
 			t.Fatalf("import reclassification: %+v %v", rep.Errors, err)
 		}
 		// The 決定者 can.
-		decider := register.As(&authz.Principal{PersonID: e1.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}})
+		decider := &authz.Principal{PersonID: e1.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}}
 		if _, err := reg.Import(ctx, decider, mustRead(t, workbook(t, rows))); err != nil {
 			t.Fatal(err)
 		}

@@ -49,7 +49,7 @@ var refKinds = map[string]string{
 // "kind:id" (the entry's own id, e.g. system:SYS-001) or a bare own id,
 // looked up among systems, then services, then assets. An entry w may not
 // read is reported exactly like one that does not exist.
-func (r *Registry) ResolveRef(ctx context.Context, w Who, ref string) (Target, error) {
+func (r *Registry) ResolveRef(ctx context.Context, w *authz.Principal, ref string) (Target, error) {
 	ref = strings.TrimSpace(ref)
 	notFound := apperr.New(apperr.Invalid,
 		"%q names no register entry you may see; write system:ID, service:ID or asset:ID (ID: the number or the register id) / 「%s」に該当する台帳の登録がありません（system:ID、service:ID、asset:ID の形で指定してください）", ref, ref)
@@ -83,8 +83,8 @@ func (r *Registry) ResolveRef(ctx context.Context, w Who, ref string) (Target, e
 
 // target finds one entry of kind by number (when byNumber and key is one)
 // or by its own id.
-func (r *Registry) target(ctx context.Context, w Who, kind, key string, byNumber bool) (Target, error) {
-	v := w.Viewer(authz.RegisterRead)
+func (r *Registry) target(ctx context.Context, w *authz.Principal, kind, key string, byNumber bool) (Target, error) {
+	v := viewer(w, authz.RegisterRead)
 	n, numErr := strconv.ParseInt(key, 10, 64)
 	if !byNumber {
 		numErr = strconv.ErrSyntax

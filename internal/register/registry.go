@@ -13,38 +13,26 @@ import (
 	"kitei/internal/org"
 )
 
-// Who acts on a register: a signed-in principal, or a trusted caller (the
-// CLI) that may do everything.
-type Who struct {
-	P       *authz.Principal
-	Trusted bool
-}
+// Every method that acts takes the actor: the signed-in principal, or
+// authz.System for the command line and background jobs.
 
-// Trusted is the CLI and background jobs.
-var Trusted = Who{Trusted: true}
-
-// As is the principal p acting.
-func As(p *authz.Principal) Who { return Who{P: p} }
-
-// Viewer is who reads for perm.
-func (w Who) Viewer(perm authz.Permission) Viewer {
-	if w.Trusted {
+// viewer is who reads for perm.
+func viewer(w *authz.Principal, perm authz.Permission) Viewer {
+	if w.IsSystem() {
 		return Everyone
 	}
-	return ViewerOf(w.P, perm)
+	return ViewerOf(w, perm)
 }
 
-func (w Who) personID() int64 {
-	if w.P == nil {
+func personID(w *authz.Principal) int64 {
+	if w == nil {
 		return 0
 	}
-	return w.P.PersonID
+	return w.PersonID
 }
 
 // canIn reports whether w may change records of the unit at path.
-func (w Who) canIn(path string) bool {
-	return w.Trusted || w.P.CanIn(authz.RegisterWrite, path)
-}
+func canIn(w *authz.Principal, path string) bool { return w.CanIn(authz.RegisterWrite, path) }
 
 // Registry runs the registers over a Store.
 type Registry struct {
@@ -121,15 +109,15 @@ func (r *Registry) change(action string, detail map[string]any) Change {
 // ---- assets ----
 
 // Assets lists the assets w may read.
-func (r *Registry) Assets(ctx context.Context, w Who, f AssetFilter) ([]Asset, error) {
-	f.Viewer = w.Viewer(authz.RegisterRead)
+func (r *Registry) Assets(ctx context.Context, w *authz.Principal, f AssetFilter) ([]Asset, error) {
+	f.Viewer = viewer(w, authz.RegisterRead)
 	f.Query = strings.TrimSpace(f.Query)
 	return r.store.Assets(ctx, f)
 }
 
 // Asset returns an asset w may read (apperr NotFound otherwise).
-func (r *Registry) Asset(ctx context.Context, w Who, id int64) (Asset, error) {
-	return r.store.Asset(ctx, id, w.Viewer(authz.RegisterRead))
+func (r *Registry) Asset(ctx context.Context, w *authz.Principal, id int64) (Asset, error) {
+	return r.store.Asset(ctx, id, viewer(w, authz.RegisterRead))
 }
 
 func (r *Registry) unit(ctx context.Context, id int64) (org.Unit, error) {
@@ -161,14 +149,14 @@ func (r *Registry) checkPeople(ctx context.Context, ids ...int64) error {
 
 // CreateAsset registers an asset. The 決定者 is w unless given; the
 // decision date is today unless given.
-func (r *Registry) CreateAsset(ctx context.Context, w Who, a Asset) (Asset, error) {
+func (r *Registry) CreateAsset(ctx context.Context, w *authz.Principal, a Asset) (Asset, error) {
 	s, err := r.Scheme(ctx)
 	if err != nil {
 		return a, err
 	}
 	a.ID, a.Retired = 0, false
 	if a.DeciderID == 0 {
-		a.DeciderID = w.personID()
+		a.DeciderID = personID(w)
 	}
 	if a.DecidedOn == "" {
 		a.DecidedOn = r.today()
@@ -180,14 +168,14 @@ func (r *Registry) CreateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 	if err != nil {
 		return a, err
 	}
-	if !w.canIn(u.Path) {
+	if !canIn(w, u.Path) {
 		return a, apperr.New(apperr.Forbidden, "you may not register assets of %s", u.Name)
 	}
 	if err := r.checkPeople(ctx, append([]int64{a.DeciderID}, a.Named...)...); err != nil {
 		return a, err
 	}
 	if a.SourceID != 0 {
-		if _, err := r.store.Asset(ctx, a.SourceID, w.Viewer(authz.RegisterRead)); err != nil {
+		if _, err := r.store.Asset(ctx, a.SourceID, viewer(w, authz.RegisterRead)); err != nil {
 			return a, invalid("the source asset %d is unknown", a.SourceID)
 		}
 	}
@@ -196,12 +184,12 @@ func (r *Registry) CreateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 
 // UpdateAsset changes an asset's description. Its levels and restrictions
 // change only through Reclassify.
-func (r *Registry) UpdateAsset(ctx context.Context, w Who, a Asset) (Asset, error) {
-	old, err := r.store.Asset(ctx, a.ID, w.Viewer(authz.RegisterWrite))
+func (r *Registry) UpdateAsset(ctx context.Context, w *authz.Principal, a Asset) (Asset, error) {
+	old, err := r.store.Asset(ctx, a.ID, viewer(w, authz.RegisterWrite))
 	if err != nil {
 		return a, err
 	}
-	if !w.canIn(old.UnitPath) {
+	if !canIn(w, old.UnitPath) {
 		return a, apperr.New(apperr.NotFound, "no asset with id %d", a.ID)
 	}
 	s, err := r.Scheme(ctx)
@@ -223,7 +211,7 @@ func (r *Registry) UpdateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 		if err != nil {
 			return a, err
 		}
-		if !w.canIn(u.Path) {
+		if !canIn(w, u.Path) {
 			return a, apperr.New(apperr.Forbidden, "you may not move assets to %s", u.Name)
 		}
 	}
@@ -237,12 +225,12 @@ func (r *Registry) UpdateAsset(ctx context.Context, w Who, a Asset) (Asset, erro
 // in use. Nothing is deleted: a retired asset leaves the lists unless
 // they ask for retired records, keeps its page and history, and the
 // change is in its history and the audit trail with the reason given.
-func (r *Registry) RetireAsset(ctx context.Context, w Who, id int64, retired bool, reason string) (Asset, error) {
-	old, err := r.store.Asset(ctx, id, w.Viewer(authz.RegisterWrite))
+func (r *Registry) RetireAsset(ctx context.Context, w *authz.Principal, id int64, retired bool, reason string) (Asset, error) {
+	old, err := r.store.Asset(ctx, id, viewer(w, authz.RegisterWrite))
 	if err != nil {
 		return old, err
 	}
-	if !w.canIn(old.UnitPath) {
+	if !canIn(w, old.UnitPath) {
 		return old, apperr.New(apperr.NotFound, "no asset with id %d", id)
 	}
 	reason = strings.TrimSpace(reason)
@@ -279,8 +267,8 @@ type Reclassification struct {
 // 決定者 or a superior of the 決定者 for the asset's unit may; anyone else is
 // refused with apperr Forbidden and the attempt is written to the audit
 // trail. The person who reclassifies becomes the 決定者.
-func (r *Registry) Reclassify(ctx context.Context, w Who, id int64, rc Reclassification) (Asset, error) {
-	old, err := r.store.Asset(ctx, id, w.Viewer(authz.RegisterRead))
+func (r *Registry) Reclassify(ctx context.Context, w *authz.Principal, id int64, rc Reclassification) (Asset, error) {
+	old, err := r.store.Asset(ctx, id, viewer(w, authz.RegisterRead))
 	if err != nil {
 		return old, err
 	}
@@ -314,8 +302,8 @@ func (r *Registry) Reclassify(ctx context.Context, w Who, id int64, rc Reclassif
 			"only the 決定者 of %s (%s) or their superior may reclassify it / 格付の変更は決定者（%s）またはその上位者に限られます",
 			old.Code, old.Decider.Name, old.Decider.Name)
 	}
-	if !w.Trusted {
-		a.DeciderID = w.personID()
+	if !w.IsSystem() {
+		a.DeciderID = personID(w)
 	}
 	a.DecidedOn = r.today()
 	d := diffAsset(old, a)
@@ -329,15 +317,15 @@ func levels(c, i, a int) string { return fmt.Sprintf("C%d/I%d/A%d", c, i, a) }
 // mayReclassify decides whether w may change the classification of a:
 // the 決定者 may; so may a person holding a higher role of the Ladder than
 // the 決定者 over a's unit.
-func (r *Registry) mayReclassify(ctx context.Context, w Who, a Asset) (bool, string, error) {
-	if w.Trusted {
+func (r *Registry) mayReclassify(ctx context.Context, w *authz.Principal, a Asset) (bool, string, error) {
+	if w.IsSystem() {
 		return true, "system", nil
 	}
-	me := w.personID()
+	me := personID(w)
 	if me != 0 && me == a.DeciderID {
 		return true, "decider", nil
 	}
-	mine := r.rank(w.P.Grants, a.UnitPath)
+	mine := r.rank(w.Grants, a.UnitPath)
 	_, grants, _, err := r.org.Grants(ctx, a.DeciderID, r.now())
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return false, "", err
@@ -368,7 +356,7 @@ func (r *Registry) rank(grants []authz.Grant, path string) int {
 }
 
 // MayReclassify tells pages whether to offer reclassification.
-func (r *Registry) MayReclassify(ctx context.Context, w Who, a Asset) bool {
+func (r *Registry) MayReclassify(ctx context.Context, w *authz.Principal, a Asset) bool {
 	ok, _, err := r.mayReclassify(ctx, w, a)
 	return err == nil && ok
 }
@@ -376,8 +364,8 @@ func (r *Registry) MayReclassify(ctx context.Context, w Who, a Asset) bool {
 // Copy registers a copy of the asset sourceID: the copy inherits the
 // source's levels, restrictions, named people and 決定者 (seed 000 3.1.1:
 // copies keep the classification), and points back at its source.
-func (r *Registry) Copy(ctx context.Context, w Who, sourceID int64, c Asset) (Asset, error) {
-	src, err := r.store.Asset(ctx, sourceID, w.Viewer(authz.RegisterRead))
+func (r *Registry) Copy(ctx context.Context, w *authz.Principal, sourceID int64, c Asset) (Asset, error) {
+	src, err := r.store.Asset(ctx, sourceID, viewer(w, authz.RegisterRead))
 	if err != nil {
 		return c, err
 	}
@@ -416,7 +404,7 @@ func (r *Registry) Copy(ctx context.Context, w Who, sourceID int64, c Asset) (As
 	if err != nil {
 		return c, err
 	}
-	if !w.canIn(u.Path) {
+	if !canIn(w, u.Path) {
 		return c, apperr.New(apperr.Forbidden, "you may not register assets of %s", u.Name)
 	}
 	if err := r.checkPeople(ctx, c.Named...); err != nil {
@@ -454,18 +442,18 @@ func diffAsset(old, a Asset) map[string]any {
 // ---- systems ----
 
 // Systems lists the systems w may read.
-func (r *Registry) Systems(ctx context.Context, w Who, f SystemFilter) ([]System, error) {
-	f.Viewer = w.Viewer(authz.RegisterRead)
+func (r *Registry) Systems(ctx context.Context, w *authz.Principal, f SystemFilter) ([]System, error) {
+	f.Viewer = viewer(w, authz.RegisterRead)
 	f.Query = strings.TrimSpace(f.Query)
 	return r.store.Systems(ctx, f)
 }
 
 // System returns a system w may read.
-func (r *Registry) System(ctx context.Context, w Who, id int64) (System, error) {
-	return r.store.System(ctx, id, w.Viewer(authz.RegisterRead))
+func (r *Registry) System(ctx context.Context, w *authz.Principal, id int64) (System, error) {
+	return r.store.System(ctx, id, viewer(w, authz.RegisterRead))
 }
 
-func (r *Registry) checkSystem(ctx context.Context, w Who, y *System) error {
+func (r *Registry) checkSystem(ctx context.Context, w *authz.Principal, y *System) error {
 	s, err := r.Scheme(ctx)
 	if err != nil {
 		return err
@@ -516,11 +504,11 @@ func (r *Registry) checkRequirement(ctx context.Context, q Requirement) error {
 
 // mayEditSystem: a register writer of the system's unit, or the holder of
 // a system role with the write permission for that system (its ISSO).
-func mayEditSystem(w Who, y System) bool {
-	if w.canIn(y.UnitPath) {
+func mayEditSystem(w *authz.Principal, y System) bool {
+	if canIn(w, y.UnitPath) {
 		return true
 	}
-	for _, c := range w.Viewer(authz.RegisterWrite).Systems {
+	for _, c := range viewer(w, authz.RegisterWrite).Systems {
 		if c == y.Code {
 			return true
 		}
@@ -530,7 +518,7 @@ func mayEditSystem(w Who, y System) bool {
 
 // CreateSystem registers a system and appoints its ISSO for it when they
 // do not hold that appointment yet. The 統括 is notified.
-func (r *Registry) CreateSystem(ctx context.Context, w Who, y System) (System, error) {
+func (r *Registry) CreateSystem(ctx context.Context, w *authz.Principal, y System) (System, error) {
 	y.ID, y.Retired = 0, false
 	if err := r.checkSystem(ctx, w, &y); err != nil {
 		return y, err
@@ -539,7 +527,7 @@ func (r *Registry) CreateSystem(ctx context.Context, w Who, y System) (System, e
 	if err != nil {
 		return y, err
 	}
-	if !w.canIn(u.Path) {
+	if !canIn(w, u.Path) {
 		return y, apperr.New(apperr.Forbidden, "you may not register systems of %s", u.Name)
 	}
 	out, err := r.store.CreateSystem(ctx, y, r.change("create", map[string]any{"stage": y.Stage, "isso_id": y.ISSOID}))
@@ -550,8 +538,8 @@ func (r *Registry) CreateSystem(ctx context.Context, w Who, y System) (System, e
 }
 
 // UpdateSystem changes a system; the 統括 is notified.
-func (r *Registry) UpdateSystem(ctx context.Context, w Who, y System) (System, error) {
-	old, err := r.store.System(ctx, y.ID, w.Viewer(authz.RegisterWrite))
+func (r *Registry) UpdateSystem(ctx context.Context, w *authz.Principal, y System) (System, error) {
+	old, err := r.store.System(ctx, y.ID, viewer(w, authz.RegisterWrite))
 	if err != nil {
 		return y, err
 	}
@@ -572,7 +560,7 @@ func (r *Registry) UpdateSystem(ctx context.Context, w Who, y System) (System, e
 		if err != nil {
 			return y, err
 		}
-		if !w.canIn(u.Path) {
+		if !canIn(w, u.Path) {
 			return y, apperr.New(apperr.Forbidden, "you may not move systems to %s", u.Name)
 		}
 	}
@@ -640,15 +628,15 @@ func joinReqs(rs []Requirement) string {
 // ---- services ----
 
 // Services lists the services w may read.
-func (r *Registry) Services(ctx context.Context, w Who, f ServiceFilter) ([]Service, error) {
-	f.Viewer = w.Viewer(authz.RegisterRead)
+func (r *Registry) Services(ctx context.Context, w *authz.Principal, f ServiceFilter) ([]Service, error) {
+	f.Viewer = viewer(w, authz.RegisterRead)
 	f.Query = strings.TrimSpace(f.Query)
 	return r.store.Services(ctx, f)
 }
 
 // Service returns a service w may read.
-func (r *Registry) Service(ctx context.Context, w Who, id int64) (Service, error) {
-	return r.store.Service(ctx, id, w.Viewer(authz.RegisterRead))
+func (r *Registry) Service(ctx context.Context, w *authz.Principal, id int64) (Service, error) {
+	return r.store.Service(ctx, id, viewer(w, authz.RegisterRead))
 }
 
 func (r *Registry) checkService(ctx context.Context, v *Service) error {
@@ -663,7 +651,7 @@ func (r *Registry) checkService(ctx context.Context, v *Service) error {
 }
 
 // CreateService registers a cloud service or an outsourcing contract.
-func (r *Registry) CreateService(ctx context.Context, w Who, v Service) (Service, error) {
+func (r *Registry) CreateService(ctx context.Context, w *authz.Principal, v Service) (Service, error) {
 	v.ID, v.Retired = 0, false
 	if err := r.checkService(ctx, &v); err != nil {
 		return v, err
@@ -672,19 +660,19 @@ func (r *Registry) CreateService(ctx context.Context, w Who, v Service) (Service
 	if err != nil {
 		return v, err
 	}
-	if !w.canIn(u.Path) {
+	if !canIn(w, u.Path) {
 		return v, apperr.New(apperr.Forbidden, "you may not register services of %s", u.Name)
 	}
 	return r.store.CreateService(ctx, v, r.change("create", map[string]any{"kind": v.Kind, "provider": v.Provider}))
 }
 
 // UpdateService changes a service.
-func (r *Registry) UpdateService(ctx context.Context, w Who, v Service) (Service, error) {
-	old, err := r.store.Service(ctx, v.ID, w.Viewer(authz.RegisterWrite))
+func (r *Registry) UpdateService(ctx context.Context, w *authz.Principal, v Service) (Service, error) {
+	old, err := r.store.Service(ctx, v.ID, viewer(w, authz.RegisterWrite))
 	if err != nil {
 		return v, err
 	}
-	if !w.canIn(old.UnitPath) {
+	if !canIn(w, old.UnitPath) {
 		return v, apperr.New(apperr.NotFound, "no service with id %d", v.ID)
 	}
 	if v.Code == "" {
@@ -701,7 +689,7 @@ func (r *Registry) UpdateService(ctx context.Context, w Who, v Service) (Service
 		if err != nil {
 			return v, err
 		}
-		if !w.canIn(u.Path) {
+		if !canIn(w, u.Path) {
 			return v, apperr.New(apperr.Forbidden, "you may not move services to %s", u.Name)
 		}
 	}
@@ -720,7 +708,7 @@ func (r *Registry) UpdateService(ctx context.Context, w Who, v Service) (Service
 }
 
 // History lists a record's changes, newest first, when w may read it.
-func (r *Registry) History(ctx context.Context, w Who, kind string, id int64) ([]Change, error) {
+func (r *Registry) History(ctx context.Context, w *authz.Principal, kind string, id int64) ([]Change, error) {
 	var err error
 	switch kind {
 	case KindAssets:

@@ -6,7 +6,6 @@ import (
 
 	"kitei/internal/audit"
 	"kitei/internal/authz"
-	"kitei/internal/org"
 )
 
 // Viewer is who reads a register. The store applies it inside its queries.
@@ -18,21 +17,21 @@ type Viewer struct {
 	// people named on them and their 決定者.
 	PersonID int64
 	// Scope is the set of units whose records the viewer may read.
-	Scope org.Scope
+	Scope authz.Scope
 	// Systems are the system codes the viewer holds a system role for
 	// (an ISSO reads and edits their own systems).
 	Systems []string
 }
 
 // Everyone is the viewer of trusted callers.
-var Everyone = Viewer{Trusted: true, Scope: org.Everything}
+var Everyone = Viewer{Trusted: true, Scope: authz.Everywhere}
 
 // ViewerOf is the viewer p is for permission perm.
 func ViewerOf(p *authz.Principal, perm authz.Permission) Viewer {
 	if p == nil {
 		return Viewer{}
 	}
-	v := Viewer{PersonID: p.PersonID, Scope: org.ScopeOf(p, perm)}
+	v := Viewer{PersonID: p.PersonID, Scope: authz.ScopeOf(p, perm)}
 	for _, g := range p.Grants {
 		if g.System == "" {
 			continue

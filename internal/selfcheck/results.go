@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kitei/internal/apperr"
+	"kitei/internal/authz"
 )
 
 // ancestors returns the unit ids on path "/1/4/9/" from the root.
@@ -45,7 +46,7 @@ func (r ProgressRow) SubmittedPercent() int {
 // Progress counts checklists per unit in scope (not started / in progress
 // / submitted), for units whose subtree has any, in tree order. The total
 // counts each checklist in scope once.
-func (s *Service) Progress(ctx context.Context, campaignID int64, scope Scope) ([]ProgressRow, UnitStatus, error) {
+func (s *Service) Progress(ctx context.Context, campaignID int64, scope authz.Scope) ([]ProgressRow, UnitStatus, error) {
 	var total UnitStatus
 	if _, err := s.store.Campaign(ctx, campaignID); err != nil {
 		return nil, total, err
@@ -165,7 +166,7 @@ type Rollup struct {
 // than level are summed into their ancestor at that depth (when the
 // ancestor is in scope). It reads the maintained unit × item tallies, not
 // the answers.
-func (s *Service) Rollup(ctx context.Context, campaignID int64, scope Scope, level int) (*Rollup, error) {
+func (s *Service) Rollup(ctx context.Context, campaignID int64, scope authz.Scope, level int) (*Rollup, error) {
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
@@ -253,7 +254,7 @@ func weaker(a, b Cell) bool {
 
 // subtree returns the ids of the unit and every unit below it that are in
 // scope; Forbidden when the unit itself is outside the scope.
-func (s *Service) subtree(ctx context.Context, unitID int64, scope Scope) ([]int64, Unit, error) {
+func (s *Service) subtree(ctx context.Context, unitID int64, scope authz.Scope) ([]int64, Unit, error) {
 	units, err := s.store.Units(ctx)
 	if err != nil {
 		return nil, Unit{}, err
@@ -281,7 +282,7 @@ func (s *Service) subtree(ctx context.Context, unitID int64, scope Scope) ([]int
 
 // ItemAnswers drills down to the answers of the people of a unit (and the
 // units below it) to one item.
-func (s *Service) ItemAnswers(ctx context.Context, campaignID, itemID, unitID int64, scope Scope) ([]PersonAnswer, error) {
+func (s *Service) ItemAnswers(ctx context.Context, campaignID, itemID, unitID int64, scope authz.Scope) ([]PersonAnswer, error) {
 	var ids []int64
 	if unitID > 0 {
 		var err error
@@ -299,7 +300,7 @@ func (s *Service) ItemAnswers(ctx context.Context, campaignID, itemID, unitID in
 }
 
 // Checklists lists the checklists of a unit's subtree with their status.
-func (s *Service) Checklists(ctx context.Context, campaignID, unitID int64, scope Scope, status ChecklistStatus) ([]Checklist, error) {
+func (s *Service) Checklists(ctx context.Context, campaignID, unitID int64, scope authz.Scope, status ChecklistStatus) ([]Checklist, error) {
 	ids, _, err := s.subtree(ctx, unitID, scope)
 	if err != nil {
 		return nil, err
@@ -309,7 +310,7 @@ func (s *Service) Checklists(ctx context.Context, campaignID, unitID int64, scop
 
 // ChecklistFor lets an officer read the checklist of a person in their
 // scope (unit evaluation).
-func (s *Service) ChecklistFor(ctx context.Context, campaignID, personID int64, scope Scope) (*ChecklistView, error) {
+func (s *Service) ChecklistFor(ctx context.Context, campaignID, personID int64, scope authz.Scope) (*ChecklistView, error) {
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
@@ -327,7 +328,7 @@ func (s *Service) ChecklistFor(ctx context.Context, campaignID, personID int64, 
 // Remind sends an in-app notice (and an e-mail when a Mailer is set) to
 // every person in the unit's subtree (unitID 0: the whole scope) who has
 // not submitted. It returns how many were reminded.
-func (s *Service) Remind(ctx context.Context, campaignID, unitID int64, scope Scope) (int, error) {
+func (s *Service) Remind(ctx context.Context, campaignID, unitID int64, scope authz.Scope) (int, error) {
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return 0, err
@@ -414,7 +415,7 @@ func (s *Service) RunDueReminders(ctx context.Context, owner string) (int, error
 		if !won {
 			continue
 		}
-		n, err := s.Remind(ctx, c.ID, 0, Everything)
+		n, err := s.Remind(ctx, c.ID, 0, authz.Everywhere)
 		sent += n
 		if err != nil && apperr.CodeOf(err) != apperr.Internal {
 			return sent, err
@@ -488,11 +489,11 @@ type Summary struct {
 
 // Summarise builds the CISO report of a campaign.
 func (s *Service) Summarise(ctx context.Context, campaignID int64) (*Summary, error) {
-	_, total, err := s.Progress(ctx, campaignID, Everything)
+	_, total, err := s.Progress(ctx, campaignID, authz.Everywhere)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Rollup(ctx, campaignID, Everything, -1)
+	r, err := s.Rollup(ctx, campaignID, authz.Everywhere, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -6,33 +6,6 @@ import (
 	"time"
 )
 
-// Scope limits results to units whose path starts with one of Paths, or
-// everything. The zero Scope shows nothing, so a forgotten scope fails
-// closed.
-type Scope struct {
-	All   bool
-	Paths []string
-}
-
-// Everything is the scope of trusted callers (CLI, background jobs).
-var Everything = Scope{All: true}
-
-// Contains reports whether the unit at path is in the scope.
-func (s Scope) Contains(path string) bool {
-	if s.All {
-		return true
-	}
-	for _, p := range s.Paths {
-		if p != "" && strings.HasPrefix(path, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// Empty reports whether the scope shows nothing.
-func (s Scope) Empty() bool { return !s.All && len(s.Paths) == 0 }
-
 // Unit is an organisational unit as self-inspection sees it.
 type Unit struct {
 	ID       int64  `json:"id"`

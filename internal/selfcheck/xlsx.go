@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"kitei/internal/authz"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -17,7 +19,7 @@ const MaxPersonSheets = 300
 // first, progress per unit, then one sheet per person (自己点検票, as
 // offices keep them) for up to MaxPersonSheets people of the unit's
 // subtree (unitID 0: the whole scope).
-func (s *Service) ExportXLSX(ctx context.Context, campaignID, unitID int64, scope Scope, w io.Writer) error {
+func (s *Service) ExportXLSX(ctx context.Context, campaignID, unitID int64, scope authz.Scope, w io.Writer) error {
 	r, err := s.Rollup(ctx, campaignID, scope, -1)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
+	"kitei/internal/authz"
 	"kitei/internal/org"
 )
 
@@ -56,7 +57,7 @@ func likeEscape(s string) string {
 
 // scopeCond returns a condition keeping rows whose path column is inside
 // sc ("" when sc is everything, a false condition when it is empty).
-func scopeCond(col string, sc org.Scope, args *argList) string {
+func scopeCond(col string, sc authz.Scope, args *argList) string {
 	if sc.All {
 		return ""
 	}

@@ -53,7 +53,7 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		}
 		// Scoped listing: B's subtree only; the prefix /…/1/ must not match /…/10/.
 		bNow, _ := svc.Unit(ctx, b.ID)
-		units, err := svc.Units(ctx, org.UnitFilter{Scope: org.Scope{Paths: []string{bNow.Path}}})
+		units, err := svc.Units(ctx, org.UnitFilter{Scope: authz.Scope{Paths: []string{bNow.Path}}})
 		if err != nil || len(units) != 3 {
 			t.Fatalf("B subtree = %+v %v", units, err)
 		}
@@ -67,8 +67,8 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		if err := svc.RetireUnit(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		all, _ := svc.Units(ctx, org.UnitFilter{Scope: org.Everything})
-		withRetired, _ := svc.Units(ctx, org.UnitFilter{Scope: org.Everything, IncludeRetired: true})
+		all, _ := svc.Units(ctx, org.UnitFilter{Scope: authz.Everywhere})
+		withRetired, _ := svc.Units(ctx, org.UnitFilter{Scope: authz.Everywhere, IncludeRetired: true})
 		if len(all) != 4 || len(withRetired) != 5 {
 			t.Fatalf("units %d, with retired %d", len(all), len(withRetired))
 		}
@@ -103,24 +103,24 @@ func TestOrgPeopleSearchAndScope(t *testing.T) {
 		if _, err := svc.CreatePerson(ctx, org.Person{EmployeeNo: "N001", Name: "dup", UnitID: u1.ID}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("duplicate employee number: %v", err)
 		}
-		page, total, err := svc.People(ctx, org.PersonFilter{Scope: org.Everything, Query: "やまだ", Limit: 20, Offset: 40})
+		page, total, err := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: "やまだ", Limit: 20, Offset: 40})
 		if err != nil || total != 45 || len(page) != 5 || page[0].EmployeeNo != "N040" {
 			t.Fatalf("hiragana search page 3: %d of %d %v", len(page), total, err)
 		}
-		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything, Query: "y7@example"}); total != 1 {
+		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: "y7@example"}); total != 1 {
 			t.Fatalf("e-mail search found %d", total)
 		}
-		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything, Query: "%"}); total != 0 {
+		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: "%"}); total != 0 {
 			t.Fatalf("wildcard was not escaped: %d", total)
 		}
-		scope := org.Scope{Paths: []string{u1.Path}}
+		scope := authz.Scope{Paths: []string{u1.Path}}
 		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: scope}); total != 30 {
 			t.Fatalf("scoped people = %d, want 30", total)
 		}
-		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything, UnitID: root.ID, Subtree: true}); total != 45 {
+		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: root.ID, Subtree: true}); total != 45 {
 			t.Fatalf("subtree people = %d", total)
 		}
-		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything, UnitID: root.ID}); total != 0 {
+		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: root.ID}); total != 0 {
 			t.Fatalf("people directly in the root = %d", total)
 		}
 		// Leaving keeps the record and marks the day.
@@ -130,7 +130,7 @@ func TestOrgPeopleSearchAndScope(t *testing.T) {
 		if err != nil || p.Status != org.StatusLeft || p.LeftOn == "" {
 			t.Fatalf("left = %+v %v", p, err)
 		}
-		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: org.Everything, Status: "left"}); total != 1 {
+		if _, total, _ := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Status: "left"}); total != 1 {
 			t.Fatal("status filter")
 		}
 		// A transfer records its date.

@@ -62,7 +62,7 @@ func TestRegisterRetireAsset(t *testing.T) {
 		}
 
 		// Export writes 廃止 ○; importing the export changes nothing.
-		tb, err := w.reg.Export(ctx, register.Trusted, register.KindAssets)
+		tb, err := w.reg.Export(ctx, authz.System, register.KindAssets)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,23 +71,23 @@ func TestRegisterRetireAsset(t *testing.T) {
 			t.Fatalf("export = %q %q", tb.Header, tb.Rows)
 		}
 		tb.RowNumbers = []int{2}
-		rep, err := w.reg.Import(ctx, register.Trusted, tb)
+		rep, err := w.reg.Import(ctx, authz.System, tb)
 		if err != nil || rep.Result != (register.ImportResult{}) {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
 		// A file without the column leaves the flag alone.
 		short := register.Table{Kind: tb.Kind, Header: tb.Header[:last], Rows: [][]string{tb.Rows[0][:last]}, RowNumbers: []int{2}}
-		if rep, err = w.reg.Import(ctx, register.Trusted, short); err != nil || rep.Result != (register.ImportResult{}) {
+		if rep, err = w.reg.Import(ctx, authz.System, short); err != nil || rep.Result != (register.ImportResult{}) {
 			t.Fatalf("import without 廃止: %+v %v", rep, err)
 		}
 		// Blank 廃止 puts it back in use; a bad value is refused on its row.
 		back := register.Table{Kind: tb.Kind, Header: tb.Header, Rows: [][]string{append([]string(nil), tb.Rows[0]...)}, RowNumbers: []int{2}}
 		back.Rows[0][last] = "たぶん"
-		if rep, err = w.reg.Import(ctx, register.Trusted, back); err == nil || len(rep.Errors) != 1 || rep.Errors[0].Column != "retired" {
+		if rep, err = w.reg.Import(ctx, authz.System, back); err == nil || len(rep.Errors) != 1 || rep.Errors[0].Column != "retired" {
 			t.Fatalf("bad 廃止: %+v %v", rep, err)
 		}
 		back.Rows[0][last] = ""
-		if rep, err = w.reg.Import(ctx, register.Trusted, back); err != nil || rep.Result.Updated != 1 {
+		if rep, err = w.reg.Import(ctx, authz.System, back); err != nil || rep.Result.Updated != 1 {
 			t.Fatalf("reinstate by import: %+v %v", rep, err)
 		}
 		if got, _ = w.reg.Asset(ctx, officer, a.ID); got.Retired {
@@ -103,7 +103,7 @@ func TestRegisterRetireAsset(t *testing.T) {
 			t.Fatal(err)
 		}
 		ys, _ := w.reg.Systems(ctx, officer, register.SystemFilter{})
-		st, _ := w.reg.Export(ctx, register.Trusted, register.KindSystems)
+		st, _ := w.reg.Export(ctx, authz.System, register.KindSystems)
 		if len(ys) != 0 || len(st.Rows) != 1 || st.Rows[0][len(st.Header)-1] != "○" {
 			t.Fatalf("retired system: listed %d, export %q", len(ys), st.Rows)
 		}
@@ -135,7 +135,7 @@ func TestRegisterRequestTargets(t *testing.T) {
 		// The 課室 officer of A1 files requests too (as staff) and reads the
 		// registers of A1.
 		applicant := w.who(t, w.divA1)
-		applicant.P.Grants = append(applicant.P.Grants, authz.Grant{Role: authz.RoleStaff, UnitPath: w.unitA1.Path})
+		applicant.Grants = append(applicant.Grants, authz.Grant{Role: authz.RoleStaff, UnitPath: w.unitA1.Path})
 		for ref, want := range map[string]string{"SYS-1": "system:", "system:SYS-1": "system:", "system:" + itoa(y.ID): "system:",
 			"asset:IA-P": "asset:", "asset:" + itoa(plain.ID): "asset:", "IA-P": "asset:"} {
 			tg, err := w.reg.ResolveRef(ctx, applicant, ref)
@@ -161,7 +161,7 @@ func TestRegisterRequestTargets(t *testing.T) {
 		if err := svc.EnsureBuiltinTypes(ctx); err != nil {
 			t.Fatal(err)
 		}
-		p := applicant.P
+		p := applicant
 		in := approval.Input{TypeKey: approval.TypeCloud, Values: map[string]string{"title": "文書共有クラウド", "level": "要機密情報以外",
 			"provider": "例示", "purpose": "共有", "ismap": "登録あり", "target_ref": "SYS-1"}}
 		r, err := svc.File(ctx, p, in, false)
@@ -186,7 +186,7 @@ func TestRegisterRequestTargets(t *testing.T) {
 			t.Fatalf("requests about the system = %+v %v", rs, err)
 		}
 		// Someone who may not see the request does not get it listed.
-		other := w.who(t, w.divB).P
+		other := w.who(t, w.divB)
 		if rs, _ := svc.ForTarget(ctx, other, r.TargetRef); len(rs) != 0 {
 			t.Fatalf("foreign officer sees %+v", rs)
 		}

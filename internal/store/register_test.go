@@ -64,13 +64,13 @@ func newRegWorld(t *testing.T, db *store.DB) *regWorld {
 }
 
 // who is the principal of p as the sign-in layer would build it.
-func (w *regWorld) who(t *testing.T, p org.Person) register.Who {
+func (w *regWorld) who(t *testing.T, p org.Person) *authz.Principal {
 	t.Helper()
 	path, grants, _, err := w.orgs.Grants(context.Background(), p.ID, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return register.As(&authz.Principal{PersonID: p.ID, Login: p.EmployeeNo, UnitPath: path, Grants: grants})
+	return &authz.Principal{PersonID: p.ID, Login: p.EmployeeNo, UnitPath: path, Grants: grants}
 }
 
 func TestRegisterLedgerCopyAndNotice(t *testing.T) {
@@ -189,7 +189,7 @@ func TestRegisterNamedPeopleOnly(t *testing.T) {
 		if _, err := w.reg.Asset(ctx, chief, secret.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("chief reads secret: %v", err)
 		}
-		if _, err := db.Registers().AssetByCode(ctx, "S-1", chief.Viewer(authz.RegisterRead)); !apperr.Is(err, apperr.NotFound) {
+		if _, err := db.Registers().AssetByCode(ctx, "S-1", register.ViewerOf(chief, authz.RegisterRead)); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("chief reads secret by code: %v", err)
 		}
 		for _, q := range []string{"", "人事", "S-1"} {
@@ -213,7 +213,7 @@ func TestRegisterNamedPeopleOnly(t *testing.T) {
 		if _, err := w.reg.Asset(ctx, officer, secret.ID); err != nil {
 			t.Fatalf("decider: %v", err)
 		}
-		named := register.As(&authz.Principal{PersonID: w.staff.ID, Grants: []authz.Grant{{Role: authz.RoleDivisionISO, UnitPath: w.unitB.Path}}})
+		named := &authz.Principal{PersonID: w.staff.ID, Grants: []authz.Grant{{Role: authz.RoleDivisionISO, UnitPath: w.unitB.Path}}}
 		if _, err := w.reg.Asset(ctx, named, secret.ID); err != nil {
 			t.Fatalf("named person: %v", err)
 		}
@@ -226,7 +226,7 @@ func TestRegisterNamedPeopleOnly(t *testing.T) {
 			t.Fatalf("chief reads copy of secret: %v", err)
 		}
 		// A trusted caller (CLI export) sees everything.
-		if all, _ := w.reg.Assets(ctx, register.Trusted, register.AssetFilter{}); len(all) != 3 {
+		if all, _ := w.reg.Assets(ctx, authz.System, register.AssetFilter{}); len(all) != 3 {
 			t.Fatalf("trusted sees %d", len(all))
 		}
 	})
@@ -237,7 +237,7 @@ func TestRegisterReclassifyOnlyDeciderOrSuperior(t *testing.T) {
 		ctx := context.Background()
 		w := newRegWorld(t, db)
 		// The staff member of A1 classified the asset (its 決定者).
-		a, err := w.reg.CreateAsset(ctx, register.Trusted, register.Asset{Code: "IA-9", Name: "調査票", UnitID: w.unitA1.ID,
+		a, err := w.reg.CreateAsset(ctx, authz.System, register.Asset{Code: "IA-9", Name: "調査票", UnitID: w.unitA1.ID,
 			DeciderID: w.staff.ID, C: 2, I: 1, A: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -252,7 +252,7 @@ func TestRegisterReclassifyOnlyDeciderOrSuperior(t *testing.T) {
 		// Those two cannot even see A1's assets. A member of the security
 		// office reads every unit but holds no role above the 決定者: refused,
 		// and the attempt is in the audit trail.
-		peer := register.As(&authz.Principal{PersonID: w.isso.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}})
+		peer := &authz.Principal{PersonID: w.isso.ID, Grants: []authz.Grant{{Role: authz.RoleSecOffice}}}
 		if _, err := w.reg.Reclassify(ctx, peer, a.ID, rc); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("security office member reclassifies: %v", err)
 		}
@@ -260,7 +260,7 @@ func TestRegisterReclassifyOnlyDeciderOrSuperior(t *testing.T) {
 		if err != nil || len(evs) != 1 || evs[0].ObjectID == "" {
 			t.Fatalf("denials logged = %+v %v", evs, err)
 		}
-		got, _ := w.reg.Asset(ctx, register.Trusted, a.ID)
+		got, _ := w.reg.Asset(ctx, authz.System, a.ID)
 		if got.C != 2 {
 			t.Fatal("a refused reclassification changed the asset")
 		}
@@ -271,7 +271,7 @@ func TestRegisterReclassifyOnlyDeciderOrSuperior(t *testing.T) {
 			t.Fatalf("superior reclassifies: %+v %v", got, err)
 		}
 		// Now the staff member is below the new 決定者 and is refused.
-		onlyStaff := register.As(&authz.Principal{PersonID: w.staff.ID, Grants: []authz.Grant{{Role: authz.RoleStaff, UnitPath: w.unitA1.Path}, {Role: authz.RoleSecOffice}}})
+		onlyStaff := &authz.Principal{PersonID: w.staff.ID, Grants: []authz.Grant{{Role: authz.RoleStaff, UnitPath: w.unitA1.Path}, {Role: authz.RoleSecOffice}}}
 		if _, err := w.reg.Reclassify(ctx, onlyStaff, a.ID, register.Reclassification{C: 2, I: 1, A: 1}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("former decider reclassifies: %v", err)
 		}
@@ -279,7 +279,7 @@ func TestRegisterReclassifyOnlyDeciderOrSuperior(t *testing.T) {
 		if got, err = w.reg.Reclassify(ctx, w.who(t, w.isoA), a.ID, register.Reclassification{C: 2, I: 2, A: 1}); err != nil || got.I != 2 {
 			t.Fatalf("部 officer reclassifies: %+v %v", got, err)
 		}
-		hist, _ := w.reg.History(ctx, register.Trusted, register.KindAssets, a.ID)
+		hist, _ := w.reg.History(ctx, authz.System, register.KindAssets, a.ID)
 		if len(hist) != 3 || hist[0].Action != "reclassify" || hist[1].Action != "reclassify" {
 			t.Fatalf("history = %+v", hist)
 		}
@@ -315,7 +315,7 @@ func TestRegisterScheme(t *testing.T) {
 		if v, ok := s2.ParseLevel(register.AxisC, "社外秘"); !ok || v != 2 {
 			t.Fatal("renamed level not parsed")
 		}
-		if _, err := w.reg.CreateAsset(ctx, register.Trusted, register.Asset{Code: "X", Name: "x", UnitID: w.unitA.ID, DeciderID: w.staff.ID, C: 3, Named: []int64{w.staff.ID}}); err != nil {
+		if _, err := w.reg.CreateAsset(ctx, authz.System, register.Asset{Code: "X", Name: "x", UnitID: w.unitA.ID, DeciderID: w.staff.ID, C: 3, Named: []int64{w.staff.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		// A level in use cannot disappear.

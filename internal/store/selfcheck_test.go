@@ -82,7 +82,7 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 		if a := v.Items[1].Answer; a == nil || a.Value != selfcheck.No || a.Comment != "未実施" {
 			t.Fatalf("changed answer = %+v", a)
 		}
-		r, err := svc.Rollup(ctx, c.ID, selfcheck.Everything, -1)
+		r, err := svc.Rollup(ctx, c.ID, authz.Everywhere, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 		if _, err := svc.SaveAnswer(ctx, c.ID, p.ID, item, selfcheck.Yes, ""); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("save after submit: %v", err)
 		}
-		rows, total, err := svc.Progress(ctx, c.ID, selfcheck.Everything)
+		rows, total, err := svc.Progress(ctx, c.ID, authz.Everywhere)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 			t.Fatalf("progress %+v rows %d", total, len(rows))
 		}
 		// A unit officer sees only their unit.
-		scope := selfcheck.Scope{Paths: []string{p.UnitPath}}
+		scope := authz.Scope{Paths: []string{p.UnitPath}}
 		if _, total, _ := svc.Progress(ctx, c.ID, scope); total.NotStarted+total.InProgress+total.Submitted != 10 {
 			t.Errorf("scoped progress = %+v", total)
 		}
@@ -206,7 +206,7 @@ func TestSelfcheckConcurrentSaves(t *testing.T) {
 		if err != nil || lost != 0 || total != 60*12 {
 			t.Fatalf("lost %d of %d: %v", lost, total, err)
 		}
-		r, err := svc.Rollup(ctx, fx.CampaignID, selfcheck.Everything, 0)
+		r, err := svc.Rollup(ctx, fx.CampaignID, authz.Everywhere, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -525,7 +525,7 @@ func (s *Server) reqTypeSave(w http.ResponseWriter, r *http.Request) {
 }
 
 // orgScope turns a ledger scope into the organisation's unit scope.
-func orgScope(sc approval.Scope) org.Scope { return org.Scope{All: sc.All, Paths: sc.Paths} }
+func orgScope(sc approval.Scope) authz.Scope { return authz.Scope{All: sc.All, Paths: sc.Paths} }
 
 // ---- inbox ----
 

@@ -21,8 +21,8 @@ import (
 
 const peoplePerPage = 50
 
-func (s *Server) orgScope(r *http.Request, perm authz.Permission) org.Scope {
-	return org.ScopeOf(authz.From(r.Context()), perm)
+func (s *Server) orgScope(r *http.Request, perm authz.Permission) authz.Scope {
+	return authz.ScopeOf(authz.From(r.Context()), perm)
 }
 
 // orgDeny answers 403 unless the principal holds perm for every path
@@ -178,7 +178,7 @@ func (s *Server) renderOrgUnit(w http.ResponseWriter, r *http.Request, status in
 	if u.ParentID != 0 {
 		d.Parent, _ = s.Org.Unit(ctx, u.ParentID)
 	}
-	sub, err := s.Org.Units(ctx, org.UnitFilter{Scope: org.Scope{Paths: []string{u.Path}}, IncludeRetired: true})
+	sub, err := s.Org.Units(ctx, org.UnitFilter{Scope: authz.Scope{Paths: []string{u.Path}}, IncludeRetired: true})
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -192,7 +192,7 @@ func (s *Server) renderOrgUnit(w http.ResponseWriter, r *http.Request, status in
 		s.failErr(w, r, err)
 		return
 	}
-	if d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: org.Everything, UnitID: u.ID, Limit: 100}); err != nil {
+	if d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: u.ID, Limit: 100}); err != nil {
 		s.failErr(w, r, err)
 		return
 	}

@@ -115,7 +115,7 @@ func TestOrgPagesScopeAndPaging(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "E001") || strings.Contains(body, "E002") {
 		t.Fatalf("scoped people: %d", code)
 	}
-	ops, _, _ := e.svc.People(context.Background(), org.PersonFilter{Scope: org.Everything, UnitID: e.units["OPS"].ID, Limit: 1})
+	ops, _, _ := e.svc.People(context.Background(), org.PersonFilter{Scope: authz.Everywhere, UnitID: e.units["OPS"].ID, Limit: 1})
 	for _, path := range []string{fmt.Sprintf("/org/people/%d", ops[0].ID), fmt.Sprintf("/org/units/%d", e.units["SYS"].ID)} {
 		if code, _, _ := e.do(t, "div", "GET", path, nil, ""); code != http.StatusForbidden {
 			t.Errorf("division officer GET %s = %d, want 403", path, code)

@@ -51,7 +51,7 @@ func (s *Server) registerRoutes() []route {
 	}
 }
 
-func who(r *http.Request) register.Who { return register.As(authz.From(r.Context())) }
+func who(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
 
 // regCommon is what every register page shows around its content.
 type regCommon struct {
@@ -73,7 +73,7 @@ func (s *Server) regCommon(r *http.Request) (regCommon, error) {
 		return c, err
 	}
 	if c.CanWrite {
-		c.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: org.ScopeOf(p, authz.RegisterWrite)})
+		c.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: authz.ScopeOf(p, authz.RegisterWrite)})
 	}
 	return c, err
 }
@@ -364,7 +364,7 @@ func (s *Server) regSystemsRender(w http.ResponseWriter, r *http.Request, status
 		s.failErr(w, r, err)
 		return
 	}
-	if d.Services, err = s.Register.Services(ctx, register.Trusted, register.ServiceFilter{}); err != nil {
+	if d.Services, err = s.Register.Services(ctx, authz.System, register.ServiceFilter{}); err != nil {
 		s.failErr(w, r, err)
 		return
 	}
@@ -448,7 +448,7 @@ func (s *Server) regSystemRender(w http.ResponseWriter, r *http.Request, status 
 		d.History, err = s.Register.History(ctx, who(r), register.KindSystems, id)
 	}
 	if err == nil {
-		d.Services, err = s.Register.Services(ctx, register.Trusted, register.ServiceFilter{Retired: true})
+		d.Services, err = s.Register.Services(ctx, authz.System, register.ServiceFilter{Retired: true})
 	}
 	if err != nil {
 		s.failErr(w, r, err)

@@ -14,6 +14,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
+	"kitei/internal/httpx"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -38,6 +39,8 @@ type Deps struct {
 	Crosswalk *crosswalk.Service
 	// Register keeps the information assets, systems and services (nil: no register pages).
 	Register *register.Registry
+	// API is the REST API, mounted behind the same guard as the pages.
+	API []httpx.Route
 	// Auth signs people in; without it nobody is signed in and only
 	// public routes answer.
 	Auth *auth.Service

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"kitei/internal/audit"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 )
 
@@ -55,7 +55,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		if err != nil {
 			s.Logger.Error("session", "err", err)
 			if isAPI(r) {
-				writeJSONError(w, http.StatusInternalServerError, apperr.Internal, "internal error")
+				httpx.WriteError(w, r, err, nil)
 			} else {
 				s.fail(w, r, http.StatusInternalServerError, "error.internal")
 			}
@@ -71,7 +71,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		if target := setupStep(id); target != "" && !allowedDuringSetup(r.URL.Path, target) {
 			if isAPI(r) {
-				writeJSONError(w, http.StatusForbidden, apperr.Forbidden, "finish signing in on the web first (password change or TOTP setup)")
+				httpx.WriteError(w, r, apperr.E(apperr.Forbidden, "error.signin_unfinished"), nil)
 				return
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
@@ -147,8 +147,7 @@ func (s *Server) requirePermission(perm authz.Permission, h http.HandlerFunc) ht
 		p := authz.From(r.Context())
 		if p == nil {
 			if isAPI(r) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="kitei"`)
-				writeJSONError(w, http.StatusUnauthorized, apperr.Unauthorized, "sign in or send an API token")
+				httpx.WriteError(w, r, apperr.E(apperr.Unauthorized, "error.unauthorized"), nil)
 				return
 			}
 			q := url.Values{}
@@ -170,7 +169,7 @@ func (s *Server) requirePermission(perm authz.Permission, h http.HandlerFunc) ht
 				s.Auth.RecordDeny(r.Context(), perm, r.Method, r.URL.Path)
 			}
 			if isAPI(r) {
-				writeJSONError(w, http.StatusForbidden, apperr.Forbidden, "permission "+string(perm)+" required")
+				httpx.WriteError(w, r, authz.Require(p, perm), nil)
 				return
 			}
 			s.fail(w, r, http.StatusForbidden, "error.forbidden")
@@ -180,18 +179,7 @@ func (s *Server) requirePermission(perm authz.Permission, h http.HandlerFunc) ht
 	})
 }
 
-func writeJSONError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg, "code": string(code)})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // decoratePage adds the signed-in user and, once per session, the notice of
 // the previous sign-in and the failed attempts since (002 2.1.1.1(1)(j)).
