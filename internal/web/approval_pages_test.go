@@ -61,7 +61,7 @@ func TestApprovalPages(t *testing.T) {
 	if err := svc.EnsureBuiltinTypes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Deps{Store: db, Catalogs: cat, Org: o, Approval: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := web.New(withAPI(web.Deps{Store: db, Catalogs: cat, Org: o, Approval: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	if err != nil {
 		t.Fatal(err)
 	}

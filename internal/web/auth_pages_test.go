@@ -102,8 +102,8 @@ func newAuthEnv(t *testing.T, tls bool, secure bool) *authEnv {
 	t.Helper()
 	svc, db, clk := newAuth(t)
 	cat := catalog.NewService(db.Catalogs(), map[string]catalog.Parser{"jptext": testParser})
-	s, err := web.New(web.Deps{Store: db, Catalogs: cat, Audit: db.Audit(), Auth: svc, SecureCookies: secure,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"})
+	s, err := web.New(withAPI(web.Deps{Store: db, Catalogs: cat, Audit: db.Audit(), Auth: svc, SecureCookies: secure,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", StoreName: "SQLite"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestFirstSignInForcesPasswordThenTOTP(t *testing.T) {
 	// Nothing else until the password is changed, the API included.
 	resp, _ = e.do(t, "GET", "/catalogs", nil, c)
 	wantRedirect(t, resp, "/account/password")
-	if resp, body := e.do(t, "GET", "/api/v1/me", nil, c); resp.StatusCode != 403 || !strings.Contains(body, `"code":"forbidden"`) {
+	if resp, body := e.do(t, "GET", "/api/v1/me", nil, c); resp.StatusCode != 403 || !strings.Contains(body, `"error":"forbidden"`) {
 		t.Fatalf("API before password change: %d %s", resp.StatusCode, body)
 	}
 	_, body = e.do(t, "GET", "/account/password", nil, c)

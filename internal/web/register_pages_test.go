@@ -66,9 +66,9 @@ func newRegEnv(t *testing.T) *regEnv {
 		e.who[no] = &authz.Principal{PersonID: people[no].ID, Login: no, UnitPath: path, Grants: grants}
 	}
 	cats := catalog.NewService(db.Catalogs(), nil)
-	s, err := web.New(web.Deps{Store: db, Catalogs: cats, Org: orgs, Audit: db.Audit(),
+	s, err := web.New(withAPI(web.Deps{Store: db, Catalogs: cats, Org: orgs, Audit: db.Audit(),
 		Register: register.NewRegistry(db.Registers(), orgs, cats),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := s.newPage(r, "error.title", nil)
-	p.Error = err.Error()
+	p.Error = apperr.Public(err, p.Lang)
 	s.render(w, r, status, "error", p)
 }
 

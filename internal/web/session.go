@@ -273,7 +273,7 @@ func errorMessage(lang i18n.Lang, err error) string {
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {
-		return ae.Error()
+		return ae.Text(lang)
 	}
 	return i18n.T(lang, "error.internal")
 }
