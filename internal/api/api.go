@@ -28,6 +28,8 @@ type Deps struct {
 	Register  *register.Registry // nil: no register routes
 	Logger    *slog.Logger
 	Version   string
+	// Extra are the capability modules' API routes, documented with the rest.
+	Extra []httpx.Route
 }
 
 // Route is one API endpoint with its permission and its documentation.
@@ -56,6 +58,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.approvalRoutes()...)
 	rs = append(rs, a.registerRoutes()...)
 	rs = append(rs, a.orgRoutes()...)
+	rs = append(rs, a.Extra...)
 	rs = append(rs, Route{Method: "GET", Path: "/api/v1/openapi.json", Perm: authz.Public,
 		Summary: "This OpenAPI 3.1 document", Handler: a.openapi})
 	return rs

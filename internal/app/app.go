@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
+	"kitei/internal/capability"
 	"kitei/internal/auth"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/ciso"
@@ -22,6 +23,7 @@ import (
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/webui"
 )
 
 // App holds one instance of every service over one store.
@@ -36,6 +38,10 @@ type App struct {
 	Selfcheck *selfcheck.Service
 	Approval  *approval.Service
 	Register  *register.Registry
+	// Kit renders the pages of every capability.
+	Kit *webui.Kit
+
+	mods []capability.Module
 }
 
 // New builds every service over db. logger may be nil (slog.Default).
@@ -43,7 +49,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	a := &App{DB: db, Logger: logger, Audit: db.Audit()}
+	a := &App{DB: db, Logger: logger, Audit: db.Audit(), Kit: webui.NewKit(logger, "")}
 	a.Catalogs = Catalogs(db.Catalogs())
 	a.Org = org.NewService(db.Org())
 	a.Crosswalk = crosswalk.NewService(db.Crosswalk(), a.Catalogs)

@@ -19,10 +19,16 @@ type Job struct {
 
 // Jobs is every capability's background work.
 func (a *App) Jobs() []Job {
-	return []Job{
+	jobs := []Job{
 		{Name: "selfcheck", Interval: time.Minute, Start: a.Selfcheck.StartJobs},
 		{Name: "approval", Interval: time.Minute, Start: a.Approval.StartJobs},
 	}
+	for _, m := range a.Modules() {
+		for _, j := range m.Jobs {
+			jobs = append(jobs, Job{Name: j.Name, Interval: j.Interval, Start: j.Run})
+		}
+	}
+	return jobs
 }
 
 // Serve prepares the services for a long-running server: the built-in
@@ -37,6 +43,13 @@ func (a *App) Serve(ctx context.Context, mailer notify.Mailer) error {
 		a.Approval.Mailer = mailer
 	}
 	a.Approval.Logf = a.Logger.Warn
+	for _, m := range a.Modules() {
+		if m.Serve != nil {
+			if err := m.Serve(ctx, mailer); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+		}
+	}
 	host, _ := os.Hostname()
 	for _, j := range a.Jobs() {
 		j.Start(ctx, fmt.Sprintf("%s:%d:%s", host, os.Getpid(), j.Name), j.Interval, a.Logger.Info)

@@ -15,14 +15,20 @@ type WebOptions struct {
 
 // API is the REST API over the app's services.
 func (a *App) API(version string) *api.API {
+	var extra []httpx.Route
+	for _, m := range a.Modules() {
+		extra = append(extra, m.API...)
+	}
 	return api.New(api.Deps{Catalogs: a.Catalogs, Org: a.Org, Selfcheck: a.Selfcheck, Crosswalk: a.Crosswalk,
-		Approval: a.Approval, Register: a.Register, Logger: a.Logger, Version: version})
+		Approval: a.Approval, Register: a.Register, Logger: a.Logger, Version: version, Extra: extra})
 }
 
 // WebDeps are the web server's dependencies: every service, and the API
 // routes mounted behind the same guard as the pages.
 func (a *App) WebDeps(o WebOptions) web.Deps {
+	a.Kit.Version = o.Version
 	return web.Deps{
+		Kit: a.Kit, Modules: a.Modules(),
 		Store: a.DB, Catalogs: a.Catalogs, Crosswalk: a.Crosswalk, Org: a.Org, Audit: a.Audit,
 		Selfcheck: a.Selfcheck, Register: a.Register, Approval: a.Approval, Auth: a.Auth,
 		API: a.APIRoutes(o.Version), SecureCookies: o.SecureCookies,

@@ -163,7 +163,7 @@ func (s *Server) catalogTree(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "catalog.tree.title", catalogTreeData{Catalog: c, Edition: e, Editions: eds, Roots: buildTree(nodes)})
 	p.Title = c.Name
 	p.Nav = "catalogs"
-	p.setCatalog(c, e)
+	setCatalog(p, c, e)
 	switch {
 	case r.URL.Query().Has("imported"):
 		p.Flash = p.T("catalog.import.done", c.Name, e.Nodes, e.Requirements)
@@ -206,7 +206,7 @@ func (s *Server) catalogNode(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, "catalog.tree.title", catalogNodeData{Catalog: c, Edition: e, Node: n, Ancestors: anc, Children: kids})
 	p.Title = n.Ref + " " + n.Title + " — " + c.Name
 	p.Nav = "catalogs"
-	p.setCatalog(c, e)
+	setCatalog(p, c, e)
 	s.render(w, r, http.StatusOK, "node", p)
 }
 
@@ -254,7 +254,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 }
 
 // setCatalog points node links at catalog c, pinning e when it is not the latest.
-func (p *page) setCatalog(c catalog.Catalog, e catalog.Edition) {
+func setCatalog(p *page, c catalog.Catalog, e catalog.Edition) {
 	p.Base = "/catalogs/" + strconv.FormatInt(c.ID, 10)
 	if e.ID != c.Latest.ID {
 		p.EditionQuery = "?edition=" + strconv.Itoa(e.Number)

@@ -1,33 +1,29 @@
 package web
 
 import (
-	"bytes"
 	"embed"
-	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
-	"kitei/internal/i18n"
+	"kitei/internal/webui"
 )
 
 //go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
-// renderer holds one template set per page, each with the layout.
-type renderer struct {
-	pages map[string]*template.Template
-}
+// page is what every template receives (see webui.Page).
+type page = webui.Page
 
-func newRenderer() (*renderer, error) {
+// templates are the pages of the capabilities still served from this
+// package (catalogs, search, crosswalk, organisation, registers,
+// self-inspection, requests, accounts and the audit trail).
+func templates() webui.Templates {
 	funcs := template.FuncMap{
 		"branch": func(p *page, n *treeNode) branchArgs { return branchArgs{Page: p, Node: n} },
-		"short":  short,
 		"nodeURLFor": func(catalogID int64, ref string) string {
 			return "/catalogs/" + strconv.FormatInt(catalogID, 10) + "/nodes/" + url.PathEscape(ref)
 		},
@@ -38,53 +34,22 @@ func newRenderer() (*renderer, error) {
 	for k, v := range regFuncs {
 		funcs[k] = v
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html")
-	if err != nil {
-		return nil, err
-	}
-	names, err := fs.Glob(templateFiles, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	r := &renderer{pages: map[string]*template.Template{}}
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" {
-			continue
-		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", base, err)
-		}
-		r.pages[strings.TrimSuffix(base, ".html")] = t
-	}
-	return r, nil
+	return webui.Templates{FS: templateFiles, Pages: "templates/*.html", Partials: "templates/partials/*.html", Funcs: funcs}
 }
 
-// page is what every template receives.
-type page struct {
-	Lang    i18n.Lang
-	Title   string
-	Path    string // current path with query, for the language switch
-	Nav     string // active navigation entry
-	Version string
-	Flash   string
-	Error   string
-	Data    any
-	// Base is the catalog URL node links hang off ("/catalogs/3"), and
-	// EditionQuery pins an older edition ("?edition=2"), empty for the latest.
-	Base         string
-	EditionQuery string
-	// Me is the signed-in user (nil on the sign-in page); Notice the
-	// last-sign-in notice shown once after signing in.
-	Me         *authz.Principal
-	Notice     string
-	NoticeWarn bool
-}
-
-// NodeURL links to a node of the catalog the page shows.
-func (p *page) NodeURL(ref string) string {
-	return p.Base + "/nodes/" + url.PathEscape(ref) + p.EditionQuery
+// nav is the navigation of the capabilities served from this package.
+func nav() []webui.NavEntry {
+	return []webui.NavEntry{
+		{Key: "catalogs", Href: "/catalogs", Label: "nav.catalogs", Order: 10, Perms: []authz.Permission{authz.CatalogRead}},
+		{Key: "search", Href: "/search", Label: "nav.search", Order: 11, Perms: []authz.Permission{authz.CatalogRead}},
+		{Key: "crosswalk", Href: "/crosswalk", Label: "nav.crosswalk", Order: 20, Perms: []authz.Permission{authz.CrosswalkRead}},
+		{Key: "org", Href: "/org", Label: "nav.org", Order: 30, Perms: []authz.Permission{authz.OrgRead}},
+		{Key: "register", Href: "/register/assets", Label: "nav.register", Order: 40, Perms: []authz.Permission{authz.RegisterRead}},
+		{Key: "selfcheck", Href: "/selfcheck", Label: "nav.selfcheck", Order: 50, Perms: []authz.Permission{authz.SelfcheckAnswer}},
+		{Key: "requests", Href: "/requests", Label: "nav.requests", Order: 60, Perms: []authz.Permission{authz.RequestFile, authz.RequestDecide}},
+		{Key: "inbox", Href: "/inbox", Label: "nav.inbox", Order: 90},
+		{Key: "audit", Href: "/audit", Label: "nav.audit", Order: 95, Perms: []authz.Permission{authz.AuditRead}},
+	}
 }
 
 // branchArgs carries the page into the recursive tree template.
@@ -93,73 +58,23 @@ type branchArgs struct {
 	Node *treeNode
 }
 
-// short cuts text to a one-line preview.
-func short(s string) string {
-	const max = 60
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "…"
-}
-
-// T translates key into the page's language.
-func (p *page) T(key string, args ...any) string { return i18n.T(p.Lang, key, args...) }
-
-// OtherLang is the language the switch link offers.
-func (p *page) OtherLang() i18n.Lang {
-	if p.Lang == i18n.Ja {
-		return i18n.En
-	}
-	return i18n.Ja
-}
+func short(s string) string { return webui.Short(s) }
 
 func (s *Server) newPage(r *http.Request, titleKey string, data any) *page {
-	p := &page{Lang: i18n.FromRequest(r), Path: r.URL.RequestURI(), Version: s.Version, Data: data}
-	p.Title = p.T(titleKey)
-	s.decoratePage(r, p)
-	return p
+	return s.Kit.Page(r, titleKey, data)
 }
 
-// render writes a page; the output is buffered so a template error becomes
-// a clean 500 instead of half a page.
+// render writes a page (see webui.Kit.Render).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	t, ok := s.pages.pages[name]
-	if !ok {
-		s.Logger.Error("no such template", "name", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.Logger.Error("render", "template", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	s.Kit.Render(w, r, status, name, p)
 }
 
 // fail renders the error page with a message key.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, key string) {
-	p := s.newPage(r, "error.title", nil)
-	p.Error = p.T(key)
-	s.render(w, r, status, "error", p)
+	s.Kit.FailKey(w, r, status, key)
 }
 
 // failErr maps an application error to a status and shows its message.
-func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	if status == http.StatusInternalServerError {
-		s.Logger.Error("request failed", "path", r.URL.Path, "err", err)
-		s.fail(w, r, status, "error.internal")
-		return
-	}
-	p := s.newPage(r, "error.title", nil)
-	p.Error = apperr.Public(err, p.Lang)
-	s.render(w, r, status, "error", p)
-}
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) { s.Kit.Fail(w, r, err) }
 
 func statusOf(err error) int { return apperr.HTTPStatus(err) }

@@ -12,12 +12,14 @@ import (
 	"kitei/internal/audit"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
+	"kitei/internal/capability"
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
 	"kitei/internal/httpx"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
+	"kitei/internal/webui"
 )
 
 // Pinger reports whether the store answers (used by /healthz).
@@ -41,6 +43,12 @@ type Deps struct {
 	Register *register.Registry
 	// API is the REST API, mounted behind the same guard as the pages.
 	API []httpx.Route
+	// Modules are the capabilities built in the capability shape: their
+	// pages, API routes, templates and navigation are mounted here.
+	Modules []capability.Module
+	// Kit renders every page; New sets it up with every capability's
+	// templates and navigation (nil: a kit of its own).
+	Kit *webui.Kit
 	// Auth signs people in; without it nobody is signed in and only
 	// public routes answer.
 	Auth *auth.Service
@@ -56,7 +64,6 @@ type Deps struct {
 // Server renders pages for Deps.
 type Server struct {
 	Deps
-	pages  *renderer
 	mux    *http.ServeMux
 	logins *loginLimiter
 }
@@ -73,11 +80,21 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	r, err := newRenderer()
-	if err != nil {
+	if d.Kit == nil {
+		d.Kit = webui.NewKit(d.Logger, d.Version)
+	}
+	sets, entries := []webui.Templates{templates()}, nav()
+	for _, m := range d.Modules {
+		if m.Templates != nil {
+			sets = append(sets, *m.Templates)
+		}
+		entries = append(entries, m.Nav...)
+	}
+	if err := d.Kit.Init(sets, entries); err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: r, mux: http.NewServeMux(), logins: newLoginLimiter()}
+	s := &Server{Deps: d, mux: http.NewServeMux(), logins: newLoginLimiter()}
+	d.Kit.Decorate = s.decoratePage
 	for _, rt := range s.allRoutes() {
 		s.mux.Handle(rt.pattern, s.guard(rt.perm, rt.handler))
 	}
