@@ -10,8 +10,8 @@ import (
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
-	"kitei/internal/capability"
 	"kitei/internal/auth"
+	"kitei/internal/capability"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/ciso"
 	"kitei/internal/catalog/jptext"
