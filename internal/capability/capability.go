@@ -34,6 +34,8 @@ type Module struct {
 	// Serve, when set, runs once as a server starts, before the jobs:
 	// stores built-in defaults and takes the mailer (nil: no e-mail).
 	Serve func(ctx context.Context, mailer notify.Mailer) error
+	// Overview feeds the home page (to-dos, figures) and the annual report.
+	Overview Overview
 	// Matrix builds the capability's records for the authorization matrix
 	// and says where each of its guarded routes points (nil: no guarded
 	// routes).
