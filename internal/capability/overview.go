@@ -2,8 +2,10 @@ package capability
 
 import (
 	"context"
+	"strconv"
 
 	"kitei/internal/authz"
+	"kitei/internal/i18n"
 )
 
 // Overview is what a capability contributes to the home page and to the
@@ -63,4 +65,22 @@ type Table struct {
 	Key    string // message key of the caption
 	Header []string
 	Rows   [][]string
+}
+
+// UnitText is a figure's unit in lang: "%" as it is, a message key
+// ("unit.count") translated.
+func UnitText(lang i18n.Lang, unit string) string {
+	if unit != "" && unit != "%" && i18n.Has(lang, unit) {
+		return i18n.T(lang, unit)
+	}
+	return unit
+}
+
+// FormatValue writes a figure's value with its unit: 85.5%, 12件.
+func FormatValue(v float64, unit string) string {
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	if v == float64(int64(v)) {
+		s = strconv.FormatInt(int64(v), 10)
+	}
+	return s + unit
 }

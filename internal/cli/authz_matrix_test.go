@@ -236,6 +236,7 @@ var open = map[string]authz.Permission{
 	"GET /api/v1/me":                     authz.Authenticated,
 	"GET /inbox":                         authz.Authenticated,
 	"POST /inbox/read":                   authz.Authenticated,
+	"POST /account/prefs":                authz.Authenticated,
 }
 
 // refusesHolders lists routes whose fixtures cannot let every holder of

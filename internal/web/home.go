@@ -3,11 +3,15 @@ package web
 import (
 	"context"
 	"embed"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"kitei/internal/authz"
+	"kitei/internal/capability"
+	"kitei/internal/chart"
 	"kitei/internal/i18n"
 )
 
@@ -37,15 +41,71 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 type homeData struct {
 	Catalogs  int
 	StoreName string
+	Todos     []todoView
+	Figures   []figureView
+	OrgWide   bool
 }
 
+type todoView struct {
+	Text, Href, Due string
+}
+
+type figureView struct {
+	Label, Value, Href string
+	Warn               bool
+	Chart              template.HTML
+}
+
+// home is the person's dashboard: their own to-dos and the figures of the
+// units they follow (the whole organisation for the office and the CISO),
+// gathered from every capability, then the capabilities they may use.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	cats, err := s.Catalogs.List(r.Context())
+	ctx := r.Context()
+	cats, err := s.Catalogs.List(ctx)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	p := s.newPage(r, "home.title", homeData{Catalogs: len(cats), StoreName: s.StoreName})
+	me := authz.From(ctx)
+	d := homeData{Catalogs: len(cats), StoreName: s.StoreName, OrgWide: me.Scope(authz.OrgRead).All}
+	lang := i18n.FromRequest(r)
+	p := s.newPage(r, "home.title", &d)
+	for _, m := range s.Modules {
+		if f := m.Overview.Todos; f != nil {
+			todos, err := f(ctx, me)
+			if err != nil {
+				s.failErr(w, r, err)
+				return
+			}
+			for _, t := range todos {
+				d.Todos = append(d.Todos, todoView{Text: i18n.T(lang, t.Key, t.Args...), Href: t.Href, Due: p.Date(t.Due)})
+			}
+		}
+		if f := m.Overview.Figures; f != nil {
+			figs, err := f(ctx, me)
+			if err != nil {
+				s.failErr(w, r, err)
+				return
+			}
+			for _, f := range figs {
+				label := i18n.T(lang, f.Key, f.Args...)
+				unit := capability.UnitText(lang, f.Unit)
+				fv := figureView{Label: label, Value: capability.FormatValue(f.Value, unit), Href: f.Href, Warn: f.Warn}
+				if len(f.Bars) > 0 {
+					bars := make([]chart.Bar, len(f.Bars))
+					for i, b := range f.Bars {
+						bars[i] = chart.Bar{Label: b.Label, Value: b.Value, Warn: f.Unit == "%" && b.Value < 50}
+					}
+					max := 0.0
+					if f.Unit == "%" {
+						max = 100
+					}
+					fv.Chart = chart.Bars(label, bars, max, unit)
+				}
+				d.Figures = append(d.Figures, fv)
+			}
+		}
+	}
 	p.Nav = "home"
 	s.render(w, r, http.StatusOK, "home", p)
 }

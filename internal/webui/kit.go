@@ -9,6 +9,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/i18n"
+	"kitei/internal/wareki"
 )
 
 // Kit renders pages for every capability. The composition root makes one
@@ -20,6 +21,8 @@ type Kit struct {
 	// Decorate adds the signed-in person and the sign-in notice to a page
 	// (set by the web server, which owns sessions).
 	Decorate func(r *http.Request, p *Page)
+	// Style reads the signed-in person's date style (nil: 西暦 for all).
+	Style func(r *http.Request, p *Page) wareki.Style
 
 	pages *renderer
 	nav   []NavEntry
@@ -50,6 +53,9 @@ func (k *Kit) Page(r *http.Request, titleKey string, data any) *Page {
 	p.Title = p.T(titleKey)
 	if k.Decorate != nil {
 		k.Decorate(r, p)
+	}
+	if k.Style != nil && p.Me != nil {
+		p.DateStyle = k.Style(r, p)
 	}
 	return p
 }

@@ -3,9 +3,11 @@ package webui
 import (
 	"net/url"
 	"sort"
+	"time"
 
 	"kitei/internal/authz"
 	"kitei/internal/i18n"
+	"kitei/internal/wareki"
 )
 
 // Page is what every template receives.
@@ -27,8 +29,35 @@ type Page struct {
 	Me         *authz.Principal
 	Notice     string
 	NoticeWarn bool
+	// DateStyle is how the reader wants dates shown (西暦 or 和暦).
+	DateStyle wareki.Style
 
 	nav []NavEntry
+}
+
+// Date shows a day or a time (time.Time or "2006-01-02") in the reader's
+// style: 2025-04-01 or 令和7年4月1日. Exports and the API never use it.
+func (p *Page) Date(v any) string {
+	if t, ok := v.(time.Time); ok && !t.IsZero() {
+		v = t.In(Zone)
+	}
+	return wareki.Format(p.DateStyle, v)
+}
+
+// Zone is the time zone of times shown on pages (Japan).
+var Zone = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return l
+	}
+	return time.FixedZone("JST", 9*3600)
+}()
+
+// FY names a fiscal year in the reader's style: 2025年度 or 令和7年度.
+func (p *Page) FY(fy int) string {
+	if p.DateStyle == wareki.Japanese {
+		return wareki.FiscalYear(fy)
+	}
+	return p.T("yearly.fy.value", fy)
 }
 
 // T translates key into the page's language.

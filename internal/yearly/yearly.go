@@ -146,7 +146,7 @@ type Store interface {
 	RemoveItem(ctx context.Context, planID, itemID int64) error
 
 	SaveReport(ctx context.Context, r Report) (Report, error) // replaces the year's report
-	Report(ctx context.Context, fy int) (Report, error)        // NotFound when not generated
+	Report(ctx context.Context, fy int) (Report, error)       // NotFound when not generated
 	ReportYears(ctx context.Context) ([]int, error)
 
 	AddDecision(ctx context.Context, d Decision) (Decision, error)
