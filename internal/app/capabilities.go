@@ -66,7 +66,6 @@ func (a *App) campaignProgress(ctx context.Context, id int64) (int, error) {
 	return 0, nil
 }
 
-
 // planOwners are the people a plan item can be given to: those holding an
 // organisation-wide or a 部 role today.
 func (a *App) planOwners(r *http.Request) ([]yearly.Person, error) {

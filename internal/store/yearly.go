@@ -180,7 +180,7 @@ func (s *Yearly) SaveReport(ctx context.Context, r yearly.Report) (yearly.Report
 // Report implements yearly.Store.
 func (s *Yearly) Report(ctx context.Context, fy int) (yearly.Report, error) {
 	var (
-		r          yearly.Report
+		r        yearly.Report
 		body, at string
 	)
 	err := s.db.R.QueryRowContext(ctx, `SELECT id, fiscal_year, sections, generated_at, generated_by FROM yearly_reports
