@@ -768,14 +768,18 @@ func principalFor(role authz.BuiltinRole, f *fixture) *authz.Principal {
 		Grants: []authz.Grant{g, {Role: authz.RoleStaff, UnitPath: f.unitA1.Path}}}
 }
 
+// TestAuthorizationMatrix runs the matrix on SQLite, and on PostgreSQL too
+// when KITEI_TEST_POSTGRES is set.
 func TestAuthorizationMatrix(t *testing.T) {
-	m := newMatrix(t, storetest.SQLite(t), nil)
-	problems, checked := m.check(m.patterns())
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if checked < 100 {
-		t.Fatalf("only %d cases checked", checked)
-	}
-	t.Logf("%d route × role × unit cases checked", checked)
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		m := newMatrix(t, db, nil)
+		problems, checked := m.check(m.patterns())
+		for _, p := range problems {
+			t.Error(p)
+		}
+		if checked < 100 {
+			t.Fatalf("only %d cases checked", checked)
+		}
+		t.Logf("%d route × role × unit cases checked", checked)
+	})
 }

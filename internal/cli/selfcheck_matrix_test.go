@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/store/storetest"
 	"kitei/internal/web"
 )
 
@@ -175,17 +175,16 @@ func init() {
 	}
 }
 
-// TestSelfcheckScopeMatrix reads the self-inspection pages and API answers
+// TestSelfcheckScopeMatrix (on every engine) reads the self-inspection pages and API answers
 // that list units, people or answers, as every built-in role acting as
 // personA1 of unit A1: where the role does not reach unit B, nothing of B
 // (its name, personB's name, personB's comment) may show; and personB's
 // comment never shows on anyone's own checklist.
 func TestSelfcheckScopeMatrix(t *testing.T) {
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	storetest.Engines(t, testSelfcheckScopeMatrix)
+}
+
+func testSelfcheckScopeMatrix(t *testing.T, db *store.DB) {
 	deps := app.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).WebDeps(app.WebOptions{})
 	srv, err := web.New(deps)
 	if err != nil {
