@@ -29,6 +29,11 @@ type Unit struct {
 type Target struct {
 	Path func(own bool) (path, unitPath string)
 	Want func(p *authz.Principal, own bool) bool
+	// Body, when set, is the body sent to the route: a form for a page,
+	// JSON for an /api/ route (nil: a placeholder form). Give changes the
+	// values they need, so the route is refused or let through by its
+	// access rules and not by a missing field.
+	Body func(own bool) string
 }
 
 // Fixed is a target not tied to a unit.

@@ -56,13 +56,13 @@ func buildRegisterFixture(t *testing.T, deps web.Deps, f *fixture) regFixture {
 }
 
 func regTarget(format string, pick func(regFixture) (own, foreign int64)) target {
-	return func(f *fixture, own bool) (string, string) {
+	return at(func(f *fixture, own bool) (string, string) {
 		o, x := pick(f.reg)
 		if own {
 			return fmt.Sprintf(format, o), f.unitA1.Path
 		}
 		return fmt.Sprintf(format, x), f.unitB.Path
-	}
+	})
 }
 
 func regAsset(r regFixture) (int64, int64)   { return r.assetA1, r.assetB }
@@ -71,35 +71,35 @@ func regService(r regFixture) (int64, int64) { return r.serviceA1, r.serviceB }
 
 func init() {
 	for pattern, tgt := range map[string]target{
-		"GET /register":                                fixed("/register"),
-		"GET /register/assets":                         fixed("/register/assets?q=%E8%B3%87%E7%94%A3&sort=c&desc=1"),
-		"POST /register/assets":                        fixed("/register/assets"),
-		"GET /register/assets/{id}":                    regTarget("/register/assets/%d", regAsset),
-		"POST /register/assets/{id}":                   regTarget("/register/assets/%d", regAsset),
-		"POST /register/assets/{id}/copy":              regTarget("/register/assets/%d/copy", regAsset),
-		"POST /register/assets/{id}/reclassify":        regTarget("/register/assets/%d/reclassify", regAsset),
-		"POST /register/assets/{id}/retire":            regTarget("/register/assets/%d/retire", regAsset),
-		"GET /register/systems":                        fixed("/register/systems?sort=stage"),
-		"POST /register/systems":                       fixed("/register/systems"),
-		"GET /register/systems/{id}":                   regTarget("/register/systems/%d", regSystem),
-		"POST /register/systems/{id}":                  regTarget("/register/systems/%d", regSystem),
-		"GET /register/services":                       fixed("/register/services?ismap=no"),
-		"POST /register/services":                      fixed("/register/services"),
-		"GET /register/services/{id}":                  regTarget("/register/services/%d", regService),
-		"POST /register/services/{id}":                 regTarget("/register/services/%d", regService),
-		"GET /register/export/{kind}":                  fixed("/register/export/assets?format=csv"),
-		"GET /register/scheme":                         fixed("/register/scheme"),
-		"POST /register/scheme":                        fixed("/register/scheme"),
-		"GET /register/import":                         fixed("/register/import"),
-		"POST /register/import":                        fixed("/register/import"),
-		"GET /api/v1/register/assets":                  fixed("/api/v1/register/assets"),
-		"GET /api/v1/register/assets/{id}":             regTarget("/api/v1/register/assets/%d", regAsset),
-		"GET /api/v1/register/systems":                 fixed("/api/v1/register/systems"),
-		"GET /api/v1/register/systems/{id}":            regTarget("/api/v1/register/systems/%d", regSystem),
-		"GET /api/v1/register/services":                fixed("/api/v1/register/services"),
-		"GET /api/v1/register/services/{id}":           regTarget("/api/v1/register/services/%d", regService),
-		"POST /api/v1/register/assets/{id}/reclassify": regTarget("/api/v1/register/assets/%d/reclassify", regAsset),
-		"POST /api/v1/register/assets/{id}/retire":     regTarget("/api/v1/register/assets/%d/retire", regAsset),
+		"GET /register":                                fixed("/register").needs(authz.RegisterRead),
+		"GET /register/assets":                         fixed("/register/assets?q=%E8%B3%87%E7%94%A3&sort=c&desc=1").needs(authz.RegisterRead),
+		"POST /register/assets":                        fixed("/register/assets").needs(authz.RegisterWrite),
+		"GET /register/assets/{id}":                    regTarget("/register/assets/%d", regAsset).needs(authz.RegisterRead),
+		"POST /register/assets/{id}":                   regTarget("/register/assets/%d", regAsset).needs(authz.RegisterWrite),
+		"POST /register/assets/{id}/copy":              regTarget("/register/assets/%d/copy", regAsset).needs(authz.RegisterWrite),
+		"POST /register/assets/{id}/reclassify":        regTarget("/register/assets/%d/reclassify", regAsset).needs(authz.RegisterWrite),
+		"POST /register/assets/{id}/retire":            regTarget("/register/assets/%d/retire", regAsset).needs(authz.RegisterWrite),
+		"GET /register/systems":                        fixed("/register/systems?sort=stage").needs(authz.RegisterRead),
+		"POST /register/systems":                       fixed("/register/systems").needs(authz.RegisterWrite),
+		"GET /register/systems/{id}":                   regTarget("/register/systems/%d", regSystem).needs(authz.RegisterRead),
+		"POST /register/systems/{id}":                  regTarget("/register/systems/%d", regSystem).needs(authz.RegisterWrite),
+		"GET /register/services":                       fixed("/register/services?ismap=no").needs(authz.RegisterRead),
+		"POST /register/services":                      fixed("/register/services").needs(authz.RegisterWrite),
+		"GET /register/services/{id}":                  regTarget("/register/services/%d", regService).needs(authz.RegisterRead),
+		"POST /register/services/{id}":                 regTarget("/register/services/%d", regService).needs(authz.RegisterWrite),
+		"GET /register/export/{kind}":                  fixed("/register/export/assets?format=csv").needs(authz.RegisterRead),
+		"GET /register/scheme":                         fixed("/register/scheme").needs(authz.RegisterAdmin),
+		"POST /register/scheme":                        fixed("/register/scheme").needs(authz.RegisterAdmin),
+		"GET /register/import":                         fixed("/register/import").needs(authz.RegisterAdmin),
+		"POST /register/import":                        fixed("/register/import").needs(authz.RegisterAdmin),
+		"GET /api/v1/register/assets":                  fixed("/api/v1/register/assets").needs(authz.RegisterRead),
+		"GET /api/v1/register/assets/{id}":             regTarget("/api/v1/register/assets/%d", regAsset).needs(authz.RegisterRead),
+		"GET /api/v1/register/systems":                 fixed("/api/v1/register/systems").needs(authz.RegisterRead),
+		"GET /api/v1/register/systems/{id}":            regTarget("/api/v1/register/systems/%d", regSystem).needs(authz.RegisterRead),
+		"GET /api/v1/register/services":                fixed("/api/v1/register/services").needs(authz.RegisterRead),
+		"GET /api/v1/register/services/{id}":           regTarget("/api/v1/register/services/%d", regService).needs(authz.RegisterRead),
+		"POST /api/v1/register/assets/{id}/reclassify": regTarget("/api/v1/register/assets/%d/reclassify", regAsset).needs(authz.RegisterWrite),
+		"POST /api/v1/register/assets/{id}/retire":     regTarget("/api/v1/register/assets/%d/retire", regAsset).needs(authz.RegisterWrite),
 	} {
 		targets[pattern] = tgt
 	}

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -16,6 +16,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/store/storetest"
 	"kitei/internal/web"
 )
 
@@ -33,6 +34,8 @@ import (
 type scFixture struct {
 	published, draft int64
 	itemA1           int64 // an item on every staff member's checklist
+	draftItem        int64 // an item of the draft campaign
+	catalog          int64 // the rulebook the campaigns' items come from
 	commentB         string
 }
 
@@ -69,6 +72,12 @@ func buildSelfcheckFixture(t *testing.T, deps web.Deps, f *fixture) scFixture {
 		return c.ID
 	}
 	sf.published, sf.draft = mk("点検"), mk("準備中の点検")
+	sf.catalog = res.Catalog.ID
+	items, err := svc.Items(ctx, sf.draft)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("draft campaign without items (%v)", err)
+	}
+	sf.draftItem = items[0].ID
 	if _, err := svc.Publish(ctx, sf.published, svc.Today()); err != nil {
 		t.Fatal(err)
 	}
@@ -93,23 +102,23 @@ func buildSelfcheckFixture(t *testing.T, deps web.Deps, f *fixture) scFixture {
 
 // scUnit points a route at the published campaign and a unit: A1 (own) or B.
 func scUnit(format string) target {
-	return func(f *fixture, own bool) (string, string) {
+	return at(func(f *fixture, own bool) (string, string) {
 		u := f.unitB
 		if own {
 			u = f.unitA1
 		}
 		return scPath(format, f.sc.published, f.sc.itemA1, u.ID), u.Path
-	}
+	})
 }
 
 // scPublished and scDraft point a route at one of the campaigns (and the
 // item every staff member answers).
 func scPublished(format string) target {
-	return func(f *fixture, _ bool) (string, string) { return scPath(format, f.sc.published, f.sc.itemA1), "" }
+	return at(func(f *fixture, _ bool) (string, string) { return scPath(format, f.sc.published, f.sc.itemA1), "" })
 }
 
 func scDraft(format string) target {
-	return func(f *fixture, _ bool) (string, string) { return scPath(format, f.sc.draft, f.sc.itemA1), "" }
+	return at(func(f *fixture, _ bool) (string, string) { return scPath(format, f.sc.draft, f.sc.draftItem), "" })
 }
 
 // scPath fills the %d of format with as many of ids as it has.
@@ -123,52 +132,59 @@ func scPath(format string, ids ...int64) string {
 
 func init() {
 	for pattern, tgt := range map[string]target{
-		"GET /selfcheck":                                      fixed("/selfcheck"),
-		"POST /selfcheck/campaigns":                           fixed("/selfcheck/campaigns"),
-		"GET /selfcheck/campaigns/{id}":                       scPublished("/selfcheck/campaigns/%d"),
-		"POST /selfcheck/campaigns/{id}/items":                scDraft("/selfcheck/campaigns/%d/items"),
-		"POST /selfcheck/campaigns/{id}/items/{item}":         scDraft("/selfcheck/campaigns/%d/items/%d"),
-		"POST /selfcheck/campaigns/{id}/publish":              scDraft("/selfcheck/campaigns/%d/publish?day=bad"),
-		"POST /selfcheck/campaigns/{id}/close":                scDraft("/selfcheck/campaigns/%d/close"),
-		"POST /selfcheck/campaigns/{id}/remind":               scUnit("/selfcheck/campaigns/%d/remind?item=%d&unit=%d"),
-		"GET /selfcheck/campaigns/{id}/my":                    scPublished("/selfcheck/campaigns/%d/my"),
-		"POST /selfcheck/campaigns/{id}/my/submit":            scPublished("/selfcheck/campaigns/%d/my/submit"),
-		"POST /selfcheck/campaigns/{id}/my/{item}":            scPublished("/selfcheck/campaigns/%d/my/%d"),
-		"GET /selfcheck/campaigns/{id}/results":               scUnit("/selfcheck/campaigns/%d/results?item=%d&unit=%d"),
-		"POST /selfcheck/campaigns/{id}/actions":              scPublished("/selfcheck/campaigns/%d/actions"),
-		"GET /selfcheck/campaigns/{id}/export.xlsx":           scUnit("/selfcheck/campaigns/%d/export.xlsx?item=%d&unit=%d"),
-		"GET /selfcheck/campaigns/{id}/summary":               scPublished("/selfcheck/campaigns/%d/summary"),
-		"GET /api/v1/selfcheck/campaigns":                     fixed("/api/v1/selfcheck/campaigns"),
-		"POST /api/v1/selfcheck/campaigns":                    fixed("/api/v1/selfcheck/campaigns"),
-		"GET /api/v1/selfcheck/campaigns/{id}":                scPublished("/api/v1/selfcheck/campaigns/%d"),
-		"GET /api/v1/selfcheck/campaigns/{id}/items":          scPublished("/api/v1/selfcheck/campaigns/%d/items"),
-		"POST /api/v1/selfcheck/campaigns/{id}/items":         scDraft("/api/v1/selfcheck/campaigns/%d/items"),
-		"PATCH /api/v1/selfcheck/campaigns/{id}/items/{item}": scDraft("/api/v1/selfcheck/campaigns/%d/items/%d"),
-		"POST /api/v1/selfcheck/campaigns/{id}/publish":       scDraft("/api/v1/selfcheck/campaigns/%d/publish"),
-		"POST /api/v1/selfcheck/campaigns/{id}/close":         scDraft("/api/v1/selfcheck/campaigns/%d/close"),
-		"GET /api/v1/selfcheck/my":                            fixed("/api/v1/selfcheck/my"),
-		"GET /api/v1/selfcheck/campaigns/{id}/my":             scPublished("/api/v1/selfcheck/campaigns/%d/my"),
-		"PUT /api/v1/selfcheck/campaigns/{id}/answers/{item}": scPublished("/api/v1/selfcheck/campaigns/%d/answers/%d"),
-		"POST /api/v1/selfcheck/campaigns/{id}/submit":        scPublished("/api/v1/selfcheck/campaigns/%d/submit"),
-		"GET /api/v1/selfcheck/campaigns/{id}/progress":       scPublished("/api/v1/selfcheck/campaigns/%d/progress"),
-		"GET /api/v1/selfcheck/campaigns/{id}/rollup":         scPublished("/api/v1/selfcheck/campaigns/%d/rollup"),
-		"POST /api/v1/selfcheck/campaigns/{id}/remind":        scPublished("/api/v1/selfcheck/campaigns/%d/remind"),
+		"GET /selfcheck":                fixed("/selfcheck").needs(authz.SelfcheckAnswer),
+		"POST /selfcheck/campaigns":     fixed("/selfcheck/campaigns").needs(authz.SelfcheckAdmin),
+		"GET /selfcheck/campaigns/{id}": scPublished("/selfcheck/campaigns/%d").needs(authz.SelfcheckFollow),
+		"POST /selfcheck/campaigns/{id}/items": scDraft("/selfcheck/campaigns/%d/items").needs(authz.SelfcheckAdmin).
+			sends(func(f *fixture, _ bool) string { return url.Values{"catalog": {fmt.Sprint(f.sc.catalog)}}.Encode() }),
+		"POST /selfcheck/campaigns/{id}/items/{item}": scDraft("/selfcheck/campaigns/%d/items/%d").needs(authz.SelfcheckAdmin).
+			sends(form(url.Values{"question": {"パスワードを管理していますか。"}, "roles": {authz.RoleStaff}})),
+		"POST /selfcheck/campaigns/{id}/publish":    scDraft("/selfcheck/campaigns/%d/publish?day=bad").needs(authz.SelfcheckAdmin),
+		"POST /selfcheck/campaigns/{id}/close":      scDraft("/selfcheck/campaigns/%d/close").needs(authz.SelfcheckAdmin),
+		"POST /selfcheck/campaigns/{id}/remind":     scUnit("/selfcheck/campaigns/%d/remind?item=%d&unit=%d").needs(authz.SelfcheckFollow),
+		"GET /selfcheck/campaigns/{id}/my":          scPublished("/selfcheck/campaigns/%d/my").needs(authz.SelfcheckAnswer),
+		"POST /selfcheck/campaigns/{id}/my/submit":  scPublished("/selfcheck/campaigns/%d/my/submit").needs(authz.SelfcheckAnswer),
+		"POST /selfcheck/campaigns/{id}/my/{item}":  scPublished("/selfcheck/campaigns/%d/my/%d").needs(authz.SelfcheckAnswer),
+		"GET /selfcheck/campaigns/{id}/results":     scUnit("/selfcheck/campaigns/%d/results?item=%d&unit=%d").needs(authz.SelfcheckFollow),
+		"POST /selfcheck/campaigns/{id}/actions":    scPublished("/selfcheck/campaigns/%d/actions").needs(authz.SelfcheckAdmin),
+		"GET /selfcheck/campaigns/{id}/export.xlsx": scUnit("/selfcheck/campaigns/%d/export.xlsx?item=%d&unit=%d").needs(authz.SelfcheckFollow),
+		// The summary covers the whole organisation.
+		"GET /selfcheck/campaigns/{id}/summary": scPublished("/selfcheck/campaigns/%d/summary").needs(authz.SelfcheckFollow).
+			wants(func(p *authz.Principal, _ *fixture, _ bool) bool {
+				return p.Can(authz.SelfcheckAdmin) || p.Scope(authz.SelfcheckFollow).All
+			}),
+		"GET /api/v1/selfcheck/campaigns":             fixed("/api/v1/selfcheck/campaigns").needs(authz.SelfcheckFollow),
+		"POST /api/v1/selfcheck/campaigns":            fixed("/api/v1/selfcheck/campaigns").needs(authz.SelfcheckAdmin),
+		"GET /api/v1/selfcheck/campaigns/{id}":        scPublished("/api/v1/selfcheck/campaigns/%d").needs(authz.SelfcheckFollow),
+		"GET /api/v1/selfcheck/campaigns/{id}/items":  scPublished("/api/v1/selfcheck/campaigns/%d/items").needs(authz.SelfcheckFollow),
+		"POST /api/v1/selfcheck/campaigns/{id}/items": scDraft("/api/v1/selfcheck/campaigns/%d/items").needs(authz.SelfcheckAdmin),
+		"PATCH /api/v1/selfcheck/campaigns/{id}/items/{item}": scDraft("/api/v1/selfcheck/campaigns/%d/items/%d").needs(authz.SelfcheckAdmin).
+			sends(jsonBody(`{"question":"パスワードを管理していますか。","roles":["staff"]}`)),
+		"POST /api/v1/selfcheck/campaigns/{id}/publish": scDraft("/api/v1/selfcheck/campaigns/%d/publish").needs(authz.SelfcheckAdmin),
+		"POST /api/v1/selfcheck/campaigns/{id}/close":   scDraft("/api/v1/selfcheck/campaigns/%d/close").needs(authz.SelfcheckAdmin),
+		"GET /api/v1/selfcheck/my":                      fixed("/api/v1/selfcheck/my").needs(authz.SelfcheckAnswer),
+		"GET /api/v1/selfcheck/campaigns/{id}/my":       scPublished("/api/v1/selfcheck/campaigns/%d/my").needs(authz.SelfcheckAnswer),
+		"PUT /api/v1/selfcheck/campaigns/{id}/answers/{item}": scPublished("/api/v1/selfcheck/campaigns/%d/answers/%d").needs(authz.SelfcheckAnswer).
+			sends(jsonBody(`{"value":"partial","comment":"A1の回答"}`)),
+		"POST /api/v1/selfcheck/campaigns/{id}/submit":  scPublished("/api/v1/selfcheck/campaigns/%d/submit").needs(authz.SelfcheckAnswer),
+		"GET /api/v1/selfcheck/campaigns/{id}/progress": scPublished("/api/v1/selfcheck/campaigns/%d/progress").needs(authz.SelfcheckFollow),
+		"GET /api/v1/selfcheck/campaigns/{id}/rollup":   scPublished("/api/v1/selfcheck/campaigns/%d/rollup").needs(authz.SelfcheckFollow),
+		"POST /api/v1/selfcheck/campaigns/{id}/remind":  scPublished("/api/v1/selfcheck/campaigns/%d/remind").needs(authz.SelfcheckFollow),
 	} {
 		targets[pattern] = tgt
 	}
 }
 
-// TestSelfcheckScopeMatrix reads the self-inspection pages and API answers
+// TestSelfcheckScopeMatrix (on every engine) reads the self-inspection pages and API answers
 // that list units, people or answers, as every built-in role acting as
 // personA1 of unit A1: where the role does not reach unit B, nothing of B
 // (its name, personB's name, personB's comment) may show; and personB's
 // comment never shows on anyone's own checklist.
 func TestSelfcheckScopeMatrix(t *testing.T) {
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "k.db"), store.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	storetest.Engines(t, testSelfcheckScopeMatrix)
+}
+
+func testSelfcheckScopeMatrix(t *testing.T, db *store.DB) {
 	deps := app.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).WebDeps(app.WebOptions{})
 	srv, err := web.New(deps)
 	if err != nil {
