@@ -587,7 +587,7 @@ func (r *Registry) appointISSO(ctx context.Context, y System) error {
 			return nil
 		}
 	}
-	_, err = r.org.Appoint(ctx, org.Assignment{PersonID: y.ISSOID, RoleKey: authz.RoleISSO, SystemRef: y.Code,
+	_, err = r.org.Appoint(ctx, authz.System, org.Assignment{PersonID: y.ISSOID, RoleKey: authz.RoleISSO, SystemRef: y.Code,
 		StartsOn: r.today(), Note: "情報システム台帳への登録による"})
 	if apperr.Is(err, apperr.NotFound) { // the role catalogue lacks isso
 		return nil
