@@ -355,6 +355,9 @@ func (r *Registry) rank(grants []authz.Grant, path string) int {
 	return best
 }
 
+// MayEdit tells pages whether to offer editing asset a.
+func (r *Registry) MayEdit(w *authz.Principal, a Asset) bool { return canIn(w, a.UnitPath) }
+
 // MayReclassify tells pages whether to offer reclassification.
 func (r *Registry) MayReclassify(ctx context.Context, w *authz.Principal, a Asset) bool {
 	ok, _, err := r.mayReclassify(ctx, w, a)
