@@ -1,12 +1,12 @@
 package api
 
 import (
-	"mime"
 	"net/http"
 	"strconv"
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 )
 
 // catalogExportRoute downloads an edition as OSCAL, xlsx or kitei JSON.
@@ -42,18 +42,9 @@ func (a *API) exportCatalog(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ServeExport(w, info.ContentType, info.Name)
+	httpx.ServeDownload(w, info.ContentType, info.Name)
 	if err := a.Catalogs.Export(r.Context(), id, edition, format, w); err != nil {
 		// Headers are gone; the log is the only place left to tell.
 		a.Logger.Error("catalog export", "catalog", id, "format", format, "err", err)
 	}
-}
-
-// ServeExport sets the headers of a file download (shared with the web pages).
-func ServeExport(w http.ResponseWriter, contentType, filename string) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
 }

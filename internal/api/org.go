@@ -96,42 +96,16 @@ func (a *API) listUnits(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, units)
 }
 
-// unitIn loads unit {id} and checks perm over it; a unit outside the
-// caller's read scope is reported as not found.
-func (a *API) unitIn(r *http.Request, perm authz.Permission) (org.Unit, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return org.Unit{}, err
-	}
-	u, err := a.Org.Unit(r.Context(), id)
-	if err != nil {
-		return u, err
-	}
-	p := authz.From(r.Context())
-	if !p.CanIn(authz.OrgRead, u.Path) {
-		return u, apperr.New(apperr.NotFound, "no unit %d", id)
-	}
-	return u, org.RequireIn(p, perm, u.Path)
-}
-
 func (a *API) getUnit(w http.ResponseWriter, r *http.Request) {
-	u, err := a.unitIn(r, authz.OrgRead)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	id, err := pathID(r, "id")
+	if err == nil {
+		var u org.Unit
+		if u, err = a.Org.ViewUnit(r.Context(), authz.From(r.Context()), id); err == nil {
+			writeJSON(w, http.StatusOK, u)
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, u)
-}
-
-func (a *API) parentPath(r *http.Request, parentID int64) (string, error) {
-	if parentID == 0 {
-		return "", nil
-	}
-	parent, err := a.Org.Unit(r.Context(), parentID)
-	if err != nil {
-		return "", err
-	}
-	return parent.Path, nil
+	a.fail(w, r, err)
 }
 
 func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
@@ -140,13 +114,7 @@ func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	pp, err := a.parentPath(r, u.ParentID)
-	if err == nil {
-		err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, pp)
-	}
-	if err == nil {
-		u, err = a.Org.CreateUnit(r.Context(), u)
-	}
+	u, err := a.Org.CreateUnit(r.Context(), authz.From(r.Context()), u)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -155,7 +123,7 @@ func (a *API) createUnit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
-	cur, err := a.unitIn(r, authz.OrgWrite)
+	id, err := pathID(r, "id")
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -165,18 +133,8 @@ func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	u.ID = cur.ID
-	if u.ParentID != cur.ParentID { // a move needs rights over the new parent too
-		pp, err := a.parentPath(r, u.ParentID)
-		if err == nil {
-			err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, pp)
-		}
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-	}
-	if u, err = a.Org.UpdateUnit(r.Context(), u); err != nil {
+	u.ID = id
+	if u, err = a.Org.UpdateUnit(r.Context(), authz.From(r.Context()), u); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -217,31 +175,16 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, PersonPage{Total: total, People: people})
 }
 
-// personIn loads person {id} and checks perm over their unit; a person
-// outside the caller's read scope is reported as not found.
-func (a *API) personIn(r *http.Request, perm authz.Permission) (org.Person, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return org.Person{}, err
-	}
-	p, err := a.Org.Person(r.Context(), id)
-	if err != nil {
-		return p, err
-	}
-	pr := authz.From(r.Context())
-	if !pr.CanIn(authz.OrgRead, p.UnitPath) {
-		return p, apperr.New(apperr.NotFound, "no person %d", id)
-	}
-	return p, org.RequireIn(pr, perm, p.UnitPath)
-}
-
 func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
-	p, err := a.personIn(r, authz.OrgRead)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	id, err := pathID(r, "id")
+	if err == nil {
+		var p org.Person
+		if p, err = a.Org.ViewPerson(r.Context(), authz.From(r.Context()), id); err == nil {
+			writeJSON(w, http.StatusOK, p)
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, p)
+	a.fail(w, r, err)
 }
 
 func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
@@ -250,13 +193,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	u, err := a.Org.Unit(r.Context(), p.UnitID)
-	if err == nil {
-		err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, u.Path)
-	}
-	if err == nil {
-		p, err = a.Org.CreatePerson(r.Context(), p)
-	}
+	p, err := a.Org.CreatePerson(r.Context(), authz.From(r.Context()), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -265,7 +202,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
-	cur, err := a.personIn(r, authz.OrgWrite)
+	id, err := pathID(r, "id")
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -275,18 +212,8 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	p.ID = cur.ID
-	if p.UnitID != cur.UnitID { // a transfer needs rights over the new unit too
-		u, err := a.Org.Unit(r.Context(), p.UnitID)
-		if err == nil {
-			err = org.RequireIn(authz.From(r.Context()), authz.OrgWrite, u.Path)
-		}
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-	}
-	if p, err = a.Org.UpdatePerson(r.Context(), p); err != nil {
+	p.ID = id
+	if p, err = a.Org.UpdatePerson(r.Context(), authz.From(r.Context()), p); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -294,7 +221,12 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) personAssignments(w http.ResponseWriter, r *http.Request) {
-	p, err := a.personIn(r, authz.OrgRead)
+	id, err := pathID(r, "id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	p, err := a.Org.ViewPerson(r.Context(), authz.From(r.Context()), id)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -319,18 +251,7 @@ func (a *API) appoint(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	p := authz.From(ctx)
-	person, err := a.Org.Person(ctx, as.PersonID)
-	if err == nil && !p.CanIn(authz.OrgRead, person.UnitPath) {
-		err = apperr.New(apperr.NotFound, "no person %d", as.PersonID)
-	}
-	if err == nil {
-		err = a.Org.AuthorizeAppoint(ctx, p, as)
-	}
-	if err == nil {
-		as, err = a.Org.Appoint(ctx, as)
-	}
+	as, err := a.Org.Appoint(r.Context(), authz.From(r.Context()), as)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -344,23 +265,7 @@ func (a *API) endAssignment(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	as, err := a.Org.Assignment(ctx, id)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	p := authz.From(ctx)
-	person, err := a.Org.Person(ctx, as.PersonID)
-	if err == nil && !p.CanIn(authz.OrgRead, person.UnitPath) {
-		err = apperr.New(apperr.NotFound, "no appointment %d", id)
-	}
-	if err == nil {
-		err = a.Org.AuthorizeAppoint(ctx, p, as)
-	}
-	if err == nil {
-		as, err = a.Org.EndAssignment(ctx, id, r.URL.Query().Get("on"))
-	}
+	as, err := a.Org.EndAssignment(r.Context(), authz.From(r.Context()), id, r.URL.Query().Get("on"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

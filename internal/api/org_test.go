@@ -25,7 +25,7 @@ func TestOrganisationAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	unit := func(code string, parent int64) org.Unit {
-		u, err := o.CreateUnit(ctx, org.Unit{Code: code, Name: code, ParentID: parent})
+		u, err := o.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: code, ParentID: parent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,8 +34,8 @@ func TestOrganisationAPI(t *testing.T) {
 	root := unit("R", 0)
 	a := unit("A", root.ID)
 	b := unit("B", root.ID)
-	pa, _ := o.CreatePerson(ctx, org.Person{EmployeeNo: "1", Name: "甲", UnitID: a.ID, Status: "active"})
-	pb, _ := o.CreatePerson(ctx, org.Person{EmployeeNo: "2", Name: "乙", UnitID: b.ID, Status: "active"})
+	pa, _ := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "1", Name: "甲", UnitID: a.ID, Status: "active"})
+	pb, _ := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "2", Name: "乙", UnitID: b.ID, Status: "active"})
 
 	officer := &authz.Principal{PersonID: pa.ID, UnitPath: a.Path, Grants: []authz.Grant{{Role: authz.RoleDivisionISO, UnitPath: a.Path}}}
 	office := &authz.Principal{Grants: []authz.Grant{{Role: authz.RoleSecOffice}}}

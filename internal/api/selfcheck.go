@@ -173,16 +173,6 @@ type CountDoc struct {
 	Count int `json:"count"`
 }
 
-// SelfcheckScope is where p may follow self-inspection: everywhere for
-// campaign administrators, else the units where p holds SelfcheckFollow.
-func SelfcheckScope(p *authz.Principal) authz.Scope {
-	if p.Can(authz.SelfcheckAdmin) {
-		return authz.Everywhere
-	}
-	paths, all := p.Scopes(authz.SelfcheckFollow)
-	return authz.Scope{All: all, Paths: paths}
-}
-
 func personOf(r *http.Request) (int64, error) {
 	p := authz.From(r.Context())
 	if p == nil || p.PersonID <= 0 {
@@ -408,7 +398,7 @@ func (a *API) scProgress(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	rows, total, err := a.Selfcheck.Progress(r.Context(), id, SelfcheckScope(authz.From(r.Context())))
+	rows, total, err := a.Selfcheck.Progress(r.Context(), authz.From(r.Context()), id)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -435,7 +425,7 @@ func (a *API) scRollup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ru, err := a.Selfcheck.Rollup(r.Context(), id, SelfcheckScope(authz.From(r.Context())), level)
+	ru, err := a.Selfcheck.Rollup(r.Context(), authz.From(r.Context()), id, level)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -451,7 +441,7 @@ func (a *API) scRemind(w http.ResponseWriter, r *http.Request) {
 	}
 	var n int
 	if err == nil {
-		n, err = a.Selfcheck.Remind(r.Context(), id, in.UnitID, SelfcheckScope(authz.From(r.Context())))
+		n, err = a.Selfcheck.Remind(r.Context(), authz.From(r.Context()), id, in.UnitID)
 	}
 	if err != nil {
 		a.fail(w, r, err)

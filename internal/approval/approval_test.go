@@ -79,7 +79,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	unit := func(code, name string, parent int64) org.Unit {
-		u, err := w.org.CreateUnit(ctx, org.Unit{Code: code, Name: name, Kind: "部", ParentID: parent})
+		u, err := w.org.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: name, Kind: "部", ParentID: parent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,13 +90,13 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	w.unitA1 = unit("A1", "総務課", w.unitA.ID)
 	w.unitB = unit("B", "事業部", root.ID)
 	person := func(no string, u org.Unit, role string, roleUnit int64) org.Person {
-		p, err := w.org.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, Email: strings.ToLower(no) + "@example.jp",
+		p, err := w.org.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, Email: strings.ToLower(no) + "@example.jp",
 			UnitID: u.ID, Status: "active", JoinedOn: "2020-04-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if role != "" {
-			if _, err := w.org.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: roleUnit, StartsOn: "2024-04-01"}); err != nil {
+			if _, err := w.org.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: roleUnit, StartsOn: "2024-04-01"}); err != nil {
 				t.Fatal(err)
 			}
 		}

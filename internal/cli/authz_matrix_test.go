@@ -639,7 +639,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 		t.Fatal(err)
 	}
 	mk := func(code, name string, parent int64) org.Unit {
-		u, err := o.CreateUnit(ctx, org.Unit{Code: code, Name: name, Kind: "部", ParentID: parent})
+		u, err := o.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: name, Kind: "部", ParentID: parent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -650,7 +650,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 	f.unitA1 = mk("A1", "総務課", f.unitA.ID)
 	f.unitB = mk("B", "事業部", root.ID)
 	person := func(no string, unit int64) org.Person {
-		p, err := o.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, Email: no + "@example.jp", UnitID: unit, Status: "active", JoinedOn: "2020-04-01"})
+		p, err := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, Email: no + "@example.jp", UnitID: unit, Status: "active", JoinedOn: "2020-04-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -659,7 +659,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 	f.personA1 = person("E1", f.unitA1.ID)
 	f.personB = person("E2", f.unitB.ID)
 	appoint := func(p org.Person, unit int64) org.Assignment {
-		a, err := o.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: authz.RoleDivisionISO, UnitID: unit, StartsOn: "2024-04-01"})
+		a, err := o.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: authz.RoleDivisionISO, UnitID: unit, StartsOn: "2024-04-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -716,7 +716,7 @@ func buildFixture(t *testing.T, db *store.DB, deps web.Deps) *fixture {
 		// A head of 部 A takes requests escalated from A1's officer.
 		head := person("E3", f.unitA.ID)
 		f.personA = head.ID
-		if _, err := o.Appoint(ctx, org.Assignment{PersonID: head.ID, RoleKey: authz.RoleISO, UnitID: f.unitA.ID, StartsOn: "2024-04-01"}); err != nil {
+		if _, err := o.Appoint(ctx, authz.System, org.Assignment{PersonID: head.ID, RoleKey: authz.RoleISO, UnitID: f.unitA.ID, StartsOn: "2024-04-01"}); err != nil {
 			t.Fatal(err)
 		}
 		filerB, filerA1 := person("E4", f.unitB.ID), person("E5", f.unitA1.ID)

@@ -74,7 +74,7 @@ func orgImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := orgService(db).Import(ctx, tables)
+	rep, err := orgService(db).Import(ctx, authz.System, tables)
 	lang := cliLang(env)
 	rep.Localize(lang)
 	if *asJSON {
@@ -132,7 +132,7 @@ func orgExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	tables, err := orgService(db).ExportTables(ctx)
+	tables, err := orgService(db).ExportTables(ctx, authz.System)
 	if err != nil {
 		return err
 	}

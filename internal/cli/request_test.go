@@ -39,14 +39,14 @@ func TestRequestCommands(t *testing.T) {
 	}
 	o := org.NewService(db.Org())
 	o.EnsureBuiltinRoles(ctx)
-	u, _ := o.CreateUnit(ctx, org.Unit{Code: "A1", Name: "総務課"})
+	u, _ := o.CreateUnit(ctx, authz.System, org.Unit{Code: "A1", Name: "総務課"})
 	for _, no := range []string{"S1", "O1"} {
-		p, err := o.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: u.ID, Status: "active"})
+		p, err := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: u.ID, Status: "active"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if no == "O1" {
-			if _, err := o.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: authz.RoleDivisionISO, UnitID: u.ID, StartsOn: "2020-04-01"}); err != nil {
+			if _, err := o.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: authz.RoleDivisionISO, UnitID: u.ID, StartsOn: "2020-04-01"}); err != nil {
 				t.Fatal(err)
 			}
 		}

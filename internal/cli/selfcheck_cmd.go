@@ -266,7 +266,7 @@ func selfcheckProgress(ctx context.Context, env *Env, args []string) error {
 		if c.Status == selfcheck.Draft {
 			return fmt.Errorf("campaign %d %q is a draft: publish it first (kitei selfcheck publish %d)", id, c.Name, id)
 		}
-		rows, total, err := svc.Progress(ctx, id, authz.Everywhere)
+		rows, total, err := svc.Progress(ctx, authz.System, id)
 		if err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func selfcheckRollup(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return withSelfcheck(ctx, *dsn, func(ctx context.Context, _ *store.DB, svc *selfcheck.Service) error {
-		ru, err := svc.Rollup(ctx, id, authz.Everywhere, *level)
+		ru, err := svc.Rollup(ctx, authz.System, id, *level)
 		if err != nil {
 			return err
 		}
@@ -357,7 +357,7 @@ func selfcheckExport(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		var buf bytes.Buffer
-		if err := svc.ExportXLSX(ctx, id, *unit, authz.Everywhere, &buf); err != nil {
+		if err := svc.ExportXLSX(ctx, authz.System, id, *unit, &buf); err != nil {
 			return err
 		}
 		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {

@@ -3,6 +3,7 @@ package httpx
 import (
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 
 	"kitei/internal/apperr"
@@ -53,3 +54,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error, logger *slog.
 // Lang is the language of a request: ?lang=, the language cookie, else
 // Japanese (see i18n.FromRequest).
 func Lang(r *http.Request) i18n.Lang { return i18n.FromRequest(r) }
+
+// ServeDownload sets the headers of a file download and answers 200; the
+// caller then writes the file.
+func ServeDownload(w http.ResponseWriter, contentType, filename string) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+}

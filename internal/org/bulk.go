@@ -49,6 +49,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"kitei/internal/apperr"
+	"kitei/internal/authz"
 	"kitei/internal/i18n"
 )
 
@@ -394,8 +395,11 @@ func assignKey(no, role, unit, system, starts string) string {
 // Import checks tables against the organisation and, when every row is
 // right, applies them in one transaction. With errors it returns the report
 // and an apperr Invalid error, and nothing is stored.
-func (s *Service) Import(ctx context.Context, tables []Table) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, actor *authz.Principal, tables []Table) (ImportReport, error) {
 	rep := ImportReport{Rows: map[string]int{}}
+	if err := authz.RequireIn(actor, authz.OrgWrite, ""); err != nil {
+		return rep, err
+	}
 	snap, err := s.store.Snapshot(ctx)
 	if err != nil {
 		return rep, err
@@ -807,8 +811,12 @@ func (im *importer) checkAssignments(recs []map[string]string, rowNo []int) {
 
 // ---- export ----
 
-// ExportTables returns the whole organisation in the import layout.
-func (s *Service) ExportTables(ctx context.Context) ([]Table, error) {
+// ExportTables returns the whole organisation in the import layout; actor
+// needs organisation-wide org.read.
+func (s *Service) ExportTables(ctx context.Context, actor *authz.Principal) ([]Table, error) {
+	if err := authz.RequireIn(actor, authz.OrgRead, ""); err != nil {
+		return nil, err
+	}
 	snap, err := s.store.Snapshot(ctx)
 	if err != nil {
 		return nil, err

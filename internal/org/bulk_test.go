@@ -104,7 +104,7 @@ func importBytes(t testing.TB, svc *org.Service, name string, data []byte) (org.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc.Import(context.Background(), tables)
+	return svc.Import(context.Background(), authz.System, tables)
 }
 
 func TestImport20000People(t *testing.T) {
@@ -144,7 +144,7 @@ func TestImport20000People(t *testing.T) {
 		}
 
 		// Export and import again: nothing changes.
-		tables, err := svc.ExportTables(ctx)
+		tables, err := svc.ExportTables(ctx, authz.System)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +258,7 @@ func TestImportCSVEncodingsAndErrors(t *testing.T) {
 		t.Fatalf("unknown header: %v", err)
 	}
 	// CSV export of every table reads back as a no-op.
-	tables, err := svc.ExportTables(ctx)
+	tables, err := svc.ExportTables(ctx, authz.System)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestImportCSVEncodingsAndErrors(t *testing.T) {
 		}
 		all = append(all, back...)
 	}
-	if rep, err := svc.Import(ctx, all); err != nil || rep.Result.Changed() {
+	if rep, err := svc.Import(ctx, authz.System, all); err != nil || rep.Result.Changed() {
 		t.Fatalf("CSV round trip changed %+v %v %+v", rep.Result, err, rep.Errors)
 	}
 }

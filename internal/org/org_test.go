@@ -48,7 +48,7 @@ func buildOrg(t *testing.T, db *store.DB) *testOrg {
 	}
 	o := &testOrg{svc: svc}
 	unit := func(code, name string, parent org.Unit) org.Unit {
-		return must(svc.CreateUnit(ctx, org.Unit{Code: code, Name: name, ParentID: parent.ID}))
+		return must(svc.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: name, ParentID: parent.ID}))
 	}
 	o.hq = unit("HQ", "本部", org.Unit{})
 	o.sys = unit("SYS", "情報システム部", o.hq)
@@ -58,7 +58,7 @@ func buildOrg(t *testing.T, db *store.DB) *testOrg {
 	n := 0
 	person := func(name string, u org.Unit) org.Person {
 		n++
-		return must(svc.CreatePerson(ctx, org.Person{EmployeeNo: "E" + string(rune('0'+n)), Name: name,
+		return must(svc.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "E" + string(rune('0'+n)), Name: name,
 			Email: "e" + string(rune('0'+n)) + "@example.jp", UnitID: u.ID, JoinedOn: "2020-04-01"}))
 	}
 	o.ciso = person("最高 責任者", o.hq)
@@ -70,7 +70,7 @@ func buildOrg(t *testing.T, db *store.DB) *testOrg {
 	o.auditor = person("監査 担当", o.aud)
 	o.onLeave = person("休職 職員", o.plan)
 	appoint := func(p org.Person, role string, u org.Unit, from, to string) {
-		must(svc.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: u.ID, StartsOn: from, EndsOn: to}))
+		must(svc.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: u.ID, StartsOn: from, EndsOn: to}))
 	}
 	appoint(o.ciso, authz.RoleCISO, org.Unit{}, "2024-04-01", "")
 	appoint(o.chief, authz.RoleChiefISO, org.Unit{}, "2024-04-01", "")
@@ -81,7 +81,7 @@ func buildOrg(t *testing.T, db *store.DB) *testOrg {
 	appoint(o.auditor, authz.RoleAuditor, org.Unit{}, "2024-04-01", "")
 	appoint(o.onLeave, authz.RoleDivisionISO, o.plan, "2024-04-01", "")
 	o.onLeave.Status = org.StatusLeave
-	o.onLeave = must(svc.UpdatePerson(ctx, o.onLeave))
+	o.onLeave = must(svc.UpdatePerson(ctx, authz.System, o.onLeave))
 	return o
 }
 
@@ -195,7 +195,7 @@ func TestGrants(t *testing.T) {
 			t.Fatal("appointment in force on the day not granted")
 		}
 		// A retired role grants nothing.
-		if _, err := o.svc.RetireRole(ctx, authz.RoleAuditor, true); err != nil {
+		if _, err := o.svc.RetireRole(ctx, authz.System, authz.RoleAuditor, true); err != nil {
 			t.Fatal(err)
 		}
 		_, grants, _, _ = o.svc.Grants(ctx, o.auditor.ID, day)
@@ -205,7 +205,7 @@ func TestGrants(t *testing.T) {
 		// Leaving ends everything.
 		left := o.planDiv
 		left.Status = org.StatusLeft
-		left = must(o.svc.UpdatePerson(ctx, left))
+		left = must(o.svc.UpdatePerson(ctx, authz.System, left))
 		if left.LeftOn != "2025-06-01" {
 			t.Fatalf("left on = %q", left.LeftOn)
 		}
@@ -260,18 +260,18 @@ func TestAppointRules(t *testing.T) {
 			{PersonID: o.planStaff.ID, RoleKey: authz.RoleDivisionISO, UnitID: o.plan.ID, StartsOn: "2025/04/01"},                       // bad date
 		}
 		for i, a := range bad {
-			if _, err := o.svc.Appoint(ctx, a); !apperr.Is(err, apperr.Invalid) {
+			if _, err := o.svc.Appoint(ctx, authz.System, a); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("case %d: %v, want invalid", i, err)
 			}
 		}
-		if _, err := o.svc.Appoint(ctx, org.Assignment{PersonID: o.planStaff.ID, RoleKey: "nope", StartsOn: "2025-04-01"}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := o.svc.Appoint(ctx, authz.System, org.Assignment{PersonID: o.planStaff.ID, RoleKey: "nope", StartsOn: "2025-04-01"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("unknown role: %v", err)
 		}
-		a, err := o.svc.Appoint(ctx, org.Assignment{PersonID: o.planStaff.ID, RoleKey: authz.RoleISSO, SystemRef: "SYS-001", StartsOn: "2025-04-01"})
+		a, err := o.svc.Appoint(ctx, authz.System, org.Assignment{PersonID: o.planStaff.ID, RoleKey: authz.RoleISSO, SystemRef: "SYS-001", StartsOn: "2025-04-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err = o.svc.EndAssignment(ctx, a.ID, "")
+		a, err = o.svc.EndAssignment(ctx, authz.System, a.ID, "")
 		if err != nil || a.EndsOn != "2025-06-01" {
 			t.Fatalf("end = %+v %v", a, err)
 		}

@@ -49,17 +49,24 @@ func (s *Service) today() string { return Day(s.now()) }
 
 // ---- units ----
 
-// CreateUnit adds a unit under u.ParentID (0: a new root).
-func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+// CreateUnit adds a unit under u.ParentID (0: a new root) for actor, who
+// needs org.write over the parent (organisation-wide for a new root).
+func (s *Service) CreateUnit(ctx context.Context, actor *authz.Principal, u Unit) (Unit, error) {
 	u.ID, u.Path, u.Retired = 0, "", false
+	var parent Unit
+	if u.ParentID != 0 {
+		var err error
+		if parent, err = s.store.Unit(ctx, u.ParentID); err != nil {
+			return u, err
+		}
+	}
+	if err := authz.RequireIn(actor, authz.OrgWrite, parent.Path); err != nil {
+		return u, err
+	}
 	if err := u.Validate(); err != nil {
 		return u, err
 	}
 	if u.ParentID != 0 {
-		parent, err := s.store.Unit(ctx, u.ParentID)
-		if err != nil {
-			return u, err
-		}
 		if parent.Retired {
 			return u, invalid("unit %s is retired: it cannot get new units", parent.Code)
 		}
@@ -68,20 +75,30 @@ func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
 }
 
 // UpdateUnit changes a unit's code, names, kind or parent. Moving a unit
-// moves its whole subtree.
-func (s *Service) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
-	if err := u.Validate(); err != nil {
-		return u, err
-	}
-	old, err := s.store.Unit(ctx, u.ID)
+// moves its whole subtree; actor needs org.write over the unit and, for a
+// move, over the new parent.
+func (s *Service) UpdateUnit(ctx context.Context, actor *authz.Principal, u Unit) (Unit, error) {
+	old, err := s.ViewUnit(ctx, actor, u.ID)
 	if err != nil {
 		return u, err
 	}
-	if u.ParentID != old.ParentID && u.ParentID != 0 {
-		parent, err := s.store.Unit(ctx, u.ParentID)
-		if err != nil {
-			return u, err
+	paths := []string{old.Path}
+	var parent Unit
+	if u.ParentID != old.ParentID {
+		if u.ParentID != 0 {
+			if parent, err = s.store.Unit(ctx, u.ParentID); err != nil {
+				return u, err
+			}
 		}
+		paths = append(paths, parent.Path)
+	}
+	if err := authz.RequireIn(actor, authz.OrgWrite, paths...); err != nil {
+		return u, err
+	}
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	if u.ParentID != old.ParentID && u.ParentID != 0 {
 		if strings.HasPrefix(parent.Path, old.Path) {
 			return u, invalid("unit %s cannot move under itself or a unit below it", old.Code)
 		}
@@ -92,10 +109,14 @@ func (s *Service) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
 	return s.store.UpdateUnit(ctx, u)
 }
 
-// RetireUnit retires a unit that no longer has people or open units below it.
-func (s *Service) RetireUnit(ctx context.Context, id int64) error {
-	u, err := s.store.Unit(ctx, id)
+// RetireUnit retires a unit that no longer has people or open units below
+// it; actor needs org.write over it.
+func (s *Service) RetireUnit(ctx context.Context, actor *authz.Principal, id int64) error {
+	u, err := s.ViewUnit(ctx, actor, id)
 	if err != nil {
+		return err
+	}
+	if err := authz.RequireIn(actor, authz.OrgWrite, u.Path); err != nil {
 		return err
 	}
 	if u.Retired {
@@ -118,6 +139,44 @@ func (s *Service) RetireUnit(ctx context.Context, id int64) error {
 	return s.store.RetireUnit(ctx, id, s.today())
 }
 
+// ViewUnit returns unit id as actor may see it: a unit outside actor's
+// org.read scope is reported as not found.
+func (s *Service) ViewUnit(ctx context.Context, actor *authz.Principal, id int64) (Unit, error) {
+	u, err := s.store.Unit(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	if !actor.CanIn(authz.OrgRead, u.Path) {
+		return Unit{}, apperr.E(apperr.NotFound, "org.err.unit_not_found", id)
+	}
+	return u, nil
+}
+
+// ViewPerson returns person id as actor may see them: a person outside
+// actor's org.read scope is reported as not found.
+func (s *Service) ViewPerson(ctx context.Context, actor *authz.Principal, id int64) (Person, error) {
+	p, err := s.store.Person(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	if !actor.CanIn(authz.OrgRead, p.UnitPath) {
+		return Person{}, apperr.E(apperr.NotFound, "org.err.person_not_found", id)
+	}
+	return p, nil
+}
+
+// MayWrite reports whether actor may change the records of the unit at
+// unitPath ("" : the whole organisation, e.g. the role catalogue and bulk
+// import); pages use it to offer their forms.
+func (s *Service) MayWrite(actor *authz.Principal, unitPath string) bool {
+	return authz.RequireIn(actor, authz.OrgWrite, unitPath) == nil
+}
+
+// MayWriteSomewhere reports whether actor may change some unit's records.
+func (s *Service) MayWriteSomewhere(actor *authz.Principal) bool {
+	return !actor.Scope(authz.OrgWrite).Empty()
+}
+
 // Unit returns a unit by id.
 func (s *Service) Unit(ctx context.Context, id int64) (Unit, error) { return s.store.Unit(ctx, id) }
 
@@ -136,9 +195,18 @@ func (s *Service) Units(ctx context.Context, f UnitFilter) ([]Unit, error) {
 
 // ---- people ----
 
-// CreatePerson adds a person.
-func (s *Service) CreatePerson(ctx context.Context, p Person) (Person, error) {
+// CreatePerson adds a person; actor needs org.write over their unit.
+func (s *Service) CreatePerson(ctx context.Context, actor *authz.Principal, p Person) (Person, error) {
 	p.ID = 0
+	if p.UnitID != 0 {
+		u, err := s.store.Unit(ctx, p.UnitID)
+		if err != nil {
+			return p, err
+		}
+		if err := authz.RequireIn(actor, authz.OrgWrite, u.Path); err != nil {
+			return p, err
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -156,13 +224,25 @@ func (s *Service) CreatePerson(ctx context.Context, p Person) (Person, error) {
 
 // UpdatePerson changes a person. Setting status "left" records the day
 // they left (today unless given); moving them to another unit records the
-// transfer date (today unless given). People are never deleted.
-func (s *Service) UpdatePerson(ctx context.Context, p Person) (Person, error) {
-	if err := p.Validate(); err != nil {
+// transfer date (today unless given). People are never deleted. actor
+// needs org.write over their unit and, for a transfer, over the new one.
+func (s *Service) UpdatePerson(ctx context.Context, actor *authz.Principal, p Person) (Person, error) {
+	old, err := s.ViewPerson(ctx, actor, p.ID)
+	if err != nil {
 		return p, err
 	}
-	old, err := s.store.Person(ctx, p.ID)
-	if err != nil {
+	paths := []string{old.UnitPath}
+	if p.UnitID != old.UnitID && p.UnitID != 0 {
+		u, err := s.store.Unit(ctx, p.UnitID)
+		if err != nil {
+			return p, err
+		}
+		paths = append(paths, u.Path)
+	}
+	if err := authz.RequireIn(actor, authz.OrgWrite, paths...); err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
 		return p, err
 	}
 	if p.UnitID != old.UnitID {
@@ -243,7 +323,10 @@ func (s *Service) Role(ctx context.Context, key string) (Role, error) {
 // AddRole adds a role to the catalogue. New roles grant no permission of
 // their own (permissions are tied to the built-in keys); they record who
 // holds a duty and feed contact lists and approval routing.
-func (s *Service) AddRole(ctx context.Context, r Role) (Role, error) {
+func (s *Service) AddRole(ctx context.Context, actor *authz.Principal, r Role) (Role, error) {
+	if err := authz.RequireIn(actor, authz.OrgWrite, ""); err != nil {
+		return r, err
+	}
 	r.ID, r.Retired = 0, false
 	if err := r.Validate(); err != nil {
 		return r, err
@@ -252,7 +335,10 @@ func (s *Service) AddRole(ctx context.Context, r Role) (Role, error) {
 }
 
 // RenameRole changes the names shown for a role; its key stays.
-func (s *Service) RenameRole(ctx context.Context, key, name, nameEn string) (Role, error) {
+func (s *Service) RenameRole(ctx context.Context, actor *authz.Principal, key, name, nameEn string) (Role, error) {
+	if err := authz.RequireIn(actor, authz.OrgWrite, ""); err != nil {
+		return Role{}, err
+	}
 	r, err := s.store.RoleByKey(ctx, key)
 	if err != nil {
 		return r, err
@@ -267,7 +353,10 @@ func (s *Service) RenameRole(ctx context.Context, key, name, nameEn string) (Rol
 // RetireRole retires (or, with retired false, restores) a role. Retired
 // roles grant nothing and take no new appointments. The staff and
 // administrator roles cannot be retired.
-func (s *Service) RetireRole(ctx context.Context, key string, retired bool) (Role, error) {
+func (s *Service) RetireRole(ctx context.Context, actor *authz.Principal, key string, retired bool) (Role, error) {
+	if err := authz.RequireIn(actor, authz.OrgWrite, ""); err != nil {
+		return Role{}, err
+	}
 	r, err := s.store.RoleByKey(ctx, key)
 	if err != nil {
 		return r, err
@@ -282,9 +371,15 @@ func (s *Service) RetireRole(ctx context.Context, key string, retired bool) (Rol
 // ---- appointments ----
 
 // Appoint records that a person holds a role from a.StartsOn. a.RoleKey
-// names the role.
-func (s *Service) Appoint(ctx context.Context, a Assignment) (Assignment, error) {
+// names the role. actor must be allowed to record it (see authorizeAppoint).
+func (s *Service) Appoint(ctx context.Context, actor *authz.Principal, a Assignment) (Assignment, error) {
 	a.ID = 0
+	if _, err := s.ViewPerson(ctx, actor, a.PersonID); err != nil {
+		return a, err
+	}
+	if err := s.authorizeAppoint(ctx, actor, a); err != nil {
+		return a, err
+	}
 	role, err := s.store.RoleByKey(ctx, strings.TrimSpace(a.RoleKey))
 	if err != nil {
 		return a, err
@@ -311,10 +406,19 @@ func (s *Service) Appoint(ctx context.Context, a Assignment) (Assignment, error)
 	return s.store.CreateAssignment(ctx, a)
 }
 
-// EndAssignment ends an appointment on endsOn (today when empty).
-func (s *Service) EndAssignment(ctx context.Context, id int64, endsOn string) (Assignment, error) {
+// EndAssignment ends an appointment on endsOn (today when empty); actor
+// needs the rights to record it (see authorizeAppoint).
+func (s *Service) EndAssignment(ctx context.Context, actor *authz.Principal, id int64, endsOn string) (Assignment, error) {
 	a, err := s.store.Assignment(ctx, id)
 	if err != nil {
+		return a, err
+	}
+	if p, err := s.store.Person(ctx, a.PersonID); err != nil {
+		return a, err
+	} else if !actor.CanIn(authz.OrgRead, p.UnitPath) {
+		return Assignment{}, apperr.E(apperr.NotFound, "org.err.assignment_not_found", id)
+	}
+	if err := s.authorizeAppoint(ctx, actor, a); err != nil {
 		return a, err
 	}
 	if endsOn == "" {

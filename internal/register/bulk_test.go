@@ -25,12 +25,12 @@ func world(t *testing.T, db *store.DB) (*register.Registry, *org.Service) {
 	if err := orgs.EnsureBuiltinRoles(ctx); err != nil {
 		t.Fatal(err)
 	}
-	u, err := orgs.CreateUnit(ctx, org.Unit{Code: "A", Name: "総務部"})
+	u, err := orgs.CreateUnit(ctx, authz.System, org.Unit{Code: "A", Name: "総務部"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, no := range []string{"E1", "E2"} {
-		if _, err := orgs.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: u.ID}); err != nil {
+		if _, err := orgs.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: u.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -355,6 +355,9 @@ func (r *Registry) rank(grants []authz.Grant, path string) int {
 	return best
 }
 
+// MayEdit tells pages whether to offer editing asset a.
+func (r *Registry) MayEdit(w *authz.Principal, a Asset) bool { return canIn(w, a.UnitPath) }
+
 // MayReclassify tells pages whether to offer reclassification.
 func (r *Registry) MayReclassify(ctx context.Context, w *authz.Principal, a Asset) bool {
 	ok, _, err := r.mayReclassify(ctx, w, a)
@@ -587,7 +590,7 @@ func (r *Registry) appointISSO(ctx context.Context, y System) error {
 			return nil
 		}
 	}
-	_, err = r.org.Appoint(ctx, org.Assignment{PersonID: y.ISSOID, RoleKey: authz.RoleISSO, SystemRef: y.Code,
+	_, err = r.org.Appoint(ctx, authz.System, org.Assignment{PersonID: y.ISSOID, RoleKey: authz.RoleISSO, SystemRef: y.Code,
 		StartsOn: r.today(), Note: "情報システム台帳への登録による"})
 	if apperr.Is(err, apperr.NotFound) { // the role catalogue lacks isso
 		return nil

@@ -46,7 +46,11 @@ func (r ProgressRow) SubmittedPercent() int {
 // Progress counts checklists per unit in scope (not started / in progress
 // / submitted), for units whose subtree has any, in tree order. The total
 // counts each checklist in scope once.
-func (s *Service) Progress(ctx context.Context, campaignID int64, scope authz.Scope) ([]ProgressRow, UnitStatus, error) {
+func (s *Service) Progress(ctx context.Context, actor *authz.Principal, campaignID int64) ([]ProgressRow, UnitStatus, error) {
+	return s.progress(ctx, campaignID, FollowScope(actor))
+}
+
+func (s *Service) progress(ctx context.Context, campaignID int64, scope authz.Scope) ([]ProgressRow, UnitStatus, error) {
 	var total UnitStatus
 	if _, err := s.store.Campaign(ctx, campaignID); err != nil {
 		return nil, total, err
@@ -166,7 +170,11 @@ type Rollup struct {
 // than level are summed into their ancestor at that depth (when the
 // ancestor is in scope). It reads the maintained unit × item tallies, not
 // the answers.
-func (s *Service) Rollup(ctx context.Context, campaignID int64, scope authz.Scope, level int) (*Rollup, error) {
+func (s *Service) Rollup(ctx context.Context, actor *authz.Principal, campaignID int64, level int) (*Rollup, error) {
+	return s.rollup(ctx, campaignID, FollowScope(actor), level)
+}
+
+func (s *Service) rollup(ctx context.Context, campaignID int64, scope authz.Scope, level int) (*Rollup, error) {
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
@@ -282,7 +290,8 @@ func (s *Service) subtree(ctx context.Context, unitID int64, scope authz.Scope) 
 
 // ItemAnswers drills down to the answers of the people of a unit (and the
 // units below it) to one item.
-func (s *Service) ItemAnswers(ctx context.Context, campaignID, itemID, unitID int64, scope authz.Scope) ([]PersonAnswer, error) {
+func (s *Service) ItemAnswers(ctx context.Context, actor *authz.Principal, campaignID, itemID, unitID int64) ([]PersonAnswer, error) {
+	scope := FollowScope(actor)
 	var ids []int64
 	if unitID > 0 {
 		var err error
@@ -300,7 +309,11 @@ func (s *Service) ItemAnswers(ctx context.Context, campaignID, itemID, unitID in
 }
 
 // Checklists lists the checklists of a unit's subtree with their status.
-func (s *Service) Checklists(ctx context.Context, campaignID, unitID int64, scope authz.Scope, status ChecklistStatus) ([]Checklist, error) {
+func (s *Service) Checklists(ctx context.Context, actor *authz.Principal, campaignID, unitID int64, status ChecklistStatus) ([]Checklist, error) {
+	return s.unitChecklists(ctx, campaignID, unitID, FollowScope(actor), status)
+}
+
+func (s *Service) unitChecklists(ctx context.Context, campaignID, unitID int64, scope authz.Scope, status ChecklistStatus) ([]Checklist, error) {
 	ids, _, err := s.subtree(ctx, unitID, scope)
 	if err != nil {
 		return nil, err
@@ -310,7 +323,8 @@ func (s *Service) Checklists(ctx context.Context, campaignID, unitID int64, scop
 
 // ChecklistFor lets an officer read the checklist of a person in their
 // scope (unit evaluation).
-func (s *Service) ChecklistFor(ctx context.Context, campaignID, personID int64, scope authz.Scope) (*ChecklistView, error) {
+func (s *Service) ChecklistFor(ctx context.Context, actor *authz.Principal, campaignID, personID int64) (*ChecklistView, error) {
+	scope := FollowScope(actor)
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
@@ -328,7 +342,11 @@ func (s *Service) ChecklistFor(ctx context.Context, campaignID, personID int64, 
 // Remind sends an in-app notice (and an e-mail when a Mailer is set) to
 // every person in the unit's subtree (unitID 0: the whole scope) who has
 // not submitted. It returns how many were reminded.
-func (s *Service) Remind(ctx context.Context, campaignID, unitID int64, scope authz.Scope) (int, error) {
+func (s *Service) Remind(ctx context.Context, actor *authz.Principal, campaignID, unitID int64) (int, error) {
+	return s.remind(ctx, campaignID, unitID, FollowScope(actor))
+}
+
+func (s *Service) remind(ctx context.Context, campaignID, unitID int64, scope authz.Scope) (int, error) {
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return 0, err
@@ -415,7 +433,7 @@ func (s *Service) RunDueReminders(ctx context.Context, owner string) (int, error
 		if !won {
 			continue
 		}
-		n, err := s.Remind(ctx, c.ID, 0, authz.Everywhere)
+		n, err := s.remind(ctx, c.ID, 0, authz.Everywhere)
 		sent += n
 		if err != nil && apperr.CodeOf(err) != apperr.Internal {
 			return sent, err
@@ -487,13 +505,17 @@ type Summary struct {
 	Actions    []Action   `json:"actions"`
 }
 
-// Summarise builds the CISO report of a campaign.
-func (s *Service) Summarise(ctx context.Context, campaignID int64) (*Summary, error) {
-	_, total, err := s.Progress(ctx, campaignID, authz.Everywhere)
+// Summarise builds the CISO report of a campaign; it covers the whole
+// organisation, so actor must follow self-inspection everywhere.
+func (s *Service) Summarise(ctx context.Context, actor *authz.Principal, campaignID int64) (*Summary, error) {
+	if !FollowScope(actor).All {
+		return nil, apperr.E(apperr.Forbidden, "selfcheck.err.summary_whole_org")
+	}
+	_, total, err := s.progress(ctx, campaignID, authz.Everywhere)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Rollup(ctx, campaignID, authz.Everywhere, -1)
+	r, err := s.rollup(ctx, campaignID, authz.Everywhere, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -511,4 +533,14 @@ func (s *Service) Summarise(ctx context.Context, campaignID int64) (*Summary, er
 		sum.Weakest = append(sum.Weakest, it)
 	}
 	return sum, nil
+}
+
+// FollowScope is where actor may follow self-inspection: everywhere for
+// campaign administrators (and System), else the units where actor holds
+// selfcheck.follow.
+func FollowScope(actor *authz.Principal) authz.Scope {
+	if actor.Can(authz.SelfcheckAdmin) {
+		return authz.Everywhere
+	}
+	return actor.Scope(authz.SelfcheckFollow)
 }

@@ -17,10 +17,11 @@ type CatalogReader interface {
 	Nodes(ctx context.Context, editionID int64) ([]catalog.Node, error)
 }
 
-// Service is the self-inspection capability. Callers check permissions
-// (authz.SelfcheckAdmin, SelfcheckFollow, SelfcheckAnswer) and pass the
-// scope in which the caller holds them; answering takes the person from
-// the signed-in principal, so nobody can answer for someone else.
+// Service is the self-inspection capability. Methods that show results
+// take the actor and limit what they show to FollowScope(actor); the
+// routes check the permission (authz.SelfcheckAdmin, SelfcheckFollow,
+// SelfcheckAnswer); answering takes the person from the signed-in
+// principal, so nobody can answer for someone else.
 type Service struct {
 	store    Store
 	catalogs CatalogReader

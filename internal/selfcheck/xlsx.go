@@ -19,12 +19,13 @@ const MaxPersonSheets = 300
 // first, progress per unit, then one sheet per person (自己点検票, as
 // offices keep them) for up to MaxPersonSheets people of the unit's
 // subtree (unitID 0: the whole scope).
-func (s *Service) ExportXLSX(ctx context.Context, campaignID, unitID int64, scope authz.Scope, w io.Writer) error {
-	r, err := s.Rollup(ctx, campaignID, scope, -1)
+func (s *Service) ExportXLSX(ctx context.Context, actor *authz.Principal, campaignID, unitID int64, w io.Writer) error {
+	scope := FollowScope(actor)
+	r, err := s.rollup(ctx, campaignID, scope, -1)
 	if err != nil {
 		return err
 	}
-	prog, _, err := s.Progress(ctx, campaignID, scope)
+	prog, _, err := s.progress(ctx, campaignID, scope)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func (s *Service) ExportXLSX(ctx context.Context, campaignID, unitID int64, scop
 
 	var cls []Checklist
 	if unitID > 0 {
-		cls, err = s.Checklists(ctx, campaignID, unitID, scope, "")
+		cls, err = s.unitChecklists(ctx, campaignID, unitID, scope, "")
 	} else {
 		var ids []int64
 		if !scope.All {

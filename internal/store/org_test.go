@@ -19,7 +19,7 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		ctx := context.Background()
 		svc := org.NewService(db.Org())
 		mk := func(code string, parent int64) org.Unit {
-			u, err := svc.CreateUnit(ctx, org.Unit{Code: code, Name: code + " 名", ParentID: parent})
+			u, err := svc.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: code + " 名", ParentID: parent})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,12 +33,12 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		if a11.Path != fmt.Sprintf("/%d/%d/%d/%d/", root.ID, a.ID, a1.ID, a11.ID) || a11.Depth != 3 {
 			t.Fatalf("path = %q depth %d", a11.Path, a11.Depth)
 		}
-		if _, err := svc.CreateUnit(ctx, org.Unit{Code: "A", Name: "dup"}); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.CreateUnit(ctx, authz.System, org.Unit{Code: "A", Name: "dup"}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("duplicate code: %v", err)
 		}
 		// Move A1 (with A11) under B.
 		a1.ParentID = b.ID
-		if _, err := svc.UpdateUnit(ctx, a1); err != nil {
+		if _, err := svc.UpdateUnit(ctx, authz.System, a1); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := svc.Unit(ctx, a11.ID)
@@ -48,7 +48,7 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		// A unit cannot move below itself.
 		moved, _ := svc.Unit(ctx, a1.ID)
 		moved.ParentID = a11.ID
-		if _, err := svc.UpdateUnit(ctx, moved); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.UpdateUnit(ctx, authz.System, moved); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("move under own child: %v", err)
 		}
 		// Scoped listing: B's subtree only; the prefix /…/1/ must not match /…/10/.
@@ -61,10 +61,10 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 			t.Fatal("empty scope shows units")
 		}
 		// Retiring: refused while units remain below, then allowed.
-		if err := svc.RetireUnit(ctx, b.ID); !apperr.Is(err, apperr.Conflict) {
+		if err := svc.RetireUnit(ctx, authz.System, b.ID); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("retire with children: %v", err)
 		}
-		if err := svc.RetireUnit(ctx, a.ID); err != nil {
+		if err := svc.RetireUnit(ctx, authz.System, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		all, _ := svc.Units(ctx, org.UnitFilter{Scope: authz.Everywhere})
@@ -72,7 +72,7 @@ func TestOrgUnitsMoveAndScope(t *testing.T) {
 		if len(all) != 4 || len(withRetired) != 5 {
 			t.Fatalf("units %d, with retired %d", len(all), len(withRetired))
 		}
-		if _, err := svc.CreateUnit(ctx, org.Unit{Code: "UNDER-A", Name: "x", ParentID: a.ID}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.CreateUnit(ctx, authz.System, org.Unit{Code: "UNDER-A", Name: "x", ParentID: a.ID}); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("unit under a retired unit: %v", err)
 		}
 	})
@@ -82,25 +82,25 @@ func TestOrgPeopleSearchAndScope(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc := org.NewService(db.Org())
-		root, _ := svc.CreateUnit(ctx, org.Unit{Code: "R", Name: "本部"})
-		u1, _ := svc.CreateUnit(ctx, org.Unit{Code: "U1", Name: "第一課", ParentID: root.ID})
+		root, _ := svc.CreateUnit(ctx, authz.System, org.Unit{Code: "R", Name: "本部"})
+		u1, _ := svc.CreateUnit(ctx, authz.System, org.Unit{Code: "U1", Name: "第一課", ParentID: root.ID})
 		// Many units so that ids 1 and 10+ exist: a scope of /…/U1/ must not
 		// leak into a unit whose id starts with the same digits.
 		var last org.Unit
 		for i := 0; i < 10; i++ {
-			last, _ = svc.CreateUnit(ctx, org.Unit{Code: fmt.Sprintf("X%d", i), Name: "他課", ParentID: root.ID})
+			last, _ = svc.CreateUnit(ctx, authz.System, org.Unit{Code: fmt.Sprintf("X%d", i), Name: "他課", ParentID: root.ID})
 		}
 		for i := 0; i < 45; i++ {
 			unit := u1
 			if i%3 == 0 {
 				unit = last
 			}
-			if _, err := svc.CreatePerson(ctx, org.Person{EmployeeNo: fmt.Sprintf("N%03d", i), Name: fmt.Sprintf("山田 %d", i),
+			if _, err := svc.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: fmt.Sprintf("N%03d", i), Name: fmt.Sprintf("山田 %d", i),
 				NameKana: "ヤマダ", Email: fmt.Sprintf("Y%d@Example.jp", i), UnitID: unit.ID}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := svc.CreatePerson(ctx, org.Person{EmployeeNo: "N001", Name: "dup", UnitID: u1.ID}); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "N001", Name: "dup", UnitID: u1.ID}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("duplicate employee number: %v", err)
 		}
 		page, total, err := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: "やまだ", Limit: 20, Offset: 40})
@@ -126,7 +126,7 @@ func TestOrgPeopleSearchAndScope(t *testing.T) {
 		// Leaving keeps the record and marks the day.
 		p, _ := svc.PersonByEmployeeNo(ctx, "N001")
 		p.Status = "退職"
-		p, err = svc.UpdatePerson(ctx, p)
+		p, err = svc.UpdatePerson(ctx, authz.System, p)
 		if err != nil || p.Status != org.StatusLeft || p.LeftOn == "" {
 			t.Fatalf("left = %+v %v", p, err)
 		}
@@ -136,7 +136,7 @@ func TestOrgPeopleSearchAndScope(t *testing.T) {
 		// A transfer records its date.
 		p.Status = org.StatusActive
 		p.UnitID = last.ID
-		p, _ = svc.UpdatePerson(ctx, p)
+		p, _ = svc.UpdatePerson(ctx, authz.System, p)
 		if p.TransferredOn == "" || p.LeftOn != "" || p.UnitCode != "X9" {
 			t.Fatalf("transfer = %+v", p)
 		}
@@ -156,23 +156,23 @@ func TestOrgRoleCatalogue(t *testing.T) {
 		if err != nil || len(roles) != len(authz.Builtin) || roles[0].Key != authz.RoleCISO || !roles[0].Privileged {
 			t.Fatalf("roles = %+v %v", roles, err)
 		}
-		if _, err := svc.RenameRole(ctx, authz.RoleISO, "部局情報セキュリティ責任者", "Bureau ISO"); err != nil {
+		if _, err := svc.RenameRole(ctx, authz.System, authz.RoleISO, "部局情報セキュリティ責任者", "Bureau ISO"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.AddRole(ctx, org.Role{Key: "cloud_manager", Name: "クラウドサービス管理者", Scope: org.ScopeSystem}); err != nil {
+		if _, err := svc.AddRole(ctx, authz.System, org.Role{Key: "cloud_manager", Name: "クラウドサービス管理者", Scope: org.ScopeSystem}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.AddRole(ctx, org.Role{Key: "cloud_manager", Name: "x", Scope: org.ScopeSystem}); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.AddRole(ctx, authz.System, org.Role{Key: "cloud_manager", Name: "x", Scope: org.ScopeSystem}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("duplicate role: %v", err)
 		}
-		if _, err := svc.AddRole(ctx, org.Role{Key: "Bad Key", Name: "x", Scope: org.ScopeUnit}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.AddRole(ctx, authz.System, org.Role{Key: "Bad Key", Name: "x", Scope: org.ScopeUnit}); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("bad key: %v", err)
 		}
-		r, err := svc.RetireRole(ctx, "cloud_manager", true)
+		r, err := svc.RetireRole(ctx, authz.System, "cloud_manager", true)
 		if err != nil || !r.Retired {
 			t.Fatalf("retire = %+v %v", r, err)
 		}
-		if _, err := svc.RetireRole(ctx, authz.RoleStaff, true); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.RetireRole(ctx, authz.System, authz.RoleStaff, true); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("retiring staff: %v", err)
 		}
 		// Seeding again keeps the rename and the retirement.
@@ -184,7 +184,7 @@ func TestOrgRoleCatalogue(t *testing.T) {
 		if iso.Name != "部局情報セキュリティ責任者" || !cm.Retired || cm.Ord <= roles[len(roles)-1].Ord {
 			t.Fatalf("after reseeding: %+v %+v", iso, cm)
 		}
-		if r, _ := svc.RetireRole(ctx, "cloud_manager", false); r.Retired {
+		if r, _ := svc.RetireRole(ctx, authz.System, "cloud_manager", false); r.Retired {
 			t.Fatal("role not restored")
 		}
 		if !strings.Contains(iso.NameEn, "Bureau") {
@@ -200,19 +200,19 @@ func TestOrgChangesAreAudited(t *testing.T) {
 		if err := s.EnsureBuiltinRoles(ctx); err != nil {
 			t.Fatal(err)
 		}
-		u, err := s.CreateUnit(ctx, org.Unit{Code: "AUD", Name: "監査対象部"})
+		u, err := s.CreateUnit(ctx, authz.System, org.Unit{Code: "AUD", Name: "監査対象部"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := s.CreatePerson(ctx, org.Person{EmployeeNo: "A1", Name: "監査 一郎", UnitID: u.ID, Status: "active"})
+		p, err := s.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "A1", Name: "監査 一郎", UnitID: u.ID, Status: "active"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: "iso", UnitID: u.ID, StartsOn: "2025-04-01"}); err != nil {
+		if _, err := s.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: "iso", UnitID: u.ID, StartsOn: "2025-04-01"}); err != nil {
 			t.Fatal(err)
 		}
 		// A refused change leaves no trail entry.
-		if _, err := s.CreateUnit(ctx, org.Unit{Code: "AUD", Name: "重複"}); err == nil {
+		if _, err := s.CreateUnit(ctx, authz.System, org.Unit{Code: "AUD", Name: "重複"}); err == nil {
 			t.Fatal("duplicate unit code accepted")
 		}
 		evs, err := db.Audit().List(ctx, audit.Filter{Action: "org"})

@@ -32,7 +32,7 @@ func newRegWorld(t *testing.T, db *store.DB) *regWorld {
 		t.Fatal(err)
 	}
 	mk := func(code string, parent int64) org.Unit {
-		u, err := w.orgs.CreateUnit(ctx, org.Unit{Code: code, Name: code + "部署", ParentID: parent})
+		u, err := w.orgs.CreateUnit(ctx, authz.System, org.Unit{Code: code, Name: code + "部署", ParentID: parent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,12 +42,12 @@ func newRegWorld(t *testing.T, db *store.DB) *regWorld {
 	w.unitA, w.unitB = mk("A", root.ID), mk("B", root.ID)
 	w.unitA1 = mk("A1", w.unitA.ID)
 	person := func(no string, unit int64, role string, roleUnit int64) org.Person {
-		p, err := w.orgs.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: unit, Status: "active"})
+		p, err := w.orgs.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: unit, Status: "active"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if role != "" {
-			if _, err := w.orgs.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: roleUnit, StartsOn: "2020-04-01"}); err != nil {
+			if _, err := w.orgs.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: roleUnit, StartsOn: "2020-04-01"}); err != nil {
 				t.Fatal(err)
 			}
 		}

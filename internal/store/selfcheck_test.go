@@ -82,7 +82,7 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 		if a := v.Items[1].Answer; a == nil || a.Value != selfcheck.No || a.Comment != "未実施" {
 			t.Fatalf("changed answer = %+v", a)
 		}
-		r, err := svc.Rollup(ctx, c.ID, authz.Everywhere, -1)
+		r, err := svc.Rollup(ctx, authz.System, c.ID, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 		if _, err := svc.SaveAnswer(ctx, c.ID, p.ID, item, selfcheck.Yes, ""); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("save after submit: %v", err)
 		}
-		rows, total, err := svc.Progress(ctx, c.ID, authz.Everywhere)
+		rows, total, err := svc.Progress(ctx, authz.System, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,24 +115,24 @@ func TestSelfcheckAnswerPath(t *testing.T) {
 			t.Fatalf("progress %+v rows %d", total, len(rows))
 		}
 		// A unit officer sees only their unit.
-		scope := authz.Scope{Paths: []string{p.UnitPath}}
-		if _, total, _ := svc.Progress(ctx, c.ID, scope); total.NotStarted+total.InProgress+total.Submitted != 10 {
+		officer := &authz.Principal{PersonID: p.ID, UnitPath: p.UnitPath, Grants: []authz.Grant{{Role: authz.RoleDivisionISO, UnitPath: p.UnitPath}}}
+		if _, total, _ := svc.Progress(ctx, officer, c.ID); total.NotStarted+total.InProgress+total.Submitted != 10 {
 			t.Errorf("scoped progress = %+v", total)
 		}
 		other := fx.People[25]
-		if _, err := svc.ItemAnswers(ctx, c.ID, item, other.UnitID, scope); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := svc.ItemAnswers(ctx, officer, c.ID, item, other.UnitID); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("foreign unit drill-down: %v", err)
 		}
-		if _, err := svc.ChecklistFor(ctx, c.ID, other.ID, scope); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := svc.ChecklistFor(ctx, officer, c.ID, other.ID); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("foreign checklist: %v", err)
 		}
-		as, err := svc.ItemAnswers(ctx, c.ID, fx.ItemIDs[1], p.UnitID, scope)
+		as, err := svc.ItemAnswers(ctx, officer, c.ID, fx.ItemIDs[1], p.UnitID)
 		if err != nil || len(as) != 1 || as[0].Code != "no" {
 			t.Errorf("drill-down = %+v %v", as, err)
 		}
 
 		// Reminders reach the people who have not submitted, once per job.
-		n, err := svc.Remind(ctx, c.ID, p.UnitID, scope)
+		n, err := svc.Remind(ctx, officer, c.ID, p.UnitID)
 		if err != nil || n != 9 {
 			t.Errorf("remind = %d %v", n, err)
 		}
@@ -206,7 +206,7 @@ func TestSelfcheckConcurrentSaves(t *testing.T) {
 		if err != nil || lost != 0 || total != 60*12 {
 			t.Fatalf("lost %d of %d: %v", lost, total, err)
 		}
-		r, err := svc.Rollup(ctx, fx.CampaignID, authz.Everywhere, 0)
+		r, err := svc.Rollup(ctx, authz.System, fx.CampaignID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

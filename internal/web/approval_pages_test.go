@@ -39,15 +39,15 @@ func TestApprovalPages(t *testing.T) {
 	}
 	nodes, _ := cat.Nodes(ctx, res.Edition.ID)
 	ref := nodes[len(nodes)-1].Ref
-	root, _ := o.CreateUnit(ctx, org.Unit{Code: "R", Name: "本部"})
-	unit, _ := o.CreateUnit(ctx, org.Unit{Code: "A1", Name: "総務課", ParentID: root.ID})
+	root, _ := o.CreateUnit(ctx, authz.System, org.Unit{Code: "R", Name: "本部"})
+	unit, _ := o.CreateUnit(ctx, authz.System, org.Unit{Code: "A1", Name: "総務課", ParentID: root.ID})
 	mk := func(no string, role string, unitID int64) *authz.Principal {
-		p, err := o.CreatePerson(ctx, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: unit.ID, Status: "active"})
+		p, err := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: no, Name: "職員" + no, UnitID: unit.ID, Status: "active"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if role != "" {
-			if _, err := o.Appoint(ctx, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: unitID, StartsOn: "2020-04-01"}); err != nil {
+			if _, err := o.Appoint(ctx, authz.System, org.Assignment{PersonID: p.ID, RoleKey: role, UnitID: unitID, StartsOn: "2020-04-01"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"kitei/internal/api"
+	"kitei/internal/httpx"
 )
 
 // catalogExport downloads an edition as OSCAL, xlsx or kitei JSON
@@ -23,7 +23,7 @@ func (s *Server) catalogExport(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	api.ServeExport(w, info.ContentType, info.Name)
+	httpx.ServeDownload(w, info.ContentType, info.Name)
 	if err := s.Catalogs.Export(r.Context(), c.ID, e.Number, format, w); err != nil {
 		s.Logger.Error("catalog export", "catalog", c.ID, "format", format, "err", err)
 	}

@@ -25,11 +25,12 @@ func (s *Server) orgScope(r *http.Request, perm authz.Permission) authz.Scope {
 	return authz.ScopeOf(authz.From(r.Context()), perm)
 }
 
-// orgDeny answers 403 unless the principal holds perm for every path
-// given ("" meaning the whole organisation).
-func (s *Server) orgDeny(w http.ResponseWriter, r *http.Request, perm authz.Permission, paths ...string) bool {
-	if err := org.RequireIn(authz.From(r.Context()), perm, paths...); err != nil {
-		s.fail(w, r, http.StatusForbidden, "org.forbidden")
+// refused answers the error page when err is a refusal (forbidden, or
+// not found because the record is outside the reader's scope) and reports
+// whether it did; other errors are shown on the form.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) bool {
+	if apperr.Is(err, apperr.Forbidden) || apperr.Is(err, apperr.NotFound) {
+		s.failErr(w, r, err)
 		return true
 	}
 	return false
@@ -100,7 +101,7 @@ func (s *Server) renderOrgUnits(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	d := orgUnitsData{Roots: unitTree(units), Units: units, Retired: retired, Form: form}
-	d.CanWrite = !s.orgScope(r, authz.OrgWrite).Empty()
+	d.CanWrite = s.Org.MayWriteSomewhere(authz.From(r.Context()))
 	p := s.newPage(r, "org.units.title", d)
 	p.Nav = "org"
 	p.Error = errMsg
@@ -124,19 +125,10 @@ func unitFromForm(r *http.Request) org.Unit {
 
 func (s *Server) orgUnitCreate(w http.ResponseWriter, r *http.Request) {
 	u := unitFromForm(r)
-	parentPath := ""
-	if u.ParentID != 0 {
-		parent, err := s.Org.Unit(r.Context(), u.ParentID)
-		if err != nil {
-			s.failErr(w, r, err)
-			return
-		}
-		parentPath = parent.Path
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, parentPath) {
+	created, err := s.Org.CreateUnit(r.Context(), authz.From(r.Context()), u)
+	if s.refused(w, r, err) {
 		return
 	}
-	created, err := s.Org.CreateUnit(r.Context(), u)
 	if err != nil {
 		s.renderOrgUnits(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.units.title", nil), err), u)
 		return
@@ -166,15 +158,12 @@ func (s *Server) renderOrgUnit(w http.ResponseWriter, r *http.Request, status in
 		s.failErr(w, r, err)
 		return
 	}
-	u, err := s.Org.Unit(ctx, id)
+	u, err := s.Org.ViewUnit(ctx, authz.From(ctx), id)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	if s.orgDeny(w, r, authz.OrgRead, u.Path) {
-		return
-	}
-	d := orgUnitData{Unit: u, CanWrite: authz.From(ctx).CanIn(authz.OrgWrite, u.Path)}
+	d := orgUnitData{Unit: u, CanWrite: s.Org.MayWrite(authz.From(ctx), u.Path)}
 	if u.ParentID != 0 {
 		d.Parent, _ = s.Org.Unit(ctx, u.ParentID)
 	}
@@ -223,30 +212,13 @@ func (s *Server) orgUnitUpdate(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	old, err := s.Org.Unit(ctx, id)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
 	u := unitFromForm(r)
 	u.ID = id
-	paths := []string{old.Path}
-	if u.ParentID != old.ParentID {
-		newParent := ""
-		if u.ParentID != 0 {
-			np, err := s.Org.Unit(ctx, u.ParentID)
-			if err != nil {
-				s.failErr(w, r, err)
-				return
-			}
-			newParent = np.Path
-		}
-		paths = append(paths, newParent)
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+	_, err = s.Org.UpdateUnit(ctx, authz.From(ctx), u)
+	if s.refused(w, r, err) {
 		return
 	}
-	if _, err := s.Org.UpdateUnit(ctx, u); err != nil {
+	if err != nil {
 		s.renderOrgUnit(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.unit.title", nil), err))
 		return
 	}
@@ -260,15 +232,11 @@ func (s *Server) orgUnitRetire(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	u, err := s.Org.Unit(ctx, id)
+	err = s.Org.RetireUnit(ctx, authz.From(ctx), id)
+	if s.refused(w, r, err) {
+		return
+	}
 	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, u.Path) {
-		return
-	}
-	if err := s.Org.RetireUnit(ctx, id); err != nil {
 		s.renderOrgUnit(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.unit.title", nil), err))
 		return
 	}
@@ -347,7 +315,7 @@ func (s *Server) renderOrgPeople(w http.ResponseWriter, r *http.Request, status 
 	if d.Page < d.Pages {
 		d.NextURL = link(d.Page + 1)
 	}
-	d.CanWrite = !s.orgScope(r, authz.OrgWrite).Empty()
+	d.CanWrite = s.Org.MayWriteSomewhere(authz.From(r.Context()))
 	p := s.newPage(r, "org.people.title", d)
 	p.Nav = "org"
 	p.Error = errMsg
@@ -366,15 +334,10 @@ func personFromForm(r *http.Request) org.Person {
 func (s *Server) orgPersonCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := personFromForm(r)
-	u, err := s.Org.Unit(ctx, p.UnitID)
-	if err != nil {
-		s.renderOrgPeople(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.people.title", nil), err), p)
+	created, err := s.Org.CreatePerson(ctx, authz.From(ctx), p)
+	if s.refused(w, r, err) {
 		return
 	}
-	if s.orgDeny(w, r, authz.OrgWrite, u.Path) {
-		return
-	}
-	created, err := s.Org.CreatePerson(ctx, p)
 	if err != nil {
 		s.renderOrgPeople(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.people.title", nil), err), p)
 		return
@@ -403,16 +366,13 @@ func (s *Server) renderOrgPerson(w http.ResponseWriter, r *http.Request, status 
 		s.failErr(w, r, err)
 		return
 	}
-	person, err := s.Org.Person(ctx, id)
+	person, err := s.Org.ViewPerson(ctx, authz.From(ctx), id)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	if s.orgDeny(w, r, authz.OrgRead, person.UnitPath) {
-		return
-	}
 	now := time.Now()
-	d := orgPersonData{Person: person, Today: org.Day(now), CanWrite: authz.From(ctx).CanIn(authz.OrgWrite, person.UnitPath)}
+	d := orgPersonData{Person: person, Today: org.Day(now), CanWrite: s.Org.MayWrite(authz.From(ctx), person.UnitPath)}
 	if d.Current, d.Past, err = s.Org.History(ctx, id, now); err != nil {
 		s.failErr(w, r, err)
 		return
@@ -448,26 +408,18 @@ func (s *Server) orgPersonUpdate(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	old, err := s.Org.Person(ctx, id)
+	old, err := s.Org.ViewPerson(ctx, authz.From(ctx), id)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	p := personFromForm(r)
 	p.ID, p.EmployeeNo = id, old.EmployeeNo
-	paths := []string{old.UnitPath}
-	if p.UnitID != old.UnitID {
-		u, err := s.Org.Unit(ctx, p.UnitID)
-		if err != nil {
-			s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
-			return
-		}
-		paths = append(paths, u.Path)
-	}
-	if s.orgDeny(w, r, authz.OrgWrite, paths...) {
+	_, err = s.Org.UpdatePerson(ctx, authz.From(ctx), p)
+	if s.refused(w, r, err) {
 		return
 	}
-	if _, err := s.Org.UpdatePerson(ctx, p); err != nil {
+	if err != nil {
 		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
 		return
 	}
@@ -481,21 +433,13 @@ func (s *Server) orgAppoint(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	if _, err := s.Org.Person(ctx, id); err != nil {
-		s.failErr(w, r, err)
-		return
-	}
 	a := org.Assignment{PersonID: id, RoleKey: r.FormValue("role"), UnitID: formID(r, "unit"), SystemRef: r.FormValue("system_ref"),
 		StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), Note: r.FormValue("note")}
-	if err := s.Org.AuthorizeAppoint(ctx, authz.From(ctx), a); err != nil {
-		if apperr.Is(err, apperr.Forbidden) {
-			s.fail(w, r, http.StatusForbidden, "org.forbidden")
-		} else {
-			s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
-		}
+	_, err = s.Org.Appoint(ctx, authz.From(ctx), a)
+	if s.refused(w, r, err) {
 		return
 	}
-	if _, err := s.Org.Appoint(ctx, a); err != nil {
+	if err != nil {
 		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
 		return
 	}
@@ -509,26 +453,16 @@ func (s *Server) orgAssignmentEnd(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	a, err := s.Org.Assignment(ctx, id)
+	a, err := s.Org.EndAssignment(ctx, authz.From(ctx), id, r.FormValue("ends_on"))
+	if s.refused(w, r, err) {
+		return
+	}
 	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	person, err := s.Org.Person(ctx, a.PersonID)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if err := s.Org.AuthorizeAppoint(ctx, authz.From(ctx), a); err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if _, err := s.Org.EndAssignment(ctx, id, r.FormValue("ends_on")); err != nil {
-		r.SetPathValue("id", strconv.FormatInt(person.ID, 10))
+		r.SetPathValue("id", strconv.FormatInt(a.PersonID, 10))
 		s.renderOrgPerson(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.person.title", nil), err))
 		return
 	}
-	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(person.ID, 10)+"?done=ended", http.StatusSeeOther)
+	http.Redirect(w, r, "/org/people/"+strconv.FormatInt(a.PersonID, 10)+"?done=ended", http.StatusSeeOther)
 }
 
 // ---- roles and contacts ----
@@ -549,8 +483,7 @@ func (s *Server) renderOrgRoles(w http.ResponseWriter, r *http.Request, status i
 		s.failErr(w, r, err)
 		return
 	}
-	_, all := authz.From(r.Context()).Scopes(authz.OrgWrite)
-	p := s.newPage(r, "org.roles.title", orgRolesData{Roles: roles, CanWrite: all, Form: form})
+	p := s.newPage(r, "org.roles.title", orgRolesData{Roles: roles, CanWrite: s.Org.MayWrite(authz.From(r.Context()), ""), Form: form})
 	p.Nav = "org"
 	p.Error = errMsg
 	s.flash(r, p)
@@ -558,12 +491,13 @@ func (s *Server) renderOrgRoles(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Server) orgRoleCreate(w http.ResponseWriter, r *http.Request) {
-	if s.orgDeny(w, r, authz.OrgWrite, "") {
-		return
-	}
 	ro := org.Role{Key: r.FormValue("key"), Name: r.FormValue("name"), NameEn: r.FormValue("name_en"),
 		Scope: r.FormValue("scope"), Privileged: r.FormValue("privileged") != ""}
-	if _, err := s.Org.AddRole(r.Context(), ro); err != nil {
+	_, err := s.Org.AddRole(r.Context(), authz.From(r.Context()), ro)
+	if s.refused(w, r, err) {
+		return
+	}
+	if err != nil {
 		s.renderOrgRoles(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.roles.title", nil), err), ro)
 		return
 	}
@@ -571,20 +505,21 @@ func (s *Server) orgRoleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgRoleUpdate(w http.ResponseWriter, r *http.Request) {
-	if s.orgDeny(w, r, authz.OrgWrite, "") {
-		return
-	}
+	actor := authz.From(r.Context())
 	key := r.PathValue("key")
 	var err error
 	done := "saved"
 	switch r.FormValue("action") {
 	case "retire":
-		_, err = s.Org.RetireRole(r.Context(), key, true)
+		_, err = s.Org.RetireRole(r.Context(), actor, key, true)
 		done = "retired"
 	case "restore":
-		_, err = s.Org.RetireRole(r.Context(), key, false)
+		_, err = s.Org.RetireRole(r.Context(), actor, key, false)
 	default:
-		_, err = s.Org.RenameRole(r.Context(), key, r.FormValue("name"), r.FormValue("name_en"))
+		_, err = s.Org.RenameRole(r.Context(), actor, key, r.FormValue("name"), r.FormValue("name_en"))
+	}
+	if s.refused(w, r, err) {
+		return
 	}
 	if err != nil {
 		s.renderOrgRoles(w, r, statusOf(err), s.errText(r, s.newPage(r, "org.roles.title", nil), err), org.Role{Scope: org.ScopeUnit})
@@ -633,7 +568,8 @@ type orgImportData struct {
 }
 
 func (s *Server) orgImportPage(w http.ResponseWriter, r *http.Request) {
-	if s.orgDeny(w, r, authz.OrgWrite, "") {
+	if !s.Org.MayWrite(authz.From(r.Context()), "") {
+		s.failErr(w, r, apperr.E(apperr.Forbidden, "error.forbidden.unit"))
 		return
 	}
 	p := s.newPage(r, "org.import.title", orgImportData{})
@@ -642,7 +578,8 @@ func (s *Server) orgImportPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
-	if s.orgDeny(w, r, authz.OrgWrite, "") {
+	if !s.Org.MayWrite(authz.From(r.Context()), "") { // before reading the upload
+		s.failErr(w, r, apperr.E(apperr.Forbidden, "error.forbidden.unit"))
 		return
 	}
 	d := orgImportData{}
@@ -688,7 +625,10 @@ func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 		tables = append(tables, ts...)
 		d.Files = append(d.Files, fh.Filename)
 	}
-	rep, err := s.Org.Import(r.Context(), tables)
+	rep, err := s.Org.Import(r.Context(), authz.From(r.Context()), tables)
+	if s.refused(w, r, err) {
+		return
+	}
 	rep.Localize(p.Lang)
 	d.Report = &rep
 	if err != nil {
@@ -700,10 +640,7 @@ func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgExport(w http.ResponseWriter, r *http.Request) {
-	if s.orgDeny(w, r, authz.OrgRead, "") {
-		return
-	}
-	tables, err := s.Org.ExportTables(r.Context())
+	tables, err := s.Org.ExportTables(r.Context(), authz.From(r.Context()))
 	if err != nil {
 		s.failErr(w, r, err)
 		return

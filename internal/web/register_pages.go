@@ -232,7 +232,7 @@ func (s *Server) regAssetRender(w http.ResponseWriter, r *http.Request, status i
 	d.Copies, _ = s.Register.Assets(ctx, who(r), register.AssetFilter{SourceID: id})
 	d.Requests = s.regRequests(r, register.RefAsset, id)
 	d.Reclassify = s.Register.MayReclassify(ctx, who(r), d.Asset)
-	d.Editable = authz.From(ctx).CanIn(authz.RegisterWrite, d.Asset.UnitPath)
+	d.Editable = s.Register.MayEdit(who(r), d.Asset)
 	d.Importance = c.Scheme.Importance(d.Asset.C, d.Asset.I, d.Asset.A)
 	d.Risk = c.Scheme.RiskValue(d.Asset.C, d.Asset.I, d.Asset.A, d.Asset.Likelihood)
 	p := s.newPage(r, "reg.asset.title", d)

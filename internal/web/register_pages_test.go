@@ -37,13 +37,13 @@ func newRegEnv(t *testing.T) *regEnv {
 	if err := orgs.EnsureBuiltinRoles(ctx); err != nil {
 		t.Fatal(err)
 	}
-	hq, _ := orgs.CreateUnit(ctx, org.Unit{Code: "HQ", Name: "本部"})
-	it, _ := orgs.CreateUnit(ctx, org.Unit{Code: "IT", Name: "情報課", ParentID: hq.ID})
-	other, _ := orgs.CreateUnit(ctx, org.Unit{Code: "OT", Name: "総務課", ParentID: hq.ID})
+	hq, _ := orgs.CreateUnit(ctx, authz.System, org.Unit{Code: "HQ", Name: "本部"})
+	it, _ := orgs.CreateUnit(ctx, authz.System, org.Unit{Code: "IT", Name: "情報課", ParentID: hq.ID})
+	other, _ := orgs.CreateUnit(ctx, authz.System, org.Unit{Code: "OT", Name: "総務課", ParentID: hq.ID})
 	people := map[string]org.Person{}
 	for _, p := range []struct{ no, unit string }{{"E1", "IT"}, {"E2", "IT"}, {"E3", "OT"}, {"E4", "IT"}, {"E9", "HQ"}} {
 		u := map[string]org.Unit{"HQ": hq, "IT": it, "OT": other}[p.unit]
-		created, err := orgs.CreatePerson(ctx, org.Person{EmployeeNo: p.no, Name: "職員" + p.no, UnitID: u.ID})
+		created, err := orgs.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: p.no, Name: "職員" + p.no, UnitID: u.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func newRegEnv(t *testing.T) *regEnv {
 		no, role string
 		unit     int64
 	}{{"E1", authz.RoleDivisionISO, it.ID}, {"E4", authz.RoleDivisionISO, it.ID}, {"E9", authz.RoleChiefISO, 0}, {"E3", authz.RoleDivisionISO, other.ID}} {
-		if _, err := orgs.Appoint(ctx, org.Assignment{PersonID: people[a.no].ID, RoleKey: a.role, UnitID: a.unit, StartsOn: "2020-04-01"}); err != nil {
+		if _, err := orgs.Appoint(ctx, authz.System, org.Assignment{PersonID: people[a.no].ID, RoleKey: a.role, UnitID: a.unit, StartsOn: "2020-04-01"}); err != nil {
 			t.Fatal(err)
 		}
 	}

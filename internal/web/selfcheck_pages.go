@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"kitei/internal/api"
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/selfcheck"
@@ -134,7 +133,7 @@ func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
 		d.Roles, err = s.Selfcheck.RoleNames(ctx)
 	}
 	if err == nil && d.Campaign.Status != selfcheck.Draft {
-		d.Progress, d.Total, err = s.Selfcheck.Progress(ctx, id, api.SelfcheckScope(p))
+		d.Progress, d.Total, err = s.Selfcheck.Progress(ctx, p, id)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
@@ -229,7 +228,7 @@ func (s *Server) scRemind(w http.ResponseWriter, r *http.Request) {
 	id, err := scID(r, "id")
 	if err == nil {
 		unit, _ := strconv.ParseInt(r.FormValue("unit"), 10, 64)
-		_, err = s.Selfcheck.Remind(r.Context(), id, unit, api.SelfcheckScope(authz.From(r.Context())))
+		_, err = s.Selfcheck.Remind(r.Context(), authz.From(r.Context()), id, unit)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
@@ -401,12 +400,11 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := authz.From(ctx)
-	scope := api.SelfcheckScope(p)
 	level := -1
 	if l, err := strconv.Atoi(r.URL.Query().Get("level")); err == nil && l >= 0 {
 		level = l
 	}
-	ru, err := s.Selfcheck.Rollup(ctx, id, scope, level)
+	ru, err := s.Selfcheck.Rollup(ctx, p, id, level)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -415,7 +413,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 		Bars: stackedBars(ru), Heat: heatMap(ru)}
 	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
 		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
-		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, id, item, unit, scope); err != nil {
+		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, p, id, item, unit); err != nil {
 			s.failErr(w, r, err)
 			return
 		}
@@ -466,7 +464,7 @@ func (s *Server) scExport(w http.ResponseWriter, r *http.Request) {
 	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="selfcheck-%d.xlsx"`, id))
-	if err := s.Selfcheck.ExportXLSX(r.Context(), id, unit, api.SelfcheckScope(authz.From(r.Context())), w); err != nil {
+	if err := s.Selfcheck.ExportXLSX(r.Context(), authz.From(r.Context()), id, unit, w); err != nil {
 		w.Header().Del("Content-Disposition")
 		s.failErr(w, r, err)
 	}
@@ -476,14 +474,7 @@ func (s *Server) scSummary(w http.ResponseWriter, r *http.Request) {
 	id, err := scID(r, "id")
 	var sum *selfcheck.Summary
 	if err == nil {
-		if !authz.From(r.Context()).Can(authz.SelfcheckAdmin) {
-			if _, all := authz.From(r.Context()).Scopes(authz.SelfcheckFollow); !all {
-				err = apperr.New(apperr.Forbidden, "the summary covers the whole organisation")
-			}
-		}
-	}
-	if err == nil {
-		sum, err = s.Selfcheck.Summarise(r.Context(), id)
+		sum, err = s.Selfcheck.Summarise(r.Context(), authz.From(r.Context()), id)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
