@@ -23,11 +23,11 @@ func TestYearlyPlanReportDecisions(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{ID: 1, Login: "office"})
 		o := org.NewService(db.Org())
-		u, err := o.CreateUnit(ctx, org.Unit{Code: "R", Name: "本部", Kind: "部"})
+		u, err := o.CreateUnit(ctx, authz.System, org.Unit{Code: "R", Name: "本部", Kind: "部"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ciso, err := o.CreatePerson(ctx, org.Person{EmployeeNo: "C1", Name: "情報 太郎", UnitID: u.ID, Status: "active", JoinedOn: "2020-04-01"})
+		ciso, err := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "C1", Name: "情報 太郎", UnitID: u.ID, Status: "active", JoinedOn: "2020-04-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
