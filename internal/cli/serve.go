@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kitei/internal/app"
+	"kitei/internal/demo"
 	"kitei/internal/notify"
 )
 
@@ -26,6 +27,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logLevel := fs.String("log-level", envOr(env, "KITEI_LOG_LEVEL", "info"), "debug, info, warn or error (env KITEI_LOG_LEVEL)")
 	secureCookies := fs.Bool("secure-cookies", envBool(env, "KITEI_SECURE_COOKIES"),
 		"mark the session cookie Secure even over plain HTTP, behind a TLS proxy (env KITEI_SECURE_COOKIES)")
+	withDemo := fs.Bool("demo", false, "on an empty store, first fill in the demo organisation (see kitei demo)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +49,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer a.Close()
 	if err := bootstrapAdmin(ctx, env, a.Auth); err != nil {
 		return err
+	}
+	if *withDemo {
+		if empty, err := demo.Empty(ctx, a); err != nil {
+			return err
+		} else if empty {
+			if err := fillDemo(ctx, env.Stdout, a, demo.Options{}); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
 	}
 	var mailer notify.Mailer
 	if m := notify.FromEnv(env.Getenv); m != nil {
