@@ -128,6 +128,10 @@ type Rush struct {
 	// falls behind shows it in the latencies (no coordinated omission).
 	Rate float64
 	Log  io.Writer
+	// Tokens, when set, are the people's API tokens: each save is sent
+	// with its person's bearer token (a real `kitei serve`) instead of the
+	// benchmark's person header.
+	Tokens map[int64]string
 
 	Acked     []bool
 	Latencies []time.Duration
@@ -192,7 +196,11 @@ func (r *Rush) Run(ctx context.Context) {
 					url := fmt.Sprintf("%s/api/v1/selfcheck/campaigns/%d/answers/%d", r.BaseURL, r.CampaignID, item)
 					req, _ := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body.Bytes()))
 					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set(PersonHeader, strconv.FormatInt(p.ID, 10))
+					if tok, ok := r.Tokens[p.ID]; ok {
+						req.Header.Set("Authorization", "Bearer "+tok)
+					} else {
+						req.Header.Set(PersonHeader, strconv.FormatInt(p.ID, 10))
+					}
 					t0 := time.Now()
 					if interval > 0 {
 						due := start.Add(time.Duration(seq.Add(1)-1) * interval)
