@@ -836,3 +836,104 @@ func TestLedgerPeriodAndMarkRead(t *testing.T) {
 		}
 	})
 }
+
+// Filing with submit is one transaction: a submission refused after the
+// draft checks (here: the period has already started) stores no draft, no
+// history, no notice and no audit entry, and one that succeeds stores the
+// request, both history lines and the decider's notice together.
+func TestFileAndSubmitIsOneTransaction(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		staff := w.as(t, w.staff)
+		takeOut := func(starts string) approval.Input {
+			return approval.Input{TypeKey: approval.TypeTakeOut, Values: map[string]string{"title": "会議資料", "level": "機密性3",
+				"information": "会議資料", "destination": "会場", "starts_on": starts, "ends_on": "2025-04-30", "method": "暗号化"}}
+		}
+		all := func() []approval.Request {
+			rs, err := db.Approvals().Requests(ctx, approval.Filter{Scope: approval.Scope{All: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rs
+		}
+		auditCount := func() int {
+			var n int
+			if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action LIKE 'request.%'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		mailsBefore := len(w.mailer.sent)
+
+		// The draft alone would be fine; its submission is refused.
+		if _, err := w.svc.File(ctx, staff, takeOut("2025-03-01"), false); err != nil {
+			t.Fatalf("the draft itself is refused: %v", err)
+		}
+		drafts, audits := len(all()), auditCount()
+		r, err := w.svc.File(ctx, staff, takeOut("2025-03-01"), true)
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("filing with a past start: %v", err)
+		}
+		if r.ID != 0 {
+			t.Errorf("the refused filing reports request %d", r.ID)
+		}
+		if n := len(all()); n != drafts {
+			t.Errorf("the refused filing left %d requests (want %d)", n, drafts)
+		}
+		if n := auditCount(); n != audits {
+			t.Errorf("the refused filing audited %d entries", n-audits)
+		}
+		if ns := w.notices(t, w.officer, ""); len(ns) != 0 {
+			t.Errorf("the refused filing sent notices: %+v", ns)
+		}
+
+		// Accepted: stored, submitted, the decider told, all at once.
+		r, err = w.svc.File(ctx, staff, takeOut("2025-04-01"), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ID == 0 || r.Status != approval.Submitted || r.DeciderID != w.officer.ID || r.Version != 2 || r.ApplicantName != w.staff.Name {
+			t.Fatalf("filed = %+v", r)
+		}
+		_, hist, err := w.svc.Get(ctx, staff, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acts []string
+		for _, e := range hist {
+			acts = append(acts, e.Action)
+		}
+		if got := strings.Join(acts, ","); got != "create,submit" {
+			t.Errorf("history = %s", got)
+		}
+		if ns := w.notices(t, w.officer, "request.submitted"); len(ns) != 1 || ns[0].Ref != fmt.Sprintf("request:%d", r.ID) {
+			t.Errorf("decider's notices = %+v", ns)
+		}
+		if n := auditCount() - audits; n != 2 {
+			t.Errorf("%d audit entries for a filing with submit, want 2 (create, submit)", n)
+		}
+		if n := len(w.mailer.sent) - mailsBefore; n != 1 {
+			t.Errorf("%d mails, want 1", n)
+		}
+
+		// A failure inside the store's transaction (a notice for nobody)
+		// rolls the new draft back too.
+		before := len(all())
+		next := r
+		next.Status, next.ID = approval.Submitted, 0
+		_, err = db.Approvals().CreateRequest(ctx, approval.Request{TypeKey: approval.TypeTakeOut, ApplicantID: w.staff.ID, UnitID: w.unitA1.ID,
+			Title: "巻き戻し", Status: approval.Draft, CreatedAt: w.clock.now(), UpdatedAt: w.clock.now(), Version: 1},
+			approval.Event{Action: "create", To: approval.Draft, ActorID: w.staff.ID, At: w.clock.now()},
+			&approval.Submission{Next: next, Event: approval.Event{Action: approval.ActSubmit, From: approval.Draft, To: approval.Submitted, At: w.clock.now()},
+				Notices: func(id int64) []approval.Notice {
+					return []approval.Notice{{PersonID: 1 << 40, Kind: "request.submitted", Ref: fmt.Sprintf("request:%d", id), Message: "x", CreatedAt: w.clock.now()}}
+				}})
+		if err == nil {
+			t.Fatal("a notice for nobody was stored")
+		}
+		if n := len(all()); n != before {
+			t.Errorf("the failed transaction left %d new requests", n-before)
+		}
+	})
+}

@@ -151,15 +151,18 @@ func (s *Service) File(ctx context.Context, p *authz.Principal, in Input, submit
 		return Request{}, err
 	}
 	now := s.now().UTC()
-	r := Request{TypeKey: t.Key, ApplicantID: pid, UnitID: who.UnitID, Status: Draft, CreatedAt: now, UpdatedAt: now, Version: 1}
+	r := Request{TypeKey: t.Key, ApplicantID: pid, ApplicantName: who.Name, UnitID: who.UnitID, UnitPath: who.UnitPath,
+		Status: Draft, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := s.apply(ctx, p, &t, &r, in, false); err != nil {
 		return Request{}, err
 	}
-	r, err = s.store.CreateRequest(ctx, r, Event{Action: "create", To: Draft, ActorID: pid, At: now})
-	if err != nil || !submit {
-		return r, err
+	created := Event{Action: "create", To: Draft, ActorID: pid, At: now}
+	if submit {
+		// Stored and submitted in one transaction: a refused submission
+		// leaves nothing behind.
+		return s.submit(ctx, &t, r, &created)
 	}
-	return s.Submit(ctx, p, r.ID)
+	return s.store.CreateRequest(ctx, r, created, nil)
 }
 
 // Update replaces a draft's or returned request's values.
@@ -382,7 +385,14 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, id int64) (Req
 	if err != nil {
 		return r, err
 	}
-	if err := s.complete(&t, &r); err != nil {
+	return s.submit(ctx, &t, r, nil)
+}
+
+// submit submits r: a stored request, or — with created, the event of its
+// filing — a new draft not stored yet, stored with its submission in one
+// transaction.
+func (s *Service) submit(ctx context.Context, t *Type, r Request, created *Event) (Request, error) {
+	if err := s.complete(t, &r); err != nil {
 		return r, err
 	}
 	rule, err := t.Rule(r.Level)
@@ -404,7 +414,7 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, id int64) (Req
 	if r.EndsOn != "" && r.EndsOn < today {
 		return r, invalid("the period is already over (%s) / 期間が既に終了しています", r.EndsOn)
 	}
-	decider, escalated, err := s.resolve(ctx, &t, &r, rule.DeciderRole, now)
+	decider, escalated, err := s.resolve(ctx, t, &r, rule.DeciderRole, now)
 	if err != nil {
 		return r, err
 	}
@@ -434,7 +444,29 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, id int64) (Req
 	if escalated {
 		note = "escalated to the superior of the applicant's decider / 上位者へ回付"
 	}
+	if created != nil {
+		return s.fileSubmitted(ctx, r, *created, next, note, ns)
+	}
 	return s.transition(ctx, r, next, ActSubmit, r.ApplicantID, note, ns)
+}
+
+// fileSubmitted stores the new draft r and its submission as next in one
+// transaction, then mails the notices ns (made before r had an id).
+func (s *Service) fileSubmitted(ctx context.Context, r Request, created Event, next Request, note string, ns []Notice) (Request, error) {
+	ev := Event{Action: ActSubmit, From: r.Status, To: next.Status, ActorID: r.ApplicantID, Note: note, At: next.UpdatedAt}
+	forID := func(id int64) []Notice {
+		out := slices.Clone(ns)
+		for i := range out {
+			out[i].Ref = requestRef(id)
+		}
+		return out
+	}
+	out, err := s.store.CreateRequest(ctx, r, created, &Submission{Next: next, Event: ev, Notices: forID})
+	if err != nil {
+		return r, err
+	}
+	s.mail(ctx, forID(out.ID))
+	return out, nil
 }
 
 // startStatus is where a request in force goes: approved (not started yet)
@@ -641,9 +673,12 @@ func (s *Service) transition(ctx context.Context, prev, next Request, action str
 }
 
 func (s *Service) notice(personID int64, email, kind string, requestID int64, msg string, at time.Time) Notice {
-	return Notice{PersonID: personID, Email: email, Kind: kind, Ref: "request:" + strconv.FormatInt(requestID, 10),
+	return Notice{PersonID: personID, Email: email, Kind: kind, Ref: requestRef(requestID),
 		Message: msg, CreatedAt: at.UTC(), Subject: "【kitei】" + short(msg, 40)}
 }
+
+// requestRef is the ref of a request's notices.
+func requestRef(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
 
 func short(s string, n int) string {
 	r := []rune(s)

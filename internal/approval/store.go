@@ -32,6 +32,14 @@ type Filter struct {
 	Limit                int
 }
 
+// Submission is the submission that follows a filing in its transaction.
+type Submission struct {
+	Next  Request // the request as submitted (its id is the new draft's)
+	Event Event
+	// Notices returns the notices to add, given the new request's id.
+	Notices func(id int64) []Notice
+}
+
 // Store persists request types, requests, their history and notices.
 // Implemented by internal/store. Every change appends to the audit trail
 // in its own transaction.
@@ -46,8 +54,11 @@ type Store interface {
 	Types(ctx context.Context) ([]Type, error)
 	Type(ctx context.Context, key string) (Type, error)
 
-	// CreateRequest stores a new draft and its first history line.
-	CreateRequest(ctx context.Context, r Request, ev Event) (Request, error)
+	// CreateRequest stores a new draft and its first history line; with
+	// then, it also submits it as Transition would (from the draft to
+	// then.Next, with then's event and notices), in the same transaction,
+	// so a failed submission stores nothing.
+	CreateRequest(ctx context.Context, r Request, ev Event, then *Submission) (Request, error)
 	// Transition stores next in place of the request read as prev: only
 	// while the stored status and version are still prev's (apperr
 	// Conflict otherwise, and nothing changes). It bumps the version,

@@ -59,11 +59,10 @@ func TestRegistersInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/users"] input[name=login]`)),
 		chromedp.SetValue(chromedp.CSS(`form[action="/admin/users"] input[name=login]`), "takahashi"),
 		chromedp.SetValue(chromedp.CSS(`form[action="/admin/users"] input[name=employee_no]`), "E100"),
-		chromedp.Click(chromedp.CSS(`form[action="/admin/users"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.flash code`)),
 	)
+	regSubmit(t, ctx, `form[action="/admin/users"] button`, chromedp.WaitVisible(chromedp.CSS(`p.flash code`)))
 	onetime := eval[string](t, ctx, `document.querySelector("p.flash code").textContent`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.Sleep(300*time.Millisecond))
+	regSubmit(t, ctx, `form[action="/logout"] button`)
 	regSignIn(t, ctx, base, "takahashi", onetime)
 
 	// A cloud service.
@@ -78,7 +77,7 @@ func TestRegistersInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(f+`input[name=data_location]`), "日本国内"),
 	)
 	regPick(t, ctx, f+`select[name=unit]`, "JOHO")
-	do(t, ctx, chromedp.Click(chromedp.CSS(f+`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	regSubmit(t, ctx, f+`button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	regMainHas(t, ctx, "文書共有サービス", "例示クラウド株式会社")
 	shot("service")
 
@@ -97,7 +96,7 @@ func TestRegistersInBrowser(t *testing.T) {
 	regPick(t, ctx, f+`select[name=unit]`, "JOHO")
 	regPick(t, ctx, f+`select[name=stage]`, "運用・保守")
 	regPick(t, ctx, f+`select[name=c]`, "機密性2")
-	do(t, ctx, chromedp.Click(chromedp.CSS(f+`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	regSubmit(t, ctx, f+`button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	regMainHas(t, ctx, "文書管理システム", "鈴木 次郎", "E300", "CL-1 文書共有サービス", "運用・保守")
 	systemURL := eval[string](t, ctx, `location.pathname`)
 	shot("system")
@@ -121,7 +120,7 @@ func TestRegistersInBrowser(t *testing.T) {
 		if restriction != "" {
 			do(t, ctx, chromedp.Click(chromedp.CSS(f+`input[name=restriction][value=`+restriction+`]`)))
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(f+`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+		regSubmit(t, ctx, f+`button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	}
 	classify("IA-1", "職員名簿", "機密性2", "no_takeout", "")
 	regMainHas(t, ctx, "職員名簿", "機密性2", "持出禁止", "高橋 真理")
@@ -137,9 +136,8 @@ func TestRegistersInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(f+`input[name=code]`)),
 		chromedp.SetValue(chromedp.CSS(f+`input[name=code]`), "IA-1-C"),
 		chromedp.SetValue(chromedp.CSS(f+`input[name=location]`), "共有フォルダ（複製）"),
-		chromedp.Click(chromedp.CSS(f+`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
 	)
+	regSubmit(t, ctx, f+`button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	regMainHas(t, ctx, "職員名簿（複製）", "IA-1-C", "機密性2", "完全性2", "持出禁止", "高橋 真理", "複製を登録しました")
 	if src := eval[string](t, ctx, `document.querySelector('main a[href="`+sourceURL+`"]').textContent`); src != "IA-1" {
 		t.Errorf("the copy's source link reads %q", src)
@@ -148,11 +146,10 @@ func TestRegistersInBrowser(t *testing.T) {
 
 	// Retiring the copy takes it out of the list; "include retired" shows it.
 	copyURL := eval[string](t, ctx, `location.pathname`)
-	do(t, ctx,
-		chromedp.SetValue(chromedp.CSS(post(copyURL+"/retire")+`input[name=reason]`), "共有フォルダから削除"),
-		chromedp.Click(chromedp.CSS(post(copyURL+"/retire")+`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
-	)
+	// The copy's page already shows a flash (複製を登録しました): only the
+	// new document may satisfy the wait (see regSubmit).
+	do(t, ctx, chromedp.SetValue(chromedp.CSS(post(copyURL+"/retire")+`input[name=reason]`), "共有フォルダから削除"))
+	regSubmit(t, ctx, post(copyURL+"/retire")+`button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	regMainHas(t, ctx, "廃止しました", "共有フォルダから削除")
 	do(t, ctx, chromedp.Navigate(base+"/register/assets"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
 	if list := regMainText(t, ctx); strings.Contains(list, "IA-1-C") || !strings.Contains(list, "IA-2") {
@@ -174,7 +171,7 @@ func TestRegistersInBrowser(t *testing.T) {
 	)
 	regPick(t, ctx, `select[name=level]`, "要機密情報")
 	regPick(t, ctx, `select[name=ismap]`, "登録あり")
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[name=submit]`)), chromedp.WaitVisible(chromedp.CSS(`main table.kv`)))
+	regSubmit(t, ctx, `button[name=submit]`, chromedp.WaitVisible(chromedp.CSS(`main table.kv`)))
 	regMainHas(t, ctx, "文書共有サービスの利用", "SYS-1 文書管理システム", "田中 統括")
 	if href := eval[string](t, ctx, `(document.querySelector('main a[href="`+systemURL+`"]') || {textContent: ""}).textContent`); href != "SYS-1 文書管理システム" {
 		t.Errorf("the request page does not link to the system: %q", href)
@@ -216,7 +213,7 @@ func TestRegistersInBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{xlsxPath}),
 	)
 	regPick(t, ctx, `select[name=kind]`, "情報システム")
-	do(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/register/import"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`main h2:not(section.panel h2)`)))
+	regSubmit(t, ctx, `form[action="/register/import"] button[type=submit]`, chromedp.WaitVisible(chromedp.CSS(`main h2:not(section.panel h2)`)))
 	regMainHas(t, ctx, "1 行を確認し、0 件を追加、0 件を更新しました")
 	shot("import")
 
@@ -291,20 +288,56 @@ func regMainText(t *testing.T, ctx context.Context) string {
 	return eval[string](t, ctx, `(document.querySelector("main") || {innerText: ""}).innerText`)
 }
 
-// regMainHas fails when the page's main content lacks any of want.
+// regMainHas fails when the page's main content lacks any of want. It
+// waits for them first (a page may still be rendering), retrying where the
+// page is being replaced.
 func regMainHas(t *testing.T, ctx context.Context, want ...string) {
 	t.Helper()
-	// A form post navigates: wait until the new page shows everything (the
-	// old page may still be on screen right after the click), then check.
 	words, _ := json.Marshal(want)
-	chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const m = document.querySelector("main");
-		return !!m && `+string(words)+`.every(w => m.innerText.includes(w)); })()`,
-		chromedp.WithPollingTimeout(10*time.Second)))
+	regWait(ctx, `(() => { const m = document.querySelector("main");
+		return !!m && `+string(words)+`.every(w => m.innerText.includes(w)); })()`)
 	text := regMainText(t, ctx)
 	for _, w := range want {
 		if !strings.Contains(text, w) {
 			t.Errorf("page %s lacks %q:\n%s", eval[string](t, ctx, `location.pathname`), w, text)
 		}
+	}
+}
+
+// regSubmit posts a form by clicking its button sel and waits for the page
+// the post leads to, then runs then. Right after the click the old page is
+// still on screen: its flash or text would satisfy a wait at once (the
+// flake TestRegistersInBrowser had: the retired copy's page was checked
+// while it still showed the copy's flash), and a check running while the
+// page is replaced fails with a destroyed execution context, which
+// chromedp.Poll reports as an error instead of waiting on. So the old
+// document is marked first, and the wait is for a document without the
+// mark that has finished loading.
+func regSubmit(t *testing.T, ctx context.Context, sel string, then ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if !eval[bool](t, ctx, `window.__e2eOldPage = true`) {
+		t.Fatal("could not mark the page")
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(sel)))
+	if !regWait(ctx, `!window.__e2eOldPage && document.readyState === "complete"`) {
+		t.Fatalf("posting %s: no new page (still at %s)", sel, eval[string](t, ctx, `location.pathname`))
+	}
+	do(t, ctx, then...)
+}
+
+// regWait evaluates the JavaScript condition expr until it holds (true)
+// or 20 s pass (false). Evaluation errors (the page being replaced) count
+// as not yet.
+func regWait(ctx context.Context, expr string) bool {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

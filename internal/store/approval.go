@@ -175,7 +175,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, ev approval.Event) error {
 }
 
 // CreateRequest implements approval.Store.
-func (a *Approvals) CreateRequest(ctx context.Context, r approval.Request, ev approval.Event) (approval.Request, error) {
+func (a *Approvals) CreateRequest(ctx context.Context, r approval.Request, ev approval.Event, then *approval.Submission) (approval.Request, error) {
 	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO requests (type_key, applicant_id, unit_id, title, level, outcome, emergency,
 			starts_on, ends_on, catalog_id, node_ref, rule_text, target_ref, fields, status, created_at, updated_at, version)
@@ -188,10 +188,23 @@ func (a *Approvals) CreateRequest(ctx context.Context, r approval.Request, ev ap
 		if err := insertEvent(ctx, tx, ev); err != nil {
 			return err
 		}
-		return reqAudit(ctx, tx, a.db.Dialect, "request.create", r.ID, r.UnitID,
-			map[string]any{"type": r.TypeKey, "title": r.Title, "applicant": r.ApplicantID, "status": string(r.Status)})
+		if err := reqAudit(ctx, tx, a.db.Dialect, "request.create", r.ID, r.UnitID,
+			map[string]any{"type": r.TypeKey, "title": r.Title, "applicant": r.ApplicantID, "status": string(r.Status)}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		prev, next := r, then.Next
+		prev.Version, next.ID = 1, r.ID
+		var ns []approval.Notice
+		if then.Notices != nil {
+			ns = then.Notices(r.ID)
+		}
+		return a.transition(ctx, tx, prev, next, then.Event, ns)
 	})
 	if err != nil {
+		r.ID = 0
 		return r, err
 	}
 	return a.Request(ctx, r.ID)
@@ -199,54 +212,57 @@ func (a *Approvals) CreateRequest(ctx context.Context, r approval.Request, ev ap
 
 // Transition implements approval.Store.
 func (a *Approvals) Transition(ctx context.Context, prev, next approval.Request, ev approval.Event, ns []approval.Notice) (approval.Request, error) {
-	err := a.db.Tx(ctx, func(tx *sql.Tx) error {
-		args := []any{prev.ID, string(prev.Status), prev.Version,
-			next.Title, next.Level, string(next.Outcome), b2i(next.Emergency), next.StartsOn, next.EndsOn,
-			next.CatalogID, next.NodeRef, next.RuleText, next.TargetRef, fieldsJSON(next.Fields), string(next.Status),
-			next.DeciderID, next.DeciderRole, b2i(next.Escalated), next.Conditions, next.Decision,
-			optTime(next.SubmittedAt), optTime(next.DecidedAt), next.EndReport, optTime(next.EndedAt), formatTime(next.UpdatedAt)}
-		ph := make([]string, len(args))
-		for i := range args {
-			ph[i] = "$" + strconv.Itoa(i+1)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE requests SET title = `+ph[3]+`, level = `+ph[4]+`, outcome = `+ph[5]+
-			`, emergency = `+ph[6]+`, starts_on = `+ph[7]+`, ends_on = `+ph[8]+`, catalog_id = `+ph[9]+`, node_ref = `+ph[10]+
-			`, rule_text = `+ph[11]+`, target_ref = `+ph[12]+`, fields = `+ph[13]+`, status = `+ph[14]+`, decider_id = `+ph[15]+
-			`, decider_role = `+ph[16]+`, escalated = `+ph[17]+`, conditions = `+ph[18]+`, decision = `+ph[19]+
-			`, submitted_at = `+ph[20]+`, decided_at = `+ph[21]+`, end_report = `+ph[22]+`, ended_at = `+ph[23]+
-			`, updated_at = `+ph[24]+`, version = version + 1 WHERE id = `+ph[0]+` AND status = `+ph[1]+` AND version = `+ph[2], args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return apperr.New(apperr.Conflict, "request %d changed meanwhile: nothing was done / 申請 %d は他の操作で変更されたため処理しませんでした", prev.ID, prev.ID)
-		}
-		ev.RequestID = prev.ID
-		if err := insertEvent(ctx, tx, ev); err != nil {
-			return err
-		}
-		if err := insertNotices(ctx, tx, a.db.Dialect, ns); err != nil {
-			return err
-		}
-		kv := map[string]any{"from": string(prev.Status), "to": string(next.Status)}
-		if ev.Note != "" {
-			kv["note"] = ev.Note
-		}
-		if next.DeciderID != prev.DeciderID {
-			kv["decider"] = next.DeciderID
-			kv["escalated"] = next.Escalated
-		}
-		if next.Conditions != "" && next.Conditions != prev.Conditions {
-			kv["conditions"] = next.Conditions
-		}
-		return reqAudit(ctx, tx, a.db.Dialect, "request."+ev.Action, prev.ID, prev.UnitID, kv)
-	})
+	err := a.db.Tx(ctx, func(tx *sql.Tx) error { return a.transition(ctx, tx, prev, next, ev, ns) })
 	if err != nil {
 		return prev, err
 	}
 	return a.Request(ctx, prev.ID)
+}
+
+// transition is Transition within tx.
+func (a *Approvals) transition(ctx context.Context, tx *sql.Tx, prev, next approval.Request, ev approval.Event, ns []approval.Notice) error {
+	args := []any{prev.ID, string(prev.Status), prev.Version,
+		next.Title, next.Level, string(next.Outcome), b2i(next.Emergency), next.StartsOn, next.EndsOn,
+		next.CatalogID, next.NodeRef, next.RuleText, next.TargetRef, fieldsJSON(next.Fields), string(next.Status),
+		next.DeciderID, next.DeciderRole, b2i(next.Escalated), next.Conditions, next.Decision,
+		optTime(next.SubmittedAt), optTime(next.DecidedAt), next.EndReport, optTime(next.EndedAt), formatTime(next.UpdatedAt)}
+	ph := make([]string, len(args))
+	for i := range args {
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE requests SET title = `+ph[3]+`, level = `+ph[4]+`, outcome = `+ph[5]+
+		`, emergency = `+ph[6]+`, starts_on = `+ph[7]+`, ends_on = `+ph[8]+`, catalog_id = `+ph[9]+`, node_ref = `+ph[10]+
+		`, rule_text = `+ph[11]+`, target_ref = `+ph[12]+`, fields = `+ph[13]+`, status = `+ph[14]+`, decider_id = `+ph[15]+
+		`, decider_role = `+ph[16]+`, escalated = `+ph[17]+`, conditions = `+ph[18]+`, decision = `+ph[19]+
+		`, submitted_at = `+ph[20]+`, decided_at = `+ph[21]+`, end_report = `+ph[22]+`, ended_at = `+ph[23]+
+		`, updated_at = `+ph[24]+`, version = version + 1 WHERE id = `+ph[0]+` AND status = `+ph[1]+` AND version = `+ph[2], args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return apperr.New(apperr.Conflict, "request %d changed meanwhile: nothing was done / 申請 %d は他の操作で変更されたため処理しませんでした", prev.ID, prev.ID)
+	}
+	ev.RequestID = prev.ID
+	if err := insertEvent(ctx, tx, ev); err != nil {
+		return err
+	}
+	if err := insertNotices(ctx, tx, a.db.Dialect, ns); err != nil {
+		return err
+	}
+	kv := map[string]any{"from": string(prev.Status), "to": string(next.Status)}
+	if ev.Note != "" {
+		kv["note"] = ev.Note
+	}
+	if next.DeciderID != prev.DeciderID {
+		kv["decider"] = next.DeciderID
+		kv["escalated"] = next.Escalated
+	}
+	if next.Conditions != "" && next.Conditions != prev.Conditions {
+		kv["conditions"] = next.Conditions
+	}
+	return reqAudit(ctx, tx, a.db.Dialect, "request."+ev.Action, prev.ID, prev.UnitID, kv)
 }
 
 func insertNotices(ctx context.Context, tx *sql.Tx, d Dialect, ns []approval.Notice) error {
