@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,6 +40,10 @@ type SelfcheckOptions struct {
 	RawFor     time.Duration // how long the raw commit loop runs (default 3 s)
 	RollupRuns int           // roll-up timings taken (default 9)
 	Log        io.Writer     // progress lines (nil: none)
+	// Replicas is how many web servers, each with its own services and
+	// connection pool over the one store, share the rush behind a
+	// round-robin proxy (PostgreSQL only; default 1).
+	Replicas int
 }
 
 // SelfcheckResult is what the benchmark prints.
@@ -58,6 +65,11 @@ type SelfcheckResult struct {
 	RollupP50ms      float64 `json:"rollup_p50_ms"`
 	RollupAnswers    int     `json:"rollup_answers"`
 	LostAcknowledged int     `json:"lost_acknowledged"`
+	Replicas         int     `json:"replicas"`
+	// Unit officers load their unit's progress page during the rush.
+	OfficerPages int     `json:"officer_pages"`
+	OfficerP50ms float64 `json:"officer_p50_ms"`
+	OfficerP99ms float64 `json:"officer_p99_ms"`
 }
 
 // PersonHeader carries the person a benchmark request acts for. Only the
@@ -70,11 +82,24 @@ const PersonHeader = "X-Kitei-Bench-Person"
 // It stands in for sign-in so the measurement is of answering, not of
 // creating 20,000 accounts; requests without the header are unauthenticated.
 func BenchAuth(people map[int64]string, next http.Handler) http.Handler {
+	return BenchAuthWithOfficers(people, nil, next)
+}
+
+// BenchAuthWithOfficers is BenchAuth where the people in officers (person
+// → the unit path they answer for) also hold 課室情報セキュリティ責任者 there.
+func BenchAuthWithOfficers(people, officers map[int64]string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, err := strconv.ParseInt(r.Header.Get(PersonHeader), 10, 64); err == nil {
-			if path, ok := people[id]; ok {
+			path, ok := people[id]
+			if op, officer := officers[id]; officer && !ok {
+				path, ok = op, true
+			}
+			if ok {
 				p := &authz.Principal{PersonID: id, Login: "bench-" + strconv.FormatInt(id, 10), UnitPath: path,
 					Grants: []authz.Grant{{Role: authz.RoleStaff, UnitPath: path}}}
+				if op, officer := officers[id]; officer {
+					p.Grants = append(p.Grants, authz.Grant{Role: authz.RoleDivisionISO, UnitPath: op, Privileged: true})
+				}
 				r = r.WithContext(authz.WithPrincipal(r.Context(), p))
 			}
 		}
@@ -87,6 +112,10 @@ func BenchAuth(people map[int64]string, next http.Handler) http.Handler {
 // Sign-in is left out: BenchAuth puts each client's principal on the
 // request instead.
 func NewBenchServer(a *app.App, people []Person) (http.Handler, error) {
+	return newBenchServer(a, people, nil)
+}
+
+func newBenchServer(a *app.App, people []Person, officers map[int64]string) (http.Handler, error) {
 	deps := a.WebDeps(app.WebOptions{Version: "bench"})
 	deps.Auth = nil
 	srv, err := web.New(deps)
@@ -97,7 +126,7 @@ func NewBenchServer(a *app.App, people []Person) (http.Handler, error) {
 	for _, p := range people {
 		m[p.ID] = p.UnitPath
 	}
-	return BenchAuth(m, srv.Handler()), nil
+	return BenchAuthWithOfficers(m, officers, srv.Handler()), nil
 }
 
 // AnswerValue is the answer the benchmark gives person index pi for item
@@ -343,30 +372,80 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	}
 	logf("  %.0f commits/s", res.RawCommitsPerSec)
 
-	h, err := NewBenchServer(a, fx.People)
-	if err != nil {
-		return nil, err
+	unitPaths := map[int64]string{}
+	for _, p := range fx.People {
+		unitPaths[p.UnitID] = p.UnitPath
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	officers := map[int64]string{}
+	var officerIDs []int64
+	for unit, person := range fx.Officers {
+		if path, ok := unitPaths[unit]; ok {
+			officers[person] = path
+			officerIDs = append(officerIDs, person)
+		}
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
-	go hs.Serve(ln)
-	defer hs.Close()
+	sort.Slice(officerIDs, func(i, j int) bool { return officerIDs[i] < officerIDs[j] })
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Replicas > 1 && db.Dialect != store.Postgres {
+		return nil, fmt.Errorf("--replicas needs PostgreSQL (SQLite has one writer per file)")
+	}
+	res.Replicas = o.Replicas
+	var backends []string
+	for i := 0; i < o.Replicas; i++ {
+		ra := a
+		if i > 0 {
+			rdb, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				return nil, err
+			}
+			defer rdb.Close()
+			ra = app.New(rdb, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			defer ra.Close()
+		}
+		h, err := newBenchServer(ra, fx.People, officers)
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		go hs.Serve(ln)
+		defer hs.Close()
+		backends = append(backends, "http://"+ln.Addr().String())
+	}
+	base := backends[0]
+	if len(backends) > 1 {
+		lb, err := roundRobin(backends)
+		if err != nil {
+			return nil, err
+		}
+		defer lb.Close()
+		base = lb.URL
+	}
 
 	res.TargetRate = o.Rate
 	if o.Rate < 0 {
 		res.TargetRate = res.RawCommitsPerSec
 	}
 	if res.TargetRate > 0 {
-		logf("rush: %d clients over http://%s paced at %.0f answers/s …", o.Clients, ln.Addr(), res.TargetRate)
+		logf("rush: %d clients over %s (%d replicas) paced at %.0f answers/s …", o.Clients, base, o.Replicas, res.TargetRate)
 	} else {
-		logf("rush: %d clients over http://%s, unpaced (saturation) …", o.Clients, ln.Addr())
+		logf("rush: %d clients over %s (%d replicas), unpaced (saturation) …", o.Clients, base, o.Replicas)
 	}
-	rush := &Rush{BaseURL: "http://" + ln.Addr().String(), CampaignID: fx.CampaignID, People: fx.People,
+	rush := &Rush{BaseURL: base, CampaignID: fx.CampaignID, People: fx.People,
 		ItemIDs: fx.ItemIDs, Clients: o.Clients, Rate: res.TargetRate, Log: o.Log}
+	stopPages := make(chan struct{})
+	pagesDone := make(chan []time.Duration, 1)
+	go func() { pagesDone <- officerPages(base, fx.CampaignID, officerIDs, officers, stopPages) }()
 	rush.Run(ctx)
+	close(stopPages)
+	pages := <-pagesDone
+	res.OfficerPages = len(pages)
+	res.OfficerP50ms, res.OfficerP99ms = percentile(pages, 0.5), percentile(pages, 0.99)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -396,4 +475,54 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	}
 	res.RollupP50ms = percentile(rl, 0.5)
 	return res, nil
+}
+
+// roundRobin is a reverse proxy handing requests to the backends in turn.
+func roundRobin(backends []string) (*httptest.Server, error) {
+	proxies := make([]*httputil.ReverseProxy, len(backends))
+	for i, b := range backends {
+		u, err := url.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		proxies[i] = httputil.NewSingleHostReverseProxy(u)
+		proxies[i].Transport = &http.Transport{MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
+	}
+	var turn atomic.Int64
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxies[int(turn.Add(1))%len(proxies)].ServeHTTP(w, r)
+	})), nil
+}
+
+// officerPages has unit officers, one after another, load their unit's
+// progress page of the campaign every 200 ms until stop, and returns the
+// page times.
+func officerPages(base string, campaign int64, ids []int64, officers map[int64]string, stop <-chan struct{}) []time.Duration {
+	if len(ids) == 0 {
+		return nil
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	var out []time.Duration
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return out
+		case <-t.C:
+		}
+		id := ids[i%len(ids)]
+		req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/selfcheck/campaigns/%d", base, campaign), nil)
+		req.Header.Set(PersonHeader, strconv.FormatInt(id, 10))
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			out = append(out, time.Since(t0))
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -42,6 +43,8 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	serve := fs.Bool("serve", false, "serve the prepared store with benchmark sign-in until killed")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address for --serve")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	replicas := fs.Int("replicas", 1, "web servers sharing the rush behind a round-robin proxy, each with its own connection pool (PostgreSQL)")
+	runs := fs.Int("runs", 1, "repeat the whole measurement and print min / median / max of each figure")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -58,8 +61,8 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 		}
 		pace = v
 	}
-	if *people < 1 || *items < 1 || *clients < 1 {
-		return usageErr("--people, --items and --clients must be positive")
+	if *people < 1 || *items < 1 || *clients < 1 || *replicas < 1 || *runs < 1 || *runs > 9 {
+		return usageErr("--people, --items, --clients and --replicas must be positive, --runs between 1 and 9")
 	}
 	switch {
 	case *prepare:
@@ -82,29 +85,63 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	if !*asJSON {
 		log = env.Stderr
 	}
-	res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients, Rate: pace,
-		RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log})
-	if err != nil {
-		return err
+	var results []*bench.SelfcheckResult
+	for i := 0; i < *runs; i++ {
+		if *runs > 1 && log != nil {
+			fmt.Fprintf(log, "run %d of %d\n", i+1, *runs)
+		}
+		res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients, Rate: pace,
+			RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log, Replicas: *replicas})
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
-		return enc.Encode(res)
+		if len(results) == 1 {
+			return enc.Encode(results[0])
+		}
+		return enc.Encode(results)
 	}
-	fmt.Fprintf(env.Stdout, "self-inspection rush on %s: %d people × %d items, %d clients\n", res.Engine, res.People, res.Items, res.Clients)
-	if res.TargetRate > 0 {
-		fmt.Fprintf(env.Stdout, "  paced at           %.0f answers/s (latency counted from each save's due time)\n", res.TargetRate)
-	} else {
-		fmt.Fprintf(env.Stdout, "  unpaced            clients save as fast as they can (saturation)\n")
-	}
-	fmt.Fprintf(env.Stdout, "  answers            %d in %.1f s (%d errors)\n", res.AnswersTotal, res.RushSeconds, res.Errors)
-	fmt.Fprintf(env.Stdout, "  answers/s          %.0f\n", res.AnswersPerSec)
-	fmt.Fprintf(env.Stdout, "  latency p50 / p99  %.1f ms / %.1f ms\n", res.P50ms, res.P99ms)
-	fmt.Fprintf(env.Stdout, "  raw commits/s      %.0f\n", res.RawCommitsPerSec)
-	fmt.Fprintf(env.Stdout, "  ratio              %.2f (target ≥ 0.70)\n", res.Ratio)
-	fmt.Fprintf(env.Stdout, "  roll-up p50        %.1f ms over %d answers\n", res.RollupP50ms, res.RollupAnswers)
-	fmt.Fprintf(env.Stdout, "  lost acknowledged  %d\n", res.LostAcknowledged)
+	printSelfcheckBench(env.Stdout, results)
 	return nil
+}
+
+// printSelfcheckBench prints one run's figures, or min / median / max of
+// each figure over several runs.
+func printSelfcheckBench(w io.Writer, rs []*bench.SelfcheckResult) {
+	r0 := rs[0]
+	fmt.Fprintf(w, "self-inspection rush on %s: %d people × %d items, %d clients, %d replica(s), %d run(s)\n",
+		r0.Engine, r0.People, r0.Items, r0.Clients, r0.Replicas, len(rs))
+	if r0.TargetRate > 0 {
+		fmt.Fprintf(w, "  paced at the raw commit rate measured in each run (latency counted from each save's due time)\n")
+	} else {
+		fmt.Fprintf(w, "  unpaced            clients save as fast as they can (saturation)\n")
+	}
+	row := func(label, format string, f func(*bench.SelfcheckResult) float64) {
+		vs := make([]float64, len(rs))
+		for i, r := range rs {
+			vs[i] = f(r)
+		}
+		sort.Float64s(vs)
+		if len(vs) == 1 {
+			fmt.Fprintf(w, "  %-22s "+format+"\n", label, vs[0])
+			return
+		}
+		fmt.Fprintf(w, "  %-22s "+format+" / "+format+" / "+format+"  (min / median / max)\n", label, vs[0], vs[len(vs)/2], vs[len(vs)-1])
+	}
+	row("answers", "%.0f", func(r *bench.SelfcheckResult) float64 { return float64(r.AnswersTotal) })
+	row("errors", "%.0f", func(r *bench.SelfcheckResult) float64 { return float64(r.Errors) })
+	row("answers/s", "%.0f", func(r *bench.SelfcheckResult) float64 { return r.AnswersPerSec })
+	row("raw commits/s", "%.0f", func(r *bench.SelfcheckResult) float64 { return r.RawCommitsPerSec })
+	row("ratio (≥ 0.70)", "%.2f", func(r *bench.SelfcheckResult) float64 { return r.Ratio })
+	row("latency p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.P50ms })
+	row("latency p99 ms (≤ 50)", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.P99ms })
+	row("officer page p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.OfficerP50ms })
+	row("officer page p99 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.OfficerP99ms })
+	row("roll-up p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.RollupP50ms })
+	row("lost acknowledged", "%.0f", func(r *bench.SelfcheckResult) float64 { return float64(r.LostAcknowledged) })
 }
 
 // PreparedBench is what --prepare prints.
