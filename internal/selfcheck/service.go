@@ -34,7 +34,7 @@ type Service struct {
 	writer *groupWriter
 
 	mu         sync.RWMutex
-	campaigns  map[int64]Campaign           // published or closed campaigns
+	campaigns  map[int64]cachedCampaign     // published or closed campaigns, re-read after campaignTTL
 	profiles   map[int64]map[int64]*Profile // campaign → profile id → profile
 	checklists map[[2]int64]Checklist       // (campaign, person) → checklist, fixed fields only
 }
@@ -45,7 +45,7 @@ const MaxBatch = 512
 // NewService returns the capability over st, reading requirements from cat.
 func NewService(st Store, cat CatalogReader) *Service {
 	return &Service{store: st, catalogs: cat, writer: newGroupWriter(st, MaxBatch),
-		campaigns: map[int64]Campaign{}, profiles: map[int64]map[int64]*Profile{},
+		campaigns: map[int64]cachedCampaign{}, profiles: map[int64]map[int64]*Profile{},
 		checklists: map[[2]int64]Checklist{}}
 }
 
@@ -476,13 +476,24 @@ func dedupe(sorted []string) []string {
 	return out
 }
 
-// openCampaign returns a published campaign from the cache.
+// campaignTTL bounds how long a campaign read from the store is trusted:
+// another replica may close it or move its dates, and this one must
+// notice within that time.
+const campaignTTL = 2 * time.Second
+
+type cachedCampaign struct {
+	c  Campaign
+	at time.Time
+}
+
+// openCampaign returns a published campaign, from the cache while it is
+// fresh (see campaignTTL).
 func (s *Service) openCampaign(ctx context.Context, id int64) (Campaign, error) {
 	s.mu.RLock()
-	c, ok := s.campaigns[id]
+	e, ok := s.campaigns[id]
 	s.mu.RUnlock()
-	if ok {
-		return c, nil
+	if ok && time.Since(e.at) < campaignTTL {
+		return e.c, nil
 	}
 	c, err := s.store.Campaign(ctx, id)
 	if err != nil {
@@ -490,7 +501,7 @@ func (s *Service) openCampaign(ctx context.Context, id int64) (Campaign, error) 
 	}
 	if c.Status != Draft {
 		s.mu.Lock()
-		s.campaigns[id] = c
+		s.campaigns[id] = cachedCampaign{c: c, at: time.Now()}
 		s.mu.Unlock()
 	}
 	return c, nil
