@@ -83,10 +83,10 @@ func TestCatalogAPI(t *testing.T) {
 		{"GET", "/api/v1/catalogs/99", nil, 404, "not_found"},
 		{"GET", "/api/v1/catalogs/x", nil, 404, "not_found"},
 		{"GET", "/api/v1/catalogs/1?edition=5", nil, 404, "not_found"},
-		{"GET", "/api/v1/search", nil, 400, "invalid"},
-		{"GET", "/api/v1/search?q=a&limit=0", nil, 400, "invalid"},
-		{"POST", "/api/v1/catalogs", nil, 400, "invalid"},
-		{"POST", "/api/v1/catalogs?format=nosuch", []byte("1|x"), 400, "invalid"},
+		{"GET", "/api/v1/search", nil, 400, "bad_request"},
+		{"GET", "/api/v1/search?q=a&limit=0", nil, 400, "bad_request"},
+		{"POST", "/api/v1/catalogs", nil, 422, "invalid"},
+		{"POST", "/api/v1/catalogs?format=nosuch", []byte("1|x"), 422, "invalid"},
 	} {
 		code, m, _ := do(t, c.method, ts.URL+c.path, c.body)
 		if code != c.status || m["error"] != c.code || m["message"] == "" {

@@ -111,7 +111,7 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 		}
 		rs, err = a.Approval.Ledger(ctx, p, f)
 	default:
-		err = apperr.New(apperr.Invalid, "view must be mine, waiting or ledger")
+		err = apperr.E(apperr.BadRequest, "approval.err.view_mine_waiting_ledger")
 	}
 	if err != nil {
 		a.fail(w, r, err)

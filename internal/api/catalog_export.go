@@ -33,7 +33,7 @@ func (a *API) exportCatalog(w http.ResponseWriter, r *http.Request) {
 	edition := 0
 	if v := q.Get("edition"); v != "" {
 		if edition, err = strconv.Atoi(v); err != nil || edition < 1 {
-			a.fail(w, r, apperr.New(apperr.Invalid, "edition must be a positive number"))
+			a.fail(w, r, apperr.E(apperr.BadRequest, "catalog.err.edition_positive_number"))
 			return
 		}
 	}

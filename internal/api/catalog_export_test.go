@@ -38,7 +38,7 @@ func TestCatalogExportAPI(t *testing.T) {
 		{"?format=oscal", "application/json", "規程-ed1.oscal.json", `"oscal-version": "1.1.3"`, 200},
 		{"?format=xlsx", "application/vnd.openxmlformats", "規程-ed1.xlsx", "PK", 200},
 		{"", "application/json", "規程-ed1.json", `"ref": "1"`, 200},
-		{"?format=pdf", "application/json", "", `"invalid"`, 400},
+		{"?format=pdf", "application/json", "", `"invalid"`, 422},
 		{"?edition=9", "application/json", "", `"not_found"`, 404},
 	} {
 		resp, err := http.Get(ts.URL + "/api/v1/catalogs/1/export" + c.query)

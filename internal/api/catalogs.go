@@ -74,10 +74,10 @@ func (a *API) importCatalog(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			a.fail(w, r, apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", catalog.MaxImportSize>>20))
+			a.fail(w, r, apperr.E(apperr.TooLarge, "catalog.err.file_too_large_limit_mb", catalog.MaxImportSize>>20))
 			return
 		}
-		a.fail(w, r, apperr.Wrap(apperr.Invalid, err, "read body"))
+		a.fail(w, r, apperr.WrapE(apperr.BadRequest, err, "catalog.err.read_body"))
 		return
 	}
 	q := r.URL.Query()
@@ -132,7 +132,7 @@ func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !found {
-			a.fail(w, r, apperr.New(apperr.NotFound, "catalog %d has no edition %s", id, v))
+			a.fail(w, r, apperr.E(apperr.NotFound, "catalog.err.catalog_has_edition", id, v))
 			return
 		}
 	}
@@ -178,14 +178,14 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	text := q.Get("q")
 	if text == "" || len([]rune(text)) > 200 {
-		a.fail(w, r, apperr.New(apperr.Invalid, "q must hold 1 to 200 characters"))
+		a.fail(w, r, apperr.E(apperr.BadRequest, "catalog.err.q_hold_characters"))
 		return
 	}
 	limit := 200
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			a.fail(w, r, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"))
+			a.fail(w, r, apperr.E(apperr.BadRequest, "catalog.err.limit_between"))
 			return
 		}
 		limit = n

@@ -87,7 +87,7 @@ func (a *API) crosswalkRoutes() []Route {
 func editionQuery(r *http.Request, name string) (crosswalk.EditionRef, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
-		return crosswalk.EditionRef{}, apperr.New(apperr.Invalid, "query parameter %s is required", name)
+		return crosswalk.EditionRef{}, apperr.E(apperr.BadRequest, "crosswalk.err.query_parameter_required", name)
 	}
 	return crosswalk.ParseEditionRef(v)
 }
@@ -108,7 +108,7 @@ func floatQuery(r *http.Request, name string) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 || f > 1 {
-		return 0, apperr.New(apperr.Invalid, "%s must be a number between 0 and 1", name)
+		return 0, apperr.E(apperr.BadRequest, "crosswalk.err.number_between", name)
 	}
 	return f, nil
 }
@@ -123,7 +123,7 @@ func (a *API) xwSuggest(save bool) http.HandlerFunc {
 		opt := crosswalk.Options{Top: 3}
 		if v := r.URL.Query().Get("top"); v != "" {
 			if opt.Top, err = strconv.Atoi(v); err != nil || opt.Top < 1 || opt.Top > 50 {
-				a.fail(w, r, apperr.New(apperr.Invalid, "top must be a number from 1 to 50"))
+				a.fail(w, r, apperr.E(apperr.BadRequest, "crosswalk.err.top_number_from"))
 				return
 			}
 		}

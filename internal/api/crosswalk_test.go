@@ -55,7 +55,7 @@ func TestCrosswalkAPI(t *testing.T) {
 		if code != 200 || m["status"] != "confirmed" || m["kind"] != "equivalent" {
 			t.Fatalf("review: %d %v", code, m)
 		}
-		if code, _, _ := do(t, "PATCH", base+"/links/"+strconv.FormatInt(links[0].ID, 10), []byte(`{"status":"maybe"}`)); code != 400 {
+		if code, _, _ := do(t, "PATCH", base+"/links/"+strconv.FormatInt(links[0].ID, 10), []byte(`{"status":"maybe"}`)); code != 422 {
 			t.Errorf("bad status: %d", code)
 		}
 		code, m, _ = do(t, "POST", base+"/links", []byte(`{"from":"`+pol+`","to":"`+std+`","from_ref":"B","to_ref":"2"}`))

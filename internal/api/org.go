@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -73,15 +72,7 @@ type AssignmentHistory struct {
 	Past    []org.Assignment `json:"past"`
 }
 
-func decodeBody(r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apperr.Wrap(apperr.Invalid, err, "request body")
-	}
-	return nil
-}
+func decodeBody(r *http.Request, v any) error { return readJSON(r, v) }
 
 func (a *API) listUnits(w http.ResponseWriter, r *http.Request) {
 	scope := authz.ScopeOf(authz.From(r.Context()), authz.OrgRead)
@@ -151,7 +142,7 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			a.fail(w, r, apperr.New(apperr.Invalid, "limit must be between 1 and 1000"))
+			a.fail(w, r, apperr.E(apperr.BadRequest, "org.err.limit_between"))
 			return
 		}
 		f.Limit = n
@@ -159,7 +150,7 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			a.fail(w, r, apperr.New(apperr.Invalid, "offset must be 0 or more"))
+			a.fail(w, r, apperr.E(apperr.BadRequest, "org.err.offset_more"))
 			return
 		}
 		f.Offset = n

@@ -113,7 +113,7 @@ func (a *API) regReclassify(w http.ResponseWriter, r *http.Request) {
 	}
 	var req ReclassifyRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		a.fail(w, r, apperr.New(apperr.Invalid, "the body is not a reclassification: %v", err))
+		a.fail(w, r, apperr.E(apperr.BadRequest, "register.err.body_reclassification", err))
 		return
 	}
 	x, err := a.Register.Reclassify(r.Context(), regWho(r), id, register.Reclassification{C: req.C, I: req.I, A: req.A,
@@ -137,7 +137,7 @@ func (a *API) regRetire(w http.ResponseWriter, r *http.Request) {
 	}
 	var req RetireRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		a.fail(w, r, apperr.New(apperr.Invalid, "the body is not a retirement: %v", err))
+		a.fail(w, r, apperr.E(apperr.BadRequest, "register.err.body_retirement", err))
 		return
 	}
 	x, err := a.Register.RetireAsset(r.Context(), regWho(r), id, req.Retired, req.Reason)

@@ -176,7 +176,7 @@ type CountDoc struct {
 func personOf(r *http.Request) (int64, error) {
 	p := authz.From(r.Context())
 	if p == nil || p.PersonID <= 0 {
-		return 0, apperr.New(apperr.Forbidden, "this account is not tied to a person and has no checklist")
+		return 0, apperr.E(apperr.Forbidden, "selfcheck.err.account_tied_person_has_checklist")
 	}
 	return p.PersonID, nil
 }
@@ -421,7 +421,7 @@ func (a *API) scRollup(w http.ResponseWriter, r *http.Request) {
 	level := -1
 	if s := r.URL.Query().Get("level"); s != "" {
 		if level, err = strconv.Atoi(s); err != nil || level < 0 {
-			a.fail(w, r, apperr.New(apperr.Invalid, "level must be a depth (0 for the top units)"))
+			a.fail(w, r, apperr.E(apperr.BadRequest, "selfcheck.err.level_depth_top_units"))
 			return
 		}
 	}

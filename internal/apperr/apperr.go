@@ -20,8 +20,13 @@ import (
 type Code string
 
 const (
-	Internal     Code = "internal"
-	Invalid      Code = "invalid"
+	Internal Code = "internal"
+	// Invalid is a request that was understood but breaks a rule of the
+	// capability (a missing field, a date out of order): 422.
+	Invalid Code = "invalid"
+	// BadRequest is a request that could not be read at all (malformed
+	// JSON, an unknown field, a query parameter that is not a number): 400.
+	BadRequest   Code = "bad_request"
 	NotFound     Code = "not_found"
 	Conflict     Code = "conflict"
 	Unauthorized Code = "unauthorized"
@@ -70,6 +75,19 @@ type T struct {
 	Args []any
 }
 
+// L is an argument that data gives in several languages (a request type's
+// name or field label): rendered in the message's language, else Japanese.
+type L map[i18n.Lang]string
+
+func (l L) in(lang i18n.Lang) string {
+	if v := l[lang]; v != "" {
+		return v
+	}
+	return l[i18n.Default]
+}
+
+func (l L) String() string { return l.in(i18n.En) }
+
 // Msg returns a translatable text argument.
 func Msg(key string, args ...any) T { return T{Key: key, Args: args} }
 
@@ -84,6 +102,8 @@ func localArgs(lang i18n.Lang, args []any) []any {
 		switch v := a.(type) {
 		case T:
 			out[i] = i18n.T(lang, v.Key, localArgs(lang, v.Args)...)
+		case L:
+			out[i] = v.in(lang)
 		case error:
 			out[i] = Message(v, lang)
 		default:
@@ -174,6 +194,8 @@ func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
 func HTTPStatus(err error) int {
 	switch CodeOf(err) {
 	case Invalid:
+		return http.StatusUnprocessableEntity
+	case BadRequest:
 		return http.StatusBadRequest
 	case NotFound:
 		return http.StatusNotFound

@@ -139,8 +139,7 @@ func (t *Type) Rule(level string) (LevelRule, error) {
 			return r, nil
 		}
 	}
-	return LevelRule{}, invalid("「%s」 is not a level of %s; choose one of %s / 区分は %s のいずれかを選んでください",
-		level, t.Name, strings.Join(t.LevelNames(), ", "), strings.Join(t.LevelNames(), "、"))
+	return LevelRule{}, invalid("approval.err.level_choose_one", level, t.Name, strings.Join(t.LevelNames(), ", "))
 }
 
 // LevelNames lists the levels in order.
@@ -156,16 +155,16 @@ func (t *Type) LevelNames() []string {
 func (t *Type) Validate() error {
 	t.Key, t.Name, t.NameEn = strings.TrimSpace(t.Key), strings.TrimSpace(t.Name), strings.TrimSpace(t.NameEn)
 	if !keyOK(t.Key) {
-		return invalid("type key %q must be lower-case letters, digits and '_' / 種別キーは英小文字・数字・_ で指定してください", t.Key)
+		return invalid("approval.err.type_key_lower_case_letters", t.Key)
 	}
 	if t.Name == "" || utf8.RuneCountInString(t.Name) > 100 {
-		return invalid("a request type needs a name of at most 100 characters / 種別名を100文字以内で入力してください")
+		return invalid("approval.err.request_type_needs_name_at")
 	}
 	if !keyOK(t.DeciderRole) {
-		return invalid("type %s needs the role key of its decider / 決裁する役割を指定してください", t.Key)
+		return invalid("approval.err.type_needs_role_key_decider", t.Key)
 	}
 	if t.DeciderFrom != FromUnit && t.DeciderFrom != FromSystem {
-		return invalid("decider_from must be unit or system, not %q", t.DeciderFrom)
+		return invalid("approval.err.decider_from_unit_system", t.DeciderFrom)
 	}
 	seen := map[string]bool{}
 	kinds := map[string]bool{}
@@ -173,56 +172,56 @@ func (t *Type) Validate() error {
 		f := &t.Fields[i]
 		f.Key, f.Label = strings.TrimSpace(f.Key), strings.TrimSpace(f.Label)
 		if !keyOK(f.Key) || seen[f.Key] {
-			return invalid("field %d of %s has a missing, malformed or repeated key %q", i+1, t.Key, f.Key)
+			return invalid("approval.err.field_has_missing_malformed_repeated", i+1, t.Key, f.Key)
 		}
 		seen[f.Key] = true
 		if !slices.Contains(fieldKinds, f.Type) {
-			return invalid("field %s has unknown type %q (one of %s)", f.Key, f.Type, strings.Join(fieldKinds, ", "))
+			return invalid("approval.err.field_has_unknown_type_one", f.Key, f.Type, strings.Join(fieldKinds, ", "))
 		}
 		if f.Type != KindText && f.Type != KindTextarea && f.Type != KindDate && f.Type != KindSelect {
 			if kinds[f.Type] {
-				return invalid("type %s has two %s fields", t.Key, f.Type)
+				return invalid("approval.err.type_has_two_fields", t.Key, f.Type)
 			}
 			kinds[f.Type] = true
 		}
 		if f.Label == "" {
-			return invalid("field %s needs a Japanese label", f.Key)
+			return invalid("approval.err.field_needs_japanese_label", f.Key)
 		}
 		if f.Type == KindSelect && len(f.Options) == 0 {
-			return invalid("select field %s needs options", f.Key)
+			return invalid("approval.err.select_field_needs_options", f.Key)
 		}
 	}
 	if !kinds[KindTitle] {
-		return invalid("type %s needs a title field", t.Key)
+		return invalid("approval.err.type_needs_title_field", t.Key)
 	}
 	if len(t.Levels) > 0 && !kinds[KindLevel] {
-		return invalid("type %s has level rules but no level field", t.Key)
+		return invalid("approval.err.type_has_level_rules_but", t.Key)
 	}
 	if kinds[KindLevel] && len(t.Levels) == 0 {
-		return invalid("type %s has a level field but no level rules", t.Key)
+		return invalid("approval.err.type_has_level_field_but", t.Key)
 	}
 	if t.EndReport && !kinds[KindPeriod] {
-		return invalid("type %s asks for an end report but has no period", t.Key)
+		return invalid("approval.err.type_asks_end_report_but", t.Key)
 	}
 	if t.DeciderFrom == FromSystem && !kinds[KindTarget] {
-		return invalid("type %s is decided for a system but has no target field", t.Key)
+		return invalid("approval.err.type_decided_system_but_has", t.Key)
 	}
 	levels := map[string]bool{}
 	for _, r := range t.Levels {
 		if strings.TrimSpace(r.Level) == "" || levels[r.Level] {
-			return invalid("type %s has an empty or repeated level %q", t.Key, r.Level)
+			return invalid("approval.err.type_has_empty_repeated_level", t.Key, r.Level)
 		}
 		levels[r.Level] = true
 		if r.Outcome != OutcomePermit && r.Outcome != OutcomeNotice && r.Outcome != OutcomeNone {
-			return invalid("level %s: outcome must be permit, notice or none, not %q", r.Level, r.Outcome)
+			return invalid("approval.err.level_outcome_permit_notice_none", r.Level, r.Outcome)
 		}
 		if r.DeciderRole != "" && !keyOK(r.DeciderRole) {
-			return invalid("level %s: bad decider role %q", r.Level, r.DeciderRole)
+			return invalid("approval.err.level_bad_decider_role", r.Level, r.DeciderRole)
 		}
 	}
 	for _, a := range t.Applicants {
 		if !keyOK(a) {
-			return invalid("type %s: bad applicant role %q", t.Key, a)
+			return invalid("approval.err.type_bad_applicant_role", t.Key, a)
 		}
 	}
 	return nil
@@ -376,24 +375,25 @@ type Notice struct {
 	Subject string `json:"-"`
 }
 
-func invalid(format string, args ...any) error { return apperr.New(apperr.Invalid, format, args...) }
+// invalid is a validation error with a message key of the catalogs.
+func invalid(key string, args ...any) error { return apperr.E(apperr.Invalid, key, args...) }
 
 func checkText(label, v string, required bool, max int) error {
 	if required && strings.TrimSpace(v) == "" {
-		return invalid("%s is required / %s を入力してください", label, label)
+		return invalid("approval.err.required", label)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid("%s is longer than %d characters / %s は%d文字以内で入力してください", label, max, label, max)
+		return invalid("approval.err.longer_than_characters", label, max)
 	}
 	if strings.ContainsRune(v, 0) {
-		return invalid("%s contains a NUL character", label)
+		return invalid("approval.err.contains_nul_character", label)
 	}
 	return nil
 }
 
 func checkDay(label, v string) error {
 	if _, err := time.Parse(DateLayout, v); err != nil {
-		return invalid("%s must be a date like 2025-04-01, not %q / %s は 2025-04-01 の形式で入力してください", label, v, label)
+		return invalid("approval.err.date_like", label, v)
 	}
 	return nil
 }

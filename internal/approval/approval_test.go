@@ -19,6 +19,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/jptext"
+	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
 	"kitei/internal/store"
@@ -455,7 +456,7 @@ func TestLevelRule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.Submit(ctx, staff, d1.ID); !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "対象外") {
+		if _, err := w.svc.Submit(ctx, staff, d1.ID); !apperr.Is(err, apperr.Invalid) || !strings.Contains(apperr.Message(err, i18n.Ja), "対象外") {
 			t.Fatalf("機密性1: %v", err)
 		}
 		if _, err := w.svc.File(ctx, staff, takeOut("極秘"), true); !apperr.Is(err, apperr.Invalid) {

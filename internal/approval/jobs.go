@@ -229,7 +229,7 @@ func (s *Service) overdue(ctx context.Context, types map[string]Type, now time.T
 func (s *Service) Overdue(ctx context.Context, p *authz.Principal) ([]Overdue, error) {
 	sc := LedgerScope(p)
 	if !sc.All && len(sc.Paths) == 0 && sc.PersonID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "the overdue report is for deciders and the security office / 延滞一覧は決裁者と事務局のみが閲覧できます")
+		return nil, apperr.E(apperr.Forbidden, "approval.err.overdue_report_deciders_security_office")
 	}
 	types, err := s.TypeMap(ctx)
 	if err != nil {

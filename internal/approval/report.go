@@ -38,7 +38,7 @@ type Report struct {
 // (inclusive; empty: unbounded). RequestReport only.
 func (s *Service) Report(ctx context.Context, p *authz.Principal, from, to string) (*Report, error) {
 	if !p.Can(authz.RequestReport) {
-		return nil, apperr.New(apperr.Forbidden, "the report is for the security office and the CISO / 報告は事務局と CISO のみが閲覧できます")
+		return nil, apperr.E(apperr.Forbidden, "approval.err.report_security_office_ciso")
 	}
 	for _, d := range []string{from, to} {
 		if d != "" {
@@ -111,7 +111,7 @@ func ledgerRow(r Request) []any {
 		rule = strings.TrimSpace(r.CatalogName + " " + r.NodeRef)
 	}
 	return []any{r.ID, r.TypeName, r.Title, r.ApplicantName, r.UnitName, r.Level, outcomeJa[r.Outcome], rule, r.StartsOn, r.EndsOn,
-		yesNo(r.Emergency), StatusJa[r.Status], r.DeciderName, yesNo(r.Escalated), r.Conditions, r.Decision,
+		yesNo(r.Emergency), StatusJa(r.Status), r.DeciderName, yesNo(r.Escalated), r.Conditions, r.Decision,
 		ts(r.SubmittedAt, r.SubmittedAt.Local().Format("2006-01-02 15:04")), ts(r.DecidedAt, r.DecidedAt.Local().Format("2006-01-02 15:04")),
 		r.EndReport, ts(r.EndedAt, r.EndedAt.Local().Format("2006-01-02 15:04"))}
 }
@@ -199,7 +199,7 @@ func WriteReportXLSX(w io.Writer, rep *Report) error {
 	f.SetCellValue(sum, "A2", period)
 	header := []any{"種別", "件数", "許可申請", "届出"}
 	for _, st := range Statuses[1:] {
-		header = append(header, StatusJa[st])
+		header = append(header, StatusJa(st))
 	}
 	f.SetSheetRow(sum, "A4", &header)
 	for i, c := range rep.Types {

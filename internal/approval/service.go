@@ -12,6 +12,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/i18n"
 	"kitei/internal/org"
 	"kitei/internal/register"
 )
@@ -93,7 +94,7 @@ func (s *Service) Type(ctx context.Context, key string) (Type, error) { return s
 // SaveType changes a type's definition (security office: RequestAdmin).
 func (s *Service) SaveType(ctx context.Context, p *authz.Principal, t Type) error {
 	if !p.Can(authz.RequestAdmin) {
-		return apperr.New(apperr.Forbidden, "only the security office edits request types / 申請種別の変更は事務局のみが行えます")
+		return apperr.E(apperr.Forbidden, "approval.err.security_office_edits_request_types")
 	}
 	if err := t.Validate(); err != nil {
 		return err
@@ -118,7 +119,7 @@ func (in Input) get(k string) string { return strings.TrimSpace(in.Values[k]) }
 // person returns the principal's person or refuses.
 func person(p *authz.Principal) (int64, error) {
 	if p == nil || p.PersonID == 0 {
-		return 0, apperr.New(apperr.Forbidden, "your account is not tied to a person in the organisation, so it cannot file or decide requests / このアカウントは職員に紐付いていないため申請・決裁できません")
+		return 0, apperr.E(apperr.Forbidden, "approval.err.your_account_tied_person_organisation")
 	}
 	return p.PersonID, nil
 }
@@ -130,21 +131,20 @@ func (s *Service) File(ctx context.Context, p *authz.Principal, in Input, submit
 		return Request{}, err
 	}
 	if !p.Can(authz.RequestFile) {
-		return Request{}, apperr.New(apperr.Forbidden, "you may not file requests / 申請の権限がありません")
+		return Request{}, apperr.E(apperr.Forbidden, "approval.err.you_file_requests")
 	}
 	t, err := s.store.Type(ctx, strings.TrimSpace(in.TypeKey))
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
-			return Request{}, invalid("choose a request type / 申請種別を選んでください")
+			return Request{}, invalid("approval.err.choose_request_type")
 		}
 		return Request{}, err
 	}
 	if t.Retired {
-		return Request{}, invalid("request type %s is no longer used / 申請種別「%s」は廃止されています", t.Key, t.Name)
+		return Request{}, invalid("approval.err.request_type_longer_used", t.Name)
 	}
 	if len(t.Applicants) > 0 && !slices.ContainsFunc(t.Applicants, p.HasRole) {
-		return Request{}, apperr.New(apperr.Forbidden, "%s is filed by %s only / 「%s」を申請できるのは %s のみです",
-			t.Name, strings.Join(t.Applicants, ", "), t.Name, strings.Join(t.Applicants, "、"))
+		return Request{}, apperr.E(apperr.Forbidden, "approval.err.filed_by", t.Name, strings.Join(t.Applicants, "、"))
 	}
 	who, err := s.org.Person(ctx, pid)
 	if err != nil {
@@ -190,7 +190,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, t *Type, r *Req
 		r.Fields = map[string]string{}
 	}
 	if in.Emergency && !t.AfterTheFact {
-		return invalid("%s cannot be filed after the fact / 「%s」は事後の届出ができません", t.Name, t.Name)
+		return invalid("approval.err.cannot_filed_after_fact", t.Name)
 	}
 	r.Emergency = in.Emergency
 	for _, f := range t.Fields {
@@ -218,7 +218,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, t *Type, r *Req
 				}
 			}
 			if r.StartsOn != "" && r.EndsOn != "" && r.EndsOn < r.StartsOn {
-				return invalid("the period ends (%s) before it starts (%s) / 終了日が開始日より前です", r.EndsOn, r.StartsOn)
+				return invalid("approval.err.period_ends_before_starts", r.EndsOn, r.StartsOn)
 			}
 		case KindRule:
 			if err := s.applyRule(ctx, r, in); err != nil {
@@ -251,7 +251,7 @@ func (s *Service) apply(ctx context.Context, p *authz.Principal, t *Type, r *Req
 				}
 			}
 			if v != "" && f.Type == KindSelect && !slices.Contains(f.Options, v) {
-				return invalid("%s must be one of %s / %s は %s から選んでください", f.Label, strings.Join(f.Options, ", "), f.Label, strings.Join(f.Options, "、"))
+				return invalid("approval.err.one", apperr.L{i18n.Ja: f.Label, i18n.En: orEn(f)}, strings.Join(f.Options, "、"))
 			}
 			if v == "" {
 				delete(r.Fields, f.Key)
@@ -289,7 +289,7 @@ func (s *Service) complete(t *Type, r *Request) error {
 			missing = r.Fields[f.Key] == ""
 		}
 		if missing {
-			return invalid("%s is required / 「%s」を入力してください", orEn(f), f.Label)
+			return invalid("approval.err.required", apperr.L{i18n.Ja: f.Label, i18n.En: orEn(f)})
 		}
 	}
 	return nil
@@ -312,22 +312,22 @@ func (s *Service) applyRule(ctx context.Context, r *Request, in Input) error {
 		return nil
 	}
 	if cid <= 0 || ref == "" {
-		return invalid("choose the catalog and give the clause (e.g. 2.2.2(2)(a)) of the rule / 規程と条項（例: 2.2.2(2)(a)）を指定してください")
+		return invalid("approval.err.choose_catalog_give_clause_e")
 	}
 	if s.catalogs == nil {
-		return invalid("no catalogs are available")
+		return invalid("approval.err.catalogs_are_available")
 	}
 	c, err := s.catalogs.Get(ctx, cid)
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
-			return invalid("there is no catalog %d / 規程 %d はありません", cid, cid)
+			return invalid("approval.err.there_catalog", cid)
 		}
 		return err
 	}
 	n, err := s.catalogs.Node(ctx, c.Latest.ID, ref)
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
-			return invalid("%s has no clause %q / 「%s」に条項 %s はありません", c.Name, ref, c.Name, ref)
+			return invalid("approval.err.has_clause", c.Name, ref)
 		}
 		return err
 	}
@@ -351,9 +351,9 @@ func (s *Service) forApplicant(ctx context.Context, p *authz.Principal, id int64
 	}
 	if r.ApplicantID != pid {
 		if s.canSee(p, r) {
-			return r, Type{}, apperr.New(apperr.Forbidden, "only the applicant, %s, may do this / この操作は申請者（%s）のみが行えます", r.ApplicantName, r.ApplicantName)
+			return r, Type{}, apperr.E(apperr.Forbidden, "approval.err.applicant_do", r.ApplicantName)
 		}
-		return r, Type{}, apperr.New(apperr.NotFound, "no request %d", id)
+		return r, Type{}, apperr.E(apperr.NotFound, "approval.err.request", id)
 	}
 	if !Allowed(action, r.Status) {
 		return r, Type{}, outOfOrder(action, r)
@@ -363,19 +363,11 @@ func (s *Service) forApplicant(ctx context.Context, p *authz.Principal, id int64
 }
 
 func outOfOrder(action string, r Request) error {
-	return apperr.New(apperr.Conflict, "request %d is %s: it cannot be %s now / 申請 %d は「%s」のため、「%s」はできません",
-		r.ID, r.Status, actionEn[action], r.ID, StatusJa[r.Status], actionJa[action])
+	return apperr.E(apperr.Conflict, "approval.err.request_cannot_now", r.ID, apperr.Msg("req.status."+string(r.Status)), apperr.Msg("req.action."+action))
 }
 
-// StatusJa names the statuses in Japanese.
-var StatusJa = map[Status]string{Draft: "下書き", Submitted: "申請中", Returned: "差戻し", Approved: "承認済み（期間開始前）",
-	Rejected: "却下", InEffect: "有効", Expired: "期間満了", Ended: "終了報告済み", Withdrawn: "取下げ"}
-
-var actionJa = map[string]string{ActSubmit: "提出", ActWithdraw: "取下げ", ActReturn: "差戻し", ActApprove: "承認",
-	ActReject: "却下", ActActivate: "有効化", ActExpire: "期間満了", ActEnd: "終了報告", ActEdit: "修正"}
-
-var actionEn = map[string]string{ActSubmit: "submitted", ActWithdraw: "withdrawn", ActReturn: "returned", ActApprove: "approved",
-	ActReject: "rejected", ActActivate: "put in effect", ActExpire: "expired", ActEnd: "reported as ended", ActEdit: "edited"}
+// StatusJa names a status in Japanese (spreadsheets are written in Japanese).
+func StatusJa(st Status) string { return i18n.T(i18n.Ja, "req.status."+string(st)) }
 
 // Submit sends a draft or returned request: the level decides whether it
 // needs a permit (it waits for the decider) or is a notice (it takes
@@ -400,19 +392,18 @@ func (s *Service) submit(ctx context.Context, t *Type, r Request, created *Event
 		return r, err
 	}
 	if rule.Outcome == OutcomeNone {
-		return r, invalid("%s of %s information needs no request: nothing to file / %s（%s）は申請・届出の対象外です",
-			t.NameEn, r.Level, t.Name, r.Level)
+		return r, invalid("approval.err.information_needs_request_nothing_file", apperr.L{i18n.Ja: t.Name, i18n.En: t.NameEn}, r.Level)
 	}
 	now := s.now()
 	today := now.Format(DateLayout)
 	if r.StartsOn != "" && r.StartsOn < today && !r.Emergency {
 		if t.AfterTheFact {
-			return r, invalid("the period starts in the past (%s): file it as an emergency filing after the fact / 開始日が過去です。緊急時の事後届出として申請してください", r.StartsOn)
+			return r, invalid("approval.err.period_starts_past_file_as", r.StartsOn)
 		}
-		return r, invalid("the period starts in the past (%s) / 開始日が過去です", r.StartsOn)
+		return r, invalid("approval.err.period_starts_past", r.StartsOn)
 	}
 	if r.EndsOn != "" && r.EndsOn < today {
-		return r, invalid("the period is already over (%s) / 期間が既に終了しています", r.EndsOn)
+		return r, invalid("approval.err.period_already_over", r.EndsOn)
 	}
 	decider, escalated, err := s.resolve(ctx, t, &r, rule.DeciderRole, now)
 	if err != nil {
@@ -552,35 +543,34 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, id int64, d De
 		return r, err
 	}
 	if !s.canSee(p, r) {
-		return r, apperr.New(apperr.NotFound, "no request %d", id)
+		return r, apperr.E(apperr.NotFound, "approval.err.request", id)
 	}
 	if r.ApplicantID == pid {
-		return r, apperr.New(apperr.Forbidden, "you filed request %d and cannot decide it yourself / 自らの申請を決裁することはできません（申請 %d）", id, id)
+		return r, apperr.E(apperr.Forbidden, "approval.err.you_filed_request_cannot_decide", id)
 	}
 	if r.DeciderID != pid {
 		who := r.DeciderName
 		if who == "" {
 			who = "nobody yet / 未定"
 		}
-		return r, apperr.New(apperr.Forbidden, "request %d is decided by %s, not by you / 申請 %d の決裁者は %s です。あなたは決裁できません", id, who, id, who)
+		return r, apperr.E(apperr.Forbidden, "approval.err.request_decided_by_by_you", id, who)
 	}
 	t, err := s.store.Type(ctx, r.TypeKey)
 	if err != nil {
 		return r, err
 	}
 	if !s.holdsDecide(p, &t, r) {
-		return r, apperr.New(apperr.Forbidden, "you no longer hold the role that decides request %d / 申請 %d を決裁する役割を現在保有していません", id, id)
+		return r, apperr.E(apperr.Forbidden, "approval.err.you_longer_hold_role_decides", id)
 	}
 	d.Action = strings.TrimSpace(d.Action)
 	switch d.Action {
 	case ActApprove, ActReject, ActReturn:
 	default:
-		return r, invalid("a decision is approve, reject or return, not %q / 承認・却下・差戻しのいずれかを選んでください", d.Action)
+		return r, invalid("approval.err.decision_approve_reject_return", d.Action)
 	}
 	if !Allowed(d.Action, r.Status) {
 		if r.Status != Submitted && !r.DecidedAt.IsZero() {
-			return r, apperr.New(apperr.Conflict, "request %d was already decided (%s): a second decision is refused / 申請 %d は既に決裁済み（%s）です",
-				id, r.Status, id, StatusJa[r.Status])
+			return r, apperr.E(apperr.Conflict, "approval.err.request_was_already_decided_second", id, apperr.Msg("req.status."+string(r.Status)))
 		}
 		return r, outOfOrder(d.Action, r)
 	}
@@ -662,8 +652,7 @@ func (s *Service) transition(ctx context.Context, prev, next Request, action str
 	if err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			if cur, e := s.store.Request(ctx, prev.ID); e == nil && cur.Status != prev.Status {
-				return cur, apperr.New(apperr.Conflict, "request %d changed meanwhile and is now %s: nothing was done / 申請 %d は他の操作で「%s」になったため、処理しませんでした",
-					prev.ID, cur.Status, prev.ID, StatusJa[cur.Status])
+				return cur, apperr.E(apperr.Conflict, "approval.err.request_changed_meanwhile_now_nothing", prev.ID, apperr.Msg("req.status."+string(cur.Status)))
 			}
 		}
 		return prev, err
@@ -733,7 +722,7 @@ func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Reques
 		return r, nil, err
 	}
 	if !s.canSee(p, r) {
-		return Request{}, nil, apperr.New(apperr.NotFound, "no request %d / 申請 %d はありません", id, id)
+		return Request{}, nil, apperr.E(apperr.NotFound, "approval.err.request", id)
 	}
 	h, err := s.store.History(ctx, id)
 	return r, h, err
@@ -778,7 +767,7 @@ func LedgerScope(p *authz.Principal) Scope {
 func (s *Service) Ledger(ctx context.Context, p *authz.Principal, f Filter) ([]Request, error) {
 	f.Scope = LedgerScope(p)
 	if !f.Scope.All && len(f.Scope.Paths) == 0 && f.Scope.PersonID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "the ledgers are for deciders and the security office / 台帳は決裁者と事務局のみが閲覧できます")
+		return nil, apperr.E(apperr.Forbidden, "approval.err.ledgers_are_deciders_security_office")
 	}
 	for _, d := range []struct{ label, v string }{{"from", f.PeriodFrom}, {"to", f.PeriodTo}} {
 		if d.v != "" {

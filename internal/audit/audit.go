@@ -185,19 +185,19 @@ func (e *Event) Prepare(ctx context.Context, now time.Time) error {
 	}
 	e.Action = strings.TrimSpace(e.Action)
 	if e.Action == "" {
-		return apperr.New(apperr.Invalid, "audit event without an action")
+		return apperr.E(apperr.Invalid, "audit.err.audit_event_without_action")
 	}
 	if e.Detail == "" {
 		e.Detail = "{}"
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(e.Detail)); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
-		return apperr.New(apperr.Invalid, "audit detail must be a JSON object")
+		return apperr.E(apperr.Invalid, "audit.err.audit_detail_json_object")
 	}
 	e.Detail = buf.String()
 	for _, s := range []string{e.Actor, e.Action, e.ObjectType, e.ObjectID, e.IP, e.Detail} {
 		if !utf8.ValidString(s) {
-			return apperr.New(apperr.Invalid, "audit event with invalid UTF-8 text")
+			return apperr.E(apperr.Invalid, "audit.err.audit_event_invalid_utf_text")
 		}
 	}
 	return nil

@@ -76,15 +76,15 @@ func (p Policy) Lifetime() time.Duration { return time.Duration(p.LifetimeHours)
 func (r Rules) validate(which string, floor Rules) error {
 	switch {
 	case r.MinLength < floor.MinLength || r.MinLength > 128:
-		return apperr.New(apperr.Invalid, "%s: minimum length must be between %d and 128", which, floor.MinLength)
+		return apperr.E(apperr.Invalid, "auth.err.minimum_length_between", which, floor.MinLength)
 	case r.MinClasses < 1 || r.MinClasses > 4:
-		return apperr.New(apperr.Invalid, "%s: character classes must be between 1 and 4", which)
+		return apperr.E(apperr.Invalid, "auth.err.character_classes_between", which)
 	case r.LockAfter < 1 || r.LockAfter > 100:
-		return apperr.New(apperr.Invalid, "%s: failures before lock must be between 1 and 100", which)
+		return apperr.E(apperr.Invalid, "auth.err.failures_before_lock_between", which)
 	case r.LockMinutes < 1 || r.LockMinutes > 7*24*60:
-		return apperr.New(apperr.Invalid, "%s: lock duration must be between 1 minute and 7 days", which)
+		return apperr.E(apperr.Invalid, "auth.err.lock_duration_between_minute_days", which)
 	case r.MaxAgeDays < 0 || r.MaxAgeDays > 3650:
-		return apperr.New(apperr.Invalid, "%s: maximum password age must be between 0 and 3650 days", which)
+		return apperr.E(apperr.Invalid, "auth.err.maximum_password_age_between_days", which)
 	}
 	return nil
 }
@@ -103,13 +103,13 @@ func (p *Policy) Validate() error {
 	}
 	switch {
 	case p.ReuseDays < 0 || p.ReuseDays > 3650:
-		return apperr.New(apperr.Invalid, "reuse period must be between 0 and 3650 days")
+		return apperr.E(apperr.Invalid, "auth.err.reuse_period_between_days")
 	case p.IdleMinutes < 1 || p.IdleMinutes > 24*60:
-		return apperr.New(apperr.Invalid, "idle timeout must be between 1 minute and 24 hours")
+		return apperr.E(apperr.Invalid, "auth.err.idle_timeout_between_minute_hours")
 	case p.LifetimeHours < 1 || p.LifetimeHours > 24*30:
-		return apperr.New(apperr.Invalid, "session lifetime must be between 1 hour and 30 days")
+		return apperr.E(apperr.Invalid, "auth.err.session_lifetime_between_hour_days")
 	case len([]rune(p.Banner)) > 2000:
-		return apperr.New(apperr.Invalid, "the banner must not exceed 2000 characters")
+		return apperr.E(apperr.Invalid, "auth.err.banner_exceed_characters")
 	}
 	return nil
 }

@@ -56,8 +56,8 @@ func (s *Service) now() time.Time {
 // Errors of the sign-in flow. ErrCredentials is deliberately the same for an
 // unknown login, a wrong password or code, a locked and a disabled account.
 var (
-	ErrCredentials = apperr.New(apperr.Unauthorized, "sign-in failed")
-	ErrNoSession   = apperr.New(apperr.Unauthorized, "not signed in")
+	ErrCredentials = apperr.E(apperr.Unauthorized, "auth.err.sign_failed")
+	ErrNoSession   = apperr.E(apperr.Unauthorized, "auth.err.signed")
 )
 
 // FirstAdminLogin is the login of the administrator created on an empty store.
@@ -141,13 +141,13 @@ func (s *Service) createUser(ctx context.Context, nu NewUser, bootstrap bool) (U
 	nu.Login = NormalizeLogin(nu.Login)
 	nu.Name = strings.TrimSpace(nu.Name)
 	if !loginRE.MatchString(nu.Login) {
-		return User{}, "", apperr.New(apperr.Invalid, "login %q: use 2–64 letters, digits, '.', '_', '@' or '-'", nu.Login)
+		return User{}, "", apperr.E(apperr.Invalid, "auth.err.login_use_letters_digits", nu.Login)
 	}
 	if reserved[nu.Login] && !bootstrap {
-		return User{}, "", apperr.New(apperr.Invalid, "login %q is reserved: give each administrator a personal login", nu.Login)
+		return User{}, "", apperr.E(apperr.Invalid, "auth.err.login_reserved_give_each_administrator", nu.Login)
 	}
 	if len([]rune(nu.Name)) > 200 {
-		return User{}, "", apperr.New(apperr.Invalid, "name too long")
+		return User{}, "", apperr.E(apperr.Invalid, "auth.err.name_too_long")
 	}
 	pw, err := GeneratePassword(20)
 	if err != nil {
@@ -596,7 +596,7 @@ func (s *Service) CheckPassword(ctx context.Context, u User, pw string) error {
 	if err != nil {
 		return err
 	}
-	invalid := func(pe *PolicyError) error { return apperr.Wrap(apperr.Invalid, pe, "") }
+	invalid := func(pe *PolicyError) error { return apperr.Cause(apperr.Invalid, pe) }
 	if err := pol.RulesFor(u.IsAdmin || p.Privileged).Check(pw, u.Login); err != nil {
 		return invalid(err.(*PolicyError))
 	}
@@ -626,7 +626,7 @@ func (s *Service) BeginTOTP(ctx context.Context, userID int64) (*TOTPSetup, erro
 		return nil, err
 	}
 	if u.TOTPEnabled {
-		return nil, apperr.New(apperr.Conflict, "TOTP is already set up")
+		return nil, apperr.E(apperr.Conflict, "auth.err.totp_already_set_up")
 	}
 	k, err := newTOTPKey(u.Login, u.TOTPSecret)
 	if err != nil {
@@ -648,7 +648,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID int64, code string) er
 		return err
 	}
 	if u.TOTPEnabled {
-		return apperr.New(apperr.Conflict, "TOTP is already set up")
+		return apperr.E(apperr.Conflict, "auth.err.totp_already_set_up")
 	}
 	now := s.now()
 	step, ok := matchTOTP(u.TOTPSecret, code, now)

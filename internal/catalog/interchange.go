@@ -83,7 +83,7 @@ func (s *Service) EditionByNumber(ctx context.Context, id int64, number int) (Ca
 			return c, e, nil
 		}
 	}
-	return Catalog{}, Edition{}, apperr.New(apperr.NotFound, "catalog %d has no edition %d", id, number)
+	return Catalog{}, Edition{}, apperr.E(apperr.NotFound, "catalog.err.catalog_has_edition2", id, number)
 }
 
 // ExportFile names the file an export is offered as, and its media type.
@@ -97,7 +97,7 @@ type ExportFile struct {
 func (s *Service) ExportInfo(ctx context.Context, id int64, edition int, format string) (ExportFile, error) {
 	ex, ok := s.exporters[format]
 	if !ok {
-		return ExportFile{}, apperr.New(apperr.Invalid, "unknown export format %q (use %s)", format, strings.Join(s.ExportFormats(), ", "))
+		return ExportFile{}, apperr.E(apperr.Invalid, "catalog.err.unknown_export_format_use", format, strings.Join(s.ExportFormats(), ", "))
 	}
 	c, e, err := s.EditionByNumber(ctx, id, edition)
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Service) ExportInfo(ctx context.Context, id int64, edition int, format 
 func (s *Service) Export(ctx context.Context, id int64, edition int, format string, w io.Writer) error {
 	ex, ok := s.exporters[format]
 	if !ok {
-		return apperr.New(apperr.Invalid, "unknown export format %q (use %s)", format, strings.Join(s.ExportFormats(), ", "))
+		return apperr.E(apperr.Invalid, "catalog.err.unknown_export_format_use", format, strings.Join(s.ExportFormats(), ", "))
 	}
 	c, e, err := s.EditionByNumber(ctx, id, edition)
 	if err != nil {
@@ -165,17 +165,17 @@ func (s *Service) ImportAll(ctx context.Context, req ImportRequest) ([]ImportRes
 // importMulti parses with a multi-catalog parser and stores each catalog.
 func (s *Service) importMulti(ctx context.Context, req ImportRequest, format string, mp MultiParser) ([]ImportResult, error) {
 	if len(req.Data) > MaxImportSize {
-		return nil, apperr.New(apperr.TooLarge, "file is too large (%d MB); the limit is %d MB", len(req.Data)>>20, MaxImportSize>>20)
+		return nil, apperr.E(apperr.TooLarge, "catalog.err.file_too_large_mb_limit", len(req.Data)>>20, MaxImportSize>>20)
 	}
 	if len(req.Data) == 0 {
-		return nil, apperr.New(apperr.Invalid, "file is empty")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.file_empty")
 	}
 	ps, err := mp(req.Data)
 	if err != nil {
 		return nil, importError(err)
 	}
 	if len(ps) == 0 {
-		return nil, apperr.New(apperr.Invalid, "no catalog found in the file")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.catalog_found_file")
 	}
 	sum := sha256.Sum256(req.Data)
 	base := hex.EncodeToString(sum[:])
@@ -187,10 +187,10 @@ func (s *Service) importMulti(ctx context.Context, req ImportRequest, format str
 	plan := make([]planned, 0, len(ps))
 	for i, p := range ps {
 		if len(p.Nodes) == 0 {
-			return nil, apperr.New(apperr.Invalid, "catalog %d (%s) has no content", i+1, p.Title)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.catalog_has_content", i+1, p.Title)
 		}
 		if err := Validate(p.Nodes); err != nil {
-			return nil, apperr.Wrap(apperr.Invalid, err, "catalog %d (%s)", i+1, p.Title)
+			return nil, apperr.WrapE(apperr.Invalid, err, "catalog.err.catalog", i+1, p.Title)
 		}
 		name := strings.TrimSpace(p.Title)
 		if len(ps) == 1 || name == "" {
@@ -206,10 +206,10 @@ func (s *Service) importMulti(ctx context.Context, req ImportRequest, format str
 			name = n + " / " + name
 		}
 		if name == "" || name == "." {
-			return nil, apperr.New(apperr.Invalid, "a catalog name is required")
+			return nil, apperr.E(apperr.Invalid, "catalog.err.catalog_name_required")
 		}
 		if names[name] {
-			return nil, apperr.New(apperr.Invalid, "two catalogs in the file are both called %q", name)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.two_catalogs_file_are_both", name)
 		}
 		names[name] = true
 		hash := base

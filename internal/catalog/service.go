@@ -97,10 +97,10 @@ type ImportResult struct {
 // nothing and reports the existing edition.
 func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportResult, error) {
 	if len(req.Data) > MaxImportSize {
-		return ImportResult{}, apperr.New(apperr.TooLarge, "file is too large (%d MB); the limit is %d MB", len(req.Data)>>20, MaxImportSize>>20)
+		return ImportResult{}, apperr.E(apperr.TooLarge, "catalog.err.file_too_large_mb_limit", len(req.Data)>>20, MaxImportSize>>20)
 	}
 	if len(req.Data) == 0 {
-		return ImportResult{}, apperr.New(apperr.Invalid, "file is empty")
+		return ImportResult{}, apperr.E(apperr.Invalid, "catalog.err.file_empty")
 	}
 	sum := sha256.Sum256(req.Data)
 	hash := hex.EncodeToString(sum[:])
@@ -122,14 +122,14 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportResult, 
 	}
 	parse, ok := s.parsers[format]
 	if !ok {
-		return ImportResult{}, apperr.New(apperr.Invalid, "unknown format %q", format)
+		return ImportResult{}, apperr.E(apperr.Invalid, "catalog.err.unknown_format", format)
 	}
 	p, err := parse(req.Data)
 	if err != nil {
 		return ImportResult{}, importError(err)
 	}
 	if len(p.Nodes) == 0 {
-		return ImportResult{}, apperr.New(apperr.Invalid, "no content found in the file")
+		return ImportResult{}, apperr.E(apperr.Invalid, "catalog.err.content_found_file")
 	}
 	if err := Validate(p.Nodes); err != nil {
 		return ImportResult{}, err
@@ -142,7 +142,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (ImportResult, 
 		name = p.Title
 	}
 	if name == "" {
-		return ImportResult{}, apperr.New(apperr.Invalid, "a catalog name is required")
+		return ImportResult{}, apperr.E(apperr.Invalid, "catalog.err.catalog_name_required")
 	}
 	e := Edition{
 		Title: p.Title, Format: p.Format, Style: p.Style, Encoding: p.Encoding,
@@ -164,9 +164,9 @@ func importError(err error) error {
 	}
 	switch {
 	case errors.Is(err, ErrTooLarge):
-		return apperr.Wrap(apperr.TooLarge, err, "")
+		return apperr.Cause(apperr.TooLarge, err)
 	default:
-		return apperr.Wrap(apperr.Invalid, err, "")
+		return apperr.Cause(apperr.Invalid, err)
 	}
 }
 
@@ -176,13 +176,13 @@ func Validate(nodes []Node) error {
 	seen := make(map[string]bool, len(nodes))
 	for i, n := range nodes {
 		if n.Ref == "" {
-			return apperr.New(apperr.Invalid, "node %d has no ref", i+1)
+			return apperr.E(apperr.Invalid, "catalog.err.node_has_ref", i+1)
 		}
 		if seen[n.Ref] {
-			return apperr.New(apperr.Invalid, "ref %q appears twice", n.Ref)
+			return apperr.E(apperr.Invalid, "catalog.err.ref_appears_twice", n.Ref)
 		}
 		if n.Parent != "" && !seen[n.Parent] {
-			return apperr.New(apperr.Invalid, "node %q names parent %q that does not come before it", n.Ref, n.Parent)
+			return apperr.E(apperr.Invalid, "catalog.err.node_names_parent_does_come", n.Ref, n.Parent)
 		}
 		seen[n.Ref] = true
 	}
@@ -220,7 +220,7 @@ func (s *Service) Node(ctx context.Context, editionID int64, ref string) (Node, 
 	}
 	i, ok := ec.byRef[ref]
 	if !ok {
-		return Node{}, apperr.New(apperr.NotFound, "no node %q in this catalog", ref)
+		return Node{}, apperr.E(apperr.NotFound, "catalog.err.node_catalog", ref)
 	}
 	return ec.nodes[i], nil
 }

@@ -166,7 +166,7 @@ type catalogDoc struct {
 func loadDoc(ctx context.Context, svc *catalog.Service, idArg string, edition int) (catalogDoc, error) {
 	id, err := strconv.ParseInt(idArg, 10, 64)
 	if err != nil {
-		return catalogDoc{}, apperr.New(apperr.Invalid, "catalog id must be a number, got %q", idArg)
+		return catalogDoc{}, apperr.E(apperr.Invalid, "catalog.err.catalog_id_number_got", idArg)
 	}
 	c, err := svc.Get(ctx, id)
 	if err != nil {
@@ -185,7 +185,7 @@ func loadDoc(ctx context.Context, svc *catalog.Service, idArg string, edition in
 			}
 		}
 		if !found {
-			return catalogDoc{}, apperr.New(apperr.NotFound, "catalog %d has no edition %d", id, edition)
+			return catalogDoc{}, apperr.E(apperr.NotFound, "catalog.err.catalog_has_edition2", id, edition)
 		}
 	}
 	nodes, err := svc.Nodes(ctx, e.ID)

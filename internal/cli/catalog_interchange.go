@@ -166,13 +166,13 @@ func printImportResults(env *Env, results []catalog.ImportResult, asJSON bool) e
 func exportCatalog(ctx context.Context, env *Env, svc *catalog.Service, idArg string, edition int, format, path string) error {
 	id, err := strconv.ParseInt(idArg, 10, 64)
 	if err != nil {
-		return apperr.New(apperr.Invalid, "catalog id must be a number, got %q", idArg)
+		return apperr.E(apperr.Invalid, "catalog.err.catalog_id_number_got", idArg)
 	}
 	if _, err := svc.ExportInfo(ctx, id, edition, format); err != nil {
 		return err
 	}
 	if format == "xlsx" && (path == "" || path == "-") && isTerminal(env.Stdout) {
-		return apperr.New(apperr.Invalid, "xlsx is binary: give -o FILE or redirect the output")
+		return apperr.E(apperr.Invalid, "catalog.err.xlsx_binary_give_o_file")
 	}
 	return writeOutput(env, path, func(w io.Writer) error {
 		var p *progress

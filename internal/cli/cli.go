@@ -11,7 +11,10 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
+	"kitei/internal/apperr"
+	"kitei/internal/i18n"
 	"kitei/internal/store"
 )
 
@@ -50,6 +53,23 @@ func commands() map[string]command {
 	}
 }
 
+// lang is the language of the command line's messages: KITEI_LANG, else
+// Japanese when LC_ALL or LANG names it, else English.
+func (env *Env) lang() i18n.Lang {
+	if v := env.Getenv("KITEI_LANG"); v != "" {
+		return i18n.Parse(v)
+	}
+	for _, name := range []string{"LC_ALL", "LANG"} {
+		if v := env.Getenv(name); v != "" {
+			if strings.HasPrefix(v, "ja") {
+				return i18n.Ja
+			}
+			return i18n.En
+		}
+	}
+	return i18n.En
+}
+
 // errUsage marks errors whose message is a usage text.
 var errUsage = errors.New("usage")
 
@@ -75,7 +95,7 @@ func Main(ctx context.Context, env *Env, args []string) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "kitei %s: %v\n", args[0], err)
+		fmt.Fprintf(env.Stderr, "kitei %s: %s\n", args[0], apperr.Message(err, env.lang()))
 		if errors.Is(err, errUsage) {
 			return 2
 		}

@@ -233,7 +233,7 @@ func crosswalkReview(ctx context.Context, env *Env, args []string, status string
 	case len(pos) == 1 && *fromRef == "" && *toRef == "" && *above == 0:
 		id, err := strconv.ParseInt(pos[0], 10, 64)
 		if err != nil {
-			return apperr.New(apperr.Invalid, "link id must be a number, got %q", pos[0])
+			return apperr.E(apperr.Invalid, "crosswalk.err.link_id_number_got", pos[0])
 		}
 		if link, err = svc.Review(ctx, id, status, *kind, *note); err != nil {
 			return err

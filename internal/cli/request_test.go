@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"kitei/internal/authz"
+	"kitei/internal/cli"
 	"kitei/internal/org"
 	"kitei/internal/store"
 )
@@ -58,7 +60,7 @@ func TestRequestCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"status": "submitted"`) {
 		t.Fatalf("file: %d %s %s", code, out, errOut)
 	}
-	if code, _, errOut := run(t, "request", "decide", "1", "--db", dsn, "--as", "S1", "--action", "approve"); code == 0 || !strings.Contains(errOut, "自ら") {
+	if code, _, errOut := run(t, "request", "decide", "1", "--db", dsn, "--as", "S1", "--action", "approve"); code == 0 || !strings.Contains(errOut, "cannot decide it yourself") {
 		t.Fatalf("self decision: %d %s", code, errOut)
 	}
 	if code, out, errOut := run(t, "request", "decide", "1", "--db", dsn, "--as", "O1", "--action", "approve", "--conditions", "暗号化を確認"); code != 0 || !strings.Contains(out, "approved") {
@@ -83,5 +85,20 @@ func TestRequestCommands(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "request", "jobs", "--db", dsn, "--on", "2099/04/03"); code == 0 || !strings.Contains(errOut, "--on") {
 		t.Fatalf("bad --on: %d %s", code, errOut)
+	}
+}
+
+// TestCLIErrorsInJapanese shows the command line's refusals in Japanese
+// when KITEI_LANG (or LANG) asks for it.
+func TestCLIErrorsInJapanese(t *testing.T) {
+	var out, errb bytes.Buffer
+	env := &cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		if k == "KITEI_LANG" {
+			return "ja"
+		}
+		return ""
+	}}
+	if code := cli.Main(context.Background(), env, []string{"catalog", "show", "x", "--db", "sqlite:" + t.TempDir() + "/k.db"}); code == 0 || !strings.Contains(errb.String(), "カタログ ID は数字で指定してください") {
+		t.Fatalf("%d %q", code, errb.String())
 	}
 }

@@ -58,17 +58,17 @@ type Link struct {
 func (l Link) Validate() error {
 	switch {
 	case l.FromEdition == 0 || l.ToEdition == 0:
-		return apperr.New(apperr.Invalid, "a link needs both editions")
+		return apperr.E(apperr.Invalid, "crosswalk.err.link_needs_both_editions")
 	case l.FromRef == "" || l.ToRef == "":
-		return apperr.New(apperr.Invalid, "a link needs both refs")
+		return apperr.E(apperr.Invalid, "crosswalk.err.link_needs_both_refs")
 	case l.FromEdition == l.ToEdition:
-		return apperr.New(apperr.Invalid, "a link joins two different catalogs or editions")
+		return apperr.E(apperr.Invalid, "crosswalk.err.link_joins_two_different_catalogs")
 	case !validKind(l.Kind):
-		return apperr.New(apperr.Invalid, "unknown link kind %q", l.Kind)
+		return apperr.E(apperr.Invalid, "crosswalk.err.unknown_link_kind", l.Kind)
 	case l.Status != StatusSuggested && l.Status != StatusConfirmed && l.Status != StatusRejected:
-		return apperr.New(apperr.Invalid, "unknown link status %q", l.Status)
+		return apperr.E(apperr.Invalid, "crosswalk.err.unknown_link_status", l.Status)
 	case len([]rune(l.Note)) > 2000:
-		return apperr.New(apperr.Invalid, "the note is too long (2000 characters at most)")
+		return apperr.E(apperr.Invalid, "crosswalk.err.note_too_long_characters_at")
 	}
 	return nil
 }

@@ -44,11 +44,11 @@ func ParseEditionRef(s string) (EditionRef, error) {
 	var r EditionRef
 	var err error
 	if r.Catalog, err = strconv.ParseInt(id, 10, 64); err != nil || r.Catalog <= 0 {
-		return r, apperr.New(apperr.Invalid, "%q is not a catalog id (use ID or ID@EDITION)", s)
+		return r, apperr.E(apperr.BadRequest, "crosswalk.err.catalog_id_use_id_id", s)
 	}
 	if hasNum {
 		if r.Number, err = strconv.Atoi(num); err != nil || r.Number <= 0 {
-			return r, apperr.New(apperr.Invalid, "%q does not name an edition (use ID@EDITION, e.g. 3@2)", s)
+			return r, apperr.E(apperr.BadRequest, "crosswalk.err.does_name_edition_use_id", s)
 		}
 	}
 	return r, nil
@@ -97,7 +97,7 @@ func (s *Service) Resolve(ctx context.Context, r EditionRef) (Side, error) {
 			}
 		}
 		if !found {
-			return side, apperr.New(apperr.NotFound, "catalog %d has no edition %d", r.Catalog, r.Number)
+			return side, apperr.E(apperr.NotFound, "crosswalk.err.catalog_has_edition", r.Catalog, r.Number)
 		}
 	}
 	side.Nodes, err = s.catalogs.Nodes(ctx, side.Edition.ID)
@@ -118,7 +118,7 @@ func (s *Service) Suggest(ctx context.Context, from, to EditionRef, opt Options,
 		return nil, 0, err
 	}
 	if fs.Edition.ID == ts.Edition.ID {
-		return nil, 0, apperr.New(apperr.Invalid, "choose two different catalogs or editions")
+		return nil, 0, apperr.E(apperr.Invalid, "crosswalk.err.choose_two_different_catalogs_editions")
 	}
 	sugg := Suggest(fs.Nodes, ts.Nodes, opt)
 	if !save {
@@ -151,10 +151,10 @@ func (s *Service) actor(ctx context.Context) string {
 // StatusRejected), optionally changing its kind and note.
 func (s *Service) Review(ctx context.Context, id int64, status, kind, note string) (Link, error) {
 	if status != StatusConfirmed && status != StatusRejected {
-		return Link{}, apperr.New(apperr.Invalid, "a review confirms or rejects a link")
+		return Link{}, apperr.E(apperr.Invalid, "crosswalk.err.review_confirms_rejects_link")
 	}
 	if kind != "" && !validKind(kind) {
-		return Link{}, apperr.New(apperr.Invalid, "unknown link kind %q", kind)
+		return Link{}, apperr.E(apperr.Invalid, "crosswalk.err.unknown_link_kind", kind)
 	}
 	return s.store.SetStatus(ctx, id, status, kind, strings.TrimSpace(note), s.actor(ctx), s.now().UTC())
 }
@@ -174,10 +174,10 @@ func (s *Service) Pick(ctx context.Context, from, to EditionRef, fromRef, toRef,
 		return Link{}, err
 	}
 	if _, ok := fs.ByRef()[fromRef]; !ok {
-		return Link{}, apperr.New(apperr.NotFound, "no node %q in catalog %d", fromRef, fs.Catalog.ID)
+		return Link{}, apperr.E(apperr.NotFound, "crosswalk.err.node_catalog", fromRef, fs.Catalog.ID)
 	}
 	if _, ok := ts.ByRef()[toRef]; !ok {
-		return Link{}, apperr.New(apperr.NotFound, "no node %q in catalog %d", toRef, ts.Catalog.ID)
+		return Link{}, apperr.E(apperr.NotFound, "crosswalk.err.node_catalog", toRef, ts.Catalog.ID)
 	}
 	if kind == "" {
 		kind = KindDerivedFrom
@@ -197,7 +197,7 @@ func (s *Service) Pick(ctx context.Context, from, to EditionRef, fromRef, toRef,
 // scoring at least min.
 func (s *Service) ConfirmAbove(ctx context.Context, from, to EditionRef, min float64) (int, error) {
 	if min <= 0 || min > 1 {
-		return 0, apperr.New(apperr.Invalid, "the score for a bulk confirmation lies between 0 and 1")
+		return 0, apperr.E(apperr.Invalid, "crosswalk.err.score_bulk_confirmation_lies_between")
 	}
 	fs, err := s.Resolve(ctx, from)
 	if err != nil {

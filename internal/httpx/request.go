@@ -29,7 +29,7 @@ func ReadJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, MaxJSONBody+1))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return apperr.WrapE(apperr.Invalid, err, "error.json_body")
+		return apperr.WrapE(apperr.BadRequest, err, "error.json_body")
 	}
 	return nil
 }

@@ -182,7 +182,7 @@ type PlanUnit struct {
 // auto looks at the content (an xlsx file is a zip archive).
 func ReadFile(name string, data []byte, format string) ([]Table, error) {
 	if len(data) > MaxImportSize {
-		return nil, apperr.New(apperr.TooLarge, "%s is too large; the limit is %d MB", name, MaxImportSize>>20)
+		return nil, apperr.E(apperr.TooLarge, "org.err.too_large_limit_mb", name, MaxImportSize>>20)
 	}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "", "auto":
@@ -190,7 +190,7 @@ func ReadFile(name string, data []byte, format string) ([]Table, error) {
 			return ReadXLSX(data)
 		}
 		if ext := strings.ToLower(filepath.Ext(name)); ext == ".xlsx" || ext == ".xlsm" {
-			return nil, apperr.New(apperr.Invalid, "%s is not an xlsx workbook", name)
+			return nil, apperr.E(apperr.Invalid, "org.err.xlsx_workbook", name)
 		}
 		t, err := ReadCSV(name, data)
 		if err != nil {
@@ -206,7 +206,7 @@ func ReadFile(name string, data []byte, format string) ([]Table, error) {
 		}
 		return []Table{t}, nil
 	}
-	return nil, apperr.New(apperr.Invalid, "unknown format %q: use auto, xlsx or csv", format)
+	return nil, apperr.E(apperr.Invalid, "org.err.unknown_format_use_auto_xlsx", format)
 }
 
 // ReadXLSX reads every sheet of a workbook that is recognised by its name
@@ -214,7 +214,7 @@ func ReadFile(name string, data []byte, format string) ([]Table, error) {
 func ReadXLSX(data []byte) ([]Table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Invalid, err, "not a readable xlsx workbook")
+		return nil, apperr.WrapE(apperr.Invalid, err, "org.err.readable_xlsx_workbook")
 	}
 	defer f.Close()
 	var out []Table
@@ -222,7 +222,7 @@ func ReadXLSX(data []byte) ([]Table, error) {
 	for _, name := range f.GetSheetList() {
 		rows, err := f.GetRows(name, excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, apperr.Wrap(apperr.Invalid, err, "sheet %s", name)
+			return nil, apperr.WrapE(apperr.Invalid, err, "org.err.sheet", name)
 		}
 		t := newTable(name, rows)
 		if t.Sheet == "" {
@@ -232,13 +232,13 @@ func ReadXLSX(data []byte) ([]Table, error) {
 			continue // a sheet of notes or something else: not ours
 		}
 		if prev, dup := seen[t.Sheet]; dup {
-			return nil, apperr.New(apperr.Invalid, "sheets %s and %s both hold %s", prev, name, t.Sheet)
+			return nil, apperr.E(apperr.Invalid, "org.err.sheets_both_hold", prev, name, t.Sheet)
 		}
 		seen[t.Sheet] = name
 		out = append(out, t)
 	}
 	if len(out) == 0 {
-		return nil, apperr.New(apperr.Invalid, "the workbook has no units, people or assignments sheet / 組織・職員・任命のシートがありません")
+		return nil, apperr.E(apperr.Invalid, "org.err.workbook_has_units_people_assignments")
 	}
 	return out, nil
 }
@@ -249,7 +249,7 @@ func ReadCSV(name string, data []byte) (Table, error) {
 	if !utf8.Valid(data) {
 		dec, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
 		if err != nil {
-			return Table{}, apperr.New(apperr.Invalid, "%s is neither UTF-8 nor Shift_JIS text", name)
+			return Table{}, apperr.E(apperr.Invalid, "org.err.neither_utf_nor_shift_jis", name)
 		}
 		data = dec
 	}
@@ -263,14 +263,13 @@ func ReadCSV(name string, data []byte) (Table, error) {
 			break
 		}
 		if err != nil {
-			return Table{}, apperr.Wrap(apperr.Invalid, err, "%s", name)
+			return Table{}, apperr.WrapE(apperr.Invalid, err, "org.err.error", name)
 		}
 		rows = append(rows, rec)
 	}
 	t := newTable(name, rows)
 	if t.Sheet == "" {
-		return t, apperr.New(apperr.Invalid,
-			"%s: the header does not look like units, people or assignments (see the layout) / 見出し行から組織・職員・任命のいずれか判別できません", name)
+		return t, apperr.E(apperr.Invalid, "org.err.header_does_look_like_units", name)
 	}
 	return t, nil
 }
@@ -415,7 +414,7 @@ func (s *Service) Import(ctx context.Context, actor *authz.Principal, tables []T
 		rep.Rows[t.Sheet] = len(t.Rows)
 	}
 	if len(bySheet) == 0 && len(im.errs) == 0 {
-		return rep, apperr.New(apperr.Invalid, "nothing to import / 取り込むデータがありません")
+		return rep, apperr.E(apperr.Invalid, "org.err.nothing_import")
 	}
 	// Collect the codes each file defines first, so rows may refer to
 	// units and people defined further down or in another sheet.
@@ -439,7 +438,7 @@ func (s *Service) Import(ctx context.Context, actor *authz.Principal, tables []T
 			return a.Row < b.Row
 		})
 		rep.Errors = im.errs
-		return rep, apperr.New(apperr.Invalid, "%d errors; nothing was imported / %d 件のエラーがあるため何も取り込んでいません", len(im.errs), len(im.errs))
+		return rep, apperr.E(apperr.Invalid, "org.err.errors_nothing_was_imported", len(im.errs))
 	}
 	if len(im.plan.Units)+len(im.plan.People)+len(im.plan.Assignments) == 0 {
 		rep.Applied = true

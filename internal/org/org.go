@@ -125,17 +125,18 @@ var (
 	roleKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 )
 
-func invalid(format string, args ...any) error { return apperr.New(apperr.Invalid, format, args...) }
+// invalid is a validation error with a message key of the catalogs.
+func invalid(key string, args ...any) error { return apperr.E(apperr.Invalid, key, args...) }
 
 func checkText(field, v string, required bool, max int) error {
 	if required && strings.TrimSpace(v) == "" {
-		return invalid("%s is required", field)
+		return invalid("org.err.required", field)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid("%s is longer than %d characters", field, max)
+		return invalid("org.err.longer_than_characters", field, max)
 	}
 	if strings.ContainsAny(v, "\x00\r\n\t") {
-		return invalid("%s contains control characters", field)
+		return invalid("org.err.contains_control_characters", field)
 	}
 	return nil
 }
@@ -146,7 +147,7 @@ func CheckDate(field, v string) error {
 		return nil
 	}
 	if _, err := time.Parse(DateLayout, v); err != nil {
-		return invalid("%s must be a date like 2025-04-01, not %q", field, v)
+		return invalid("org.err.date_like", field, v)
 	}
 	return nil
 }
@@ -160,10 +161,10 @@ func (u *Unit) Normalize() {
 func (u *Unit) Validate() error {
 	u.Normalize()
 	if u.Code == "" {
-		return invalid("unit code is required")
+		return invalid("org.err.unit_code_required")
 	}
 	if !codeRe.MatchString(u.Code) {
-		return invalid("unit code %q may use only letters, digits, '.', '_' and '-' (at most 40)", u.Code)
+		return invalid("org.err.unit_code_use_letters_digits", u.Code)
 	}
 	if err := checkText("unit name", u.Name, true, 200); err != nil {
 		return err
@@ -172,7 +173,7 @@ func (u *Unit) Validate() error {
 		return err
 	}
 	if u.ParentID != 0 && u.ParentID == u.ID {
-		return invalid("a unit cannot be its own parent")
+		return invalid("org.err.unit_cannot_own_parent")
 	}
 	return checkText("kind", u.Kind, false, 40)
 }
@@ -204,10 +205,10 @@ func NormalizeStatus(s string) string {
 func (p *Person) Validate() error {
 	p.Normalize()
 	if p.EmployeeNo == "" {
-		return invalid("employee number is required")
+		return invalid("org.err.employee_number_required")
 	}
 	if !codeRe.MatchString(p.EmployeeNo) {
-		return invalid("employee number %q may use only letters, digits, '.', '_' and '-' (at most 40)", p.EmployeeNo)
+		return invalid("org.err.employee_number_use_letters_digits", p.EmployeeNo)
 	}
 	if err := checkText("name", p.Name, true, 100); err != nil {
 		return err
@@ -219,12 +220,12 @@ func (p *Person) Validate() error {
 		return err
 	}
 	if p.UnitID == 0 {
-		return invalid("unit is required")
+		return invalid("org.err.unit_required")
 	}
 	switch p.Status {
 	case StatusActive, StatusLeave, StatusLeft:
 	default:
-		return invalid("status must be active, leave or left, not %q", p.Status)
+		return invalid("org.err.status_active_leave_left", p.Status)
 	}
 	for _, d := range [][2]string{{"joined on", p.JoinedOn}, {"transferred on", p.TransferredOn}, {"left on", p.LeftOn}} {
 		if err := CheckDate(d[0], d[1]); err != nil {
@@ -241,7 +242,7 @@ func CheckEmail(v string) error {
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || len(v) > 254 {
-		return invalid("%q is not an e-mail address", v)
+		return invalid("org.err.e_mail_address", v)
 	}
 	return nil
 }
@@ -250,7 +251,7 @@ func CheckEmail(v string) error {
 func (r *Role) Validate() error {
 	r.Key, r.Name, r.NameEn = strings.TrimSpace(r.Key), strings.TrimSpace(r.Name), strings.TrimSpace(r.NameEn)
 	if !roleKeyRe.MatchString(r.Key) {
-		return invalid("role key %q must be lower-case letters, digits and '_' (2 to 40, starting with a letter)", r.Key)
+		return invalid("org.err.role_key_lower_case_letters", r.Key)
 	}
 	if err := checkText("role name", r.Name, true, 100); err != nil {
 		return err
@@ -261,7 +262,7 @@ func (r *Role) Validate() error {
 	switch r.Scope {
 	case ScopeOrganisation, ScopeUnit, ScopeSystem:
 	default:
-		return invalid("role scope must be organisation, unit or system, not %q", r.Scope)
+		return invalid("org.err.role_scope_organisation_unit_system", r.Scope)
 	}
 	return nil
 }
@@ -273,23 +274,23 @@ func (a *Assignment) Validate(role Role) error {
 	a.SystemRef, a.Note = strings.TrimSpace(a.SystemRef), strings.TrimSpace(a.Note)
 	a.StartsOn, a.EndsOn = strings.TrimSpace(a.StartsOn), strings.TrimSpace(a.EndsOn)
 	if a.PersonID == 0 {
-		return invalid("person is required")
+		return invalid("org.err.person_required")
 	}
 	if role.Retired {
-		return invalid("role %s is retired", role.Key)
+		return invalid("org.err.role_retired", role.Key)
 	}
 	switch role.Scope {
 	case ScopeUnit:
 		if a.UnitID == 0 {
-			return invalid("role %s is held for a unit: choose the unit", role.Key)
+			return invalid("org.err.role_held_unit_choose_unit", role.Key)
 		}
 	case ScopeSystem:
 		if a.SystemRef == "" {
-			return invalid("role %s is held for an information system: give the system", role.Key)
+			return invalid("org.err.role_held_information_system_give", role.Key)
 		}
 	case ScopeOrganisation:
 		if a.SystemRef != "" {
-			return invalid("role %s is organisation-wide and takes no system", role.Key)
+			return invalid("org.err.role_organisation_wide_takes_system", role.Key)
 		}
 	}
 	if err := checkText("system", a.SystemRef, false, 100); err != nil {
@@ -299,7 +300,7 @@ func (a *Assignment) Validate(role Role) error {
 		return err
 	}
 	if a.StartsOn == "" {
-		return invalid("start date is required")
+		return invalid("org.err.start_date_required")
 	}
 	if err := CheckDate("start date", a.StartsOn); err != nil {
 		return err
@@ -308,7 +309,7 @@ func (a *Assignment) Validate(role Role) error {
 		return err
 	}
 	if a.EndsOn != "" && a.EndsOn < a.StartsOn {
-		return invalid("end date %s is before start date %s", a.EndsOn, a.StartsOn)
+		return invalid("org.err.end_date_before_start_date", a.EndsOn, a.StartsOn)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func (s *Service) CreateUnit(ctx context.Context, actor *authz.Principal, u Unit
 	}
 	if u.ParentID != 0 {
 		if parent.Retired {
-			return u, invalid("unit %s is retired: it cannot get new units", parent.Code)
+			return u, invalid("org.err.unit_retired_cannot_get_new", parent.Code)
 		}
 	}
 	return s.store.CreateUnit(ctx, u)
@@ -100,10 +100,10 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *authz.Principal, u Unit
 	}
 	if u.ParentID != old.ParentID && u.ParentID != 0 {
 		if strings.HasPrefix(parent.Path, old.Path) {
-			return u, invalid("unit %s cannot move under itself or a unit below it", old.Code)
+			return u, invalid("org.err.unit_cannot_move_under_itself", old.Code)
 		}
 		if parent.Retired {
-			return u, invalid("unit %s is retired: it cannot get new units", parent.Code)
+			return u, invalid("org.err.unit_retired_cannot_get_new", parent.Code)
 		}
 	}
 	return s.store.UpdateUnit(ctx, u)
@@ -127,14 +127,14 @@ func (s *Service) RetireUnit(ctx context.Context, actor *authz.Principal, id int
 		return err
 	}
 	if len(units) > 1 {
-		return apperr.New(apperr.Conflict, "unit %s still has units below it: retire or move them first", u.Code)
+		return apperr.E(apperr.Conflict, "org.err.unit_still_has_units_below", u.Code)
 	}
 	_, n, err := s.store.People(ctx, PersonFilter{Scope: authz.Everywhere, UnitID: id, NotLeft: true, Limit: 1})
 	if err != nil {
 		return err
 	}
 	if n > 0 {
-		return apperr.New(apperr.Conflict, "unit %s still has %d people: move them first", u.Code, n)
+		return apperr.E(apperr.Conflict, "org.err.unit_still_has_people_move", u.Code, n)
 	}
 	return s.store.RetireUnit(ctx, id, s.today())
 }
@@ -268,7 +268,7 @@ func (s *Service) checkUnitOpen(ctx context.Context, id int64) error {
 		return err
 	}
 	if u.Retired {
-		return invalid("unit %s is retired", u.Code)
+		return invalid("org.err.unit_retired", u.Code)
 	}
 	return nil
 }
@@ -293,7 +293,7 @@ func (s *Service) People(ctx context.Context, f PersonFilter) ([]Person, int, er
 		f.Status = NormalizeStatus(f.Status)
 	}
 	if f.Limit < 0 || f.Offset < 0 {
-		return nil, 0, invalid("bad page")
+		return nil, 0, invalid("org.err.bad_page")
 	}
 	return s.store.People(ctx, f)
 }
@@ -362,7 +362,7 @@ func (s *Service) RetireRole(ctx context.Context, actor *authz.Principal, key st
 		return r, err
 	}
 	if retired && (key == authz.RoleStaff || key == authz.RoleAdministrator) {
-		return r, invalid("role %s cannot be retired", key)
+		return r, invalid("org.err.role_cannot_retired", key)
 	}
 	r.Retired = retired
 	return s.store.UpdateRole(ctx, r)
@@ -396,7 +396,7 @@ func (s *Service) Appoint(ctx context.Context, actor *authz.Principal, a Assignm
 		return a, err
 	}
 	if p.Status == StatusLeft {
-		return a, invalid("%s has left the organisation", p.Name)
+		return a, invalid("org.err.has_left_organisation", p.Name)
 	}
 	if a.UnitID != 0 {
 		if err := s.checkUnitOpen(ctx, a.UnitID); err != nil {
@@ -428,7 +428,7 @@ func (s *Service) EndAssignment(ctx context.Context, actor *authz.Principal, id 
 		return a, err
 	}
 	if endsOn < a.StartsOn {
-		return a, invalid("end date %s is before start date %s", endsOn, a.StartsOn)
+		return a, invalid("org.err.end_date_before_start_date", endsOn, a.StartsOn)
 	}
 	return s.store.EndAssignment(ctx, id, endsOn)
 }

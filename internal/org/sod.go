@@ -34,7 +34,7 @@ func (s *Service) ResolveApprover(ctx context.Context, applicantID int64, roleKe
 	}
 	start, ok := byID[unitID]
 	if !ok && unitID != 0 {
-		return Person{}, false, apperr.New(apperr.NotFound, "no unit with id %d", unitID)
+		return Person{}, false, apperr.E(apperr.NotFound, "org.err.unit_id", unitID)
 	}
 	role := roleKey
 	seen := map[string]bool{}
@@ -70,9 +70,7 @@ func (s *Service) ResolveApprover(ctx context.Context, applicantID int64, roleKe
 		}
 		role = s.Superiors[role]
 	}
-	return Person{}, false, apperr.New(apperr.Conflict,
-		"nobody other than the applicant can approve this request (roles tried: %s); appoint an approver or ask the security office / 申請者以外に承認できる者がいません（確認した役割: %s）。承認者を任命するか事務局に相談してください",
-		strings.Join(tried, " → "), strings.Join(tried, " → "))
+	return Person{}, false, apperr.E(apperr.Conflict, "org.err.nobody_other_than_applicant_approve", strings.Join(tried, " → "))
 }
 
 // holders returns the active holders of r on day: for a unit role, those of
@@ -115,9 +113,7 @@ func (s *Service) CheckAuditor(ctx context.Context, auditorID, auditeeUnitID int
 		return err
 	}
 	if strings.HasPrefix(auditor.UnitPath, unit.Path) {
-		return apperr.New(apperr.Forbidden,
-			"%s belongs to %s, the audited unit or a unit below it, and cannot audit it / %s は被監査部署（%s）の所属のため監査を担当できません",
-			auditor.Name, unit.Name, auditor.Name, unit.Name)
+		return apperr.E(apperr.Forbidden, "org.err.belongs_audited_unit_unit_below", auditor.Name, unit.Name)
 	}
 	as, err := s.store.Assignments(ctx, AssignmentFilter{PersonID: auditorID, OnDay: Day(at), Scope: authz.Everywhere})
 	if err != nil {
@@ -130,9 +126,7 @@ func (s *Service) CheckAuditor(ctx context.Context, auditorID, auditeeUnitID int
 		// Responsible for the audited unit (a role held for it or a unit
 		// above it) or for a unit inside it.
 		if strings.HasPrefix(a.UnitPath, unit.Path) || strings.HasPrefix(unit.Path, a.UnitPath) {
-			return apperr.New(apperr.Forbidden,
-				"%s is %s for %s, which covers the audited unit, and cannot audit it / %s は被監査部署を所管する%s（%s）のため監査を担当できません",
-				auditor.Name, a.RoleName, a.UnitName, auditor.Name, a.RoleName, a.UnitName)
+			return apperr.E(apperr.Forbidden, "org.err.which_covers_audited_unit_cannot", auditor.Name, a.RoleName, a.UnitName)
 		}
 	}
 	return nil

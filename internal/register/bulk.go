@@ -178,13 +178,13 @@ func (r ImportReport) String() string {
 // ReadFile reads the table of kind from an xlsx workbook or a CSV file.
 func ReadFile(kind, name string, data []byte) (Table, error) {
 	if len(data) > MaxImportSize {
-		return Table{}, apperr.New(apperr.TooLarge, "%s is too large; the limit is %d MB", name, MaxImportSize>>20)
+		return Table{}, apperr.E(apperr.TooLarge, "register.err.too_large_limit_mb", name, MaxImportSize>>20)
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return readXLSX(kind, data)
 	}
 	if ext := strings.ToLower(filepath.Ext(name)); ext == ".xlsx" || ext == ".xlsm" {
-		return Table{}, apperr.New(apperr.Invalid, "%s is not an xlsx workbook", name)
+		return Table{}, apperr.E(apperr.Invalid, "register.err.xlsx_workbook", name)
 	}
 	return readCSV(kind, name, data)
 }
@@ -192,7 +192,7 @@ func ReadFile(kind, name string, data []byte) (Table, error) {
 func readXLSX(kind string, data []byte) (Table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
 	if err != nil {
-		return Table{}, apperr.Wrap(apperr.Invalid, err, "not a readable xlsx workbook")
+		return Table{}, apperr.WrapE(apperr.Invalid, err, "register.err.readable_xlsx_workbook")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
@@ -209,7 +209,7 @@ func readXLSX(kind string, data []byte) (Table, error) {
 	}
 	rows, err := f.GetRows(pick, excelize.Options{RawCellValue: true})
 	if err != nil {
-		return Table{}, apperr.Wrap(apperr.Invalid, err, "sheet %s", pick)
+		return Table{}, apperr.WrapE(apperr.Invalid, err, "register.err.sheet", pick)
 	}
 	return newTable(kind, rows), nil
 }
@@ -219,7 +219,7 @@ func readCSV(kind, name string, data []byte) (Table, error) {
 	if !utf8.Valid(data) {
 		dec, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
 		if err != nil {
-			return Table{}, apperr.New(apperr.Invalid, "%s is neither UTF-8 nor Shift_JIS text", name)
+			return Table{}, apperr.E(apperr.Invalid, "register.err.neither_utf_nor_shift_jis", name)
 		}
 		data = dec
 	}
@@ -233,7 +233,7 @@ func readCSV(kind, name string, data []byte) (Table, error) {
 			break
 		}
 		if err != nil {
-			return Table{}, apperr.Wrap(apperr.Invalid, err, "%s", name)
+			return Table{}, apperr.WrapE(apperr.Invalid, err, "register.err.error", name)
 		}
 		rows = append(rows, rec)
 	}
@@ -304,7 +304,7 @@ func (im *importer) fail(row int, col, value, key string, args ...any) {
 func (r *Registry) Import(ctx context.Context, w *authz.Principal, t Table) (ImportReport, error) {
 	rep := ImportReport{Kind: t.Kind, Rows: len(t.Rows)}
 	if _, ok := Layouts[t.Kind]; !ok {
-		return rep, invalid("unknown register %q: use assets, systems or services", t.Kind)
+		return rep, invalid("register.err.unknown_register_use_assets_systems", t.Kind)
 	}
 	s, err := r.Scheme(ctx)
 	if err != nil {
@@ -334,12 +334,12 @@ func (r *Registry) Import(ctx context.Context, w *authz.Principal, t Table) (Imp
 		}
 	}
 	if len(t.Rows) == 0 && len(im.errs) == 0 {
-		return rep, invalid("nothing to import / 取り込むデータがありません")
+		return rep, invalid("register.err.nothing_import")
 	}
 	if len(im.errs) > 0 {
 		sort.SliceStable(im.errs, func(i, j int) bool { return im.errs[i].Row < im.errs[j].Row })
 		rep.Errors = im.errs
-		return rep, apperr.New(apperr.Invalid, "%d errors; nothing was imported / %d 件のエラーがあるため何も取り込んでいません", len(im.errs), len(im.errs))
+		return rep, apperr.E(apperr.Invalid, "register.err.errors_nothing_was_imported", len(im.errs))
 	}
 	if len(plan.Assets)+len(plan.Systems)+len(plan.Services) > 0 {
 		if rep.Result, err = r.store.ApplyImport(ctx, t.Kind, &plan); err != nil {
@@ -869,7 +869,7 @@ func (r *Registry) Export(ctx context.Context, w *authz.Principal, kind string) 
 	t := Table{Kind: kind}
 	cols, ok := Layouts[kind]
 	if !ok {
-		return t, invalid("unknown register %q: use assets, systems or services", kind)
+		return t, invalid("register.err.unknown_register_use_assets_systems", kind)
 	}
 	for _, c := range cols {
 		t.Header = append(t.Header, c.title)

@@ -51,8 +51,7 @@ var refKinds = map[string]string{
 // read is reported exactly like one that does not exist.
 func (r *Registry) ResolveRef(ctx context.Context, w *authz.Principal, ref string) (Target, error) {
 	ref = strings.TrimSpace(ref)
-	notFound := apperr.New(apperr.Invalid,
-		"%q names no register entry you may see; write system:ID, service:ID or asset:ID (ID: the number or the register id) / 「%s」に該当する台帳の登録がありません（system:ID、service:ID、asset:ID の形で指定してください）", ref, ref)
+	notFound := apperr.E(apperr.Invalid, "register.err.names_register_entry_you_see", ref)
 	if ref == "" {
 		return Target{}, notFound
 	}
@@ -138,5 +137,5 @@ func (r *Registry) target(ctx context.Context, w *authz.Principal, kind, key str
 			}
 		}
 	}
-	return Target{}, apperr.New(apperr.NotFound, "no register entry %s:%s", kind, key)
+	return Target{}, apperr.E(apperr.NotFound, "register.err.register_entry", kind, key)
 }

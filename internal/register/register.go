@@ -221,7 +221,7 @@ var codeRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$`)
 
 func checkCode(field, v string) error {
 	if !codeRe.MatchString(v) {
-		return invalid("%s %q may use only letters, digits, '.', '_' and '-' (at most 40)", field, v)
+		return invalid("register.err.use_letters_digits_at_most", field, v)
 	}
 	return nil
 }
@@ -249,10 +249,10 @@ func (a *Asset) Validate(s *Scheme) error {
 		}
 	}
 	if a.UnitID == 0 {
-		return invalid("the owner unit is required")
+		return invalid("register.err.owner_unit_required")
 	}
 	if a.DeciderID == 0 {
-		return invalid("the 決定者 (who classified it) is required")
+		return invalid("register.err.who_classified_required")
 	}
 	if err := org.CheckDate("decided on", a.DecidedOn); err != nil {
 		return err
@@ -262,7 +262,7 @@ func (a *Asset) Validate(s *Scheme) error {
 	}
 	if a.Paper {
 		if a.I != 0 || a.A != 0 {
-			return invalid("paper carries confidentiality only: leave integrity and availability empty")
+			return invalid("register.err.paper_carries_confidentiality_leave_integrity")
 		}
 	} else {
 		if err := checkLevel(s, AxisI, a.I, false); err != nil {
@@ -277,7 +277,7 @@ func (a *Asset) Validate(s *Scheme) error {
 	for _, r := range a.Restrictions {
 		k, ok := s.ParseRestriction(r)
 		if !ok {
-			return invalid("%q is not a handling restriction (at most 40 characters, no ';')", r)
+			return invalid("register.err.handling_restriction_at_most_characters", r)
 		}
 		if !seen[k] {
 			out = append(out, k)
@@ -286,13 +286,13 @@ func (a *Asset) Validate(s *Scheme) error {
 	}
 	a.Restrictions = out
 	if _, ok := s.ParseLikelihood(itoa(int64(a.Likelihood))); a.Likelihood != 0 && !ok {
-		return invalid("likelihood %d is not on the scale", a.Likelihood)
+		return invalid("register.err.likelihood_on_scale", a.Likelihood)
 	}
 	if a.C >= s.NamedFrom && len(a.Named) == 0 {
-		return invalid("%s information must name the people who may see it", s.LevelName(AxisC, a.C))
+		return invalid("register.err.information_name_people_who_see", s.LevelName(AxisC, a.C))
 	}
 	if a.SourceID != 0 && a.SourceID == a.ID {
-		return invalid("an asset cannot be a copy of itself")
+		return invalid("register.err.asset_cannot_copy_itself")
 	}
 	return nil
 }
@@ -301,12 +301,12 @@ func checkLevel(s *Scheme, axis string, v int, required bool) error {
 	ax := s.Axis(axis)
 	if v == 0 {
 		if required {
-			return invalid("the %s level is required", ax.Name)
+			return invalid("register.err.level_required", ax.Name)
 		}
 		return nil
 	}
 	if _, ok := ax.Level(v); !ok {
-		return invalid("%d is not a level of %s", v, ax.Name)
+		return invalid("register.err.level", v, ax.Name)
 	}
 	return nil
 }
@@ -327,15 +327,15 @@ func (y *System) Validate(s *Scheme) error {
 		return err
 	}
 	if y.UnitID == 0 {
-		return invalid("the owner unit is required")
+		return invalid("register.err.owner_unit_required")
 	}
 	// The ISSO is appointed before planning starts (seed 000 2.1.1), so no
 	// system is registered without one.
 	if y.ISSOID == 0 {
-		return invalid("the ISSO (情報システムセキュリティ責任者) must be named before planning starts")
+		return invalid("register.err.isso_named_before_planning_starts")
 	}
 	if _, ok := ParseStage(y.Stage); !ok {
-		return invalid("stage is planning, procurement, operation or retirement (企画, 調達・構築, 運用・保守, 更改・廃棄), not %q", y.Stage)
+		return invalid("register.err.stage_planning_procurement_operation_retirement", y.Stage)
 	}
 	for _, c := range []struct {
 		axis string
@@ -365,7 +365,7 @@ func (y *System) Validate(s *Scheme) error {
 	for _, r := range y.Requirements {
 		r.Ref = strings.TrimSpace(r.Ref)
 		if r.CatalogID <= 0 || r.Ref == "" || strings.ContainsAny(r.Ref, ";\r\n\t") {
-			return invalid("a security requirement is a catalog and a node ref, not %q", r.String())
+			return invalid("register.err.security_requirement_catalog_node_ref", r.String())
 		}
 		if !seen[r] {
 			reqs = append(reqs, r)
@@ -395,13 +395,13 @@ func (v *Service) Validate(s *Scheme) error {
 	switch v.Kind {
 	case ServiceCloud, ServiceOutsourcing:
 	default:
-		return invalid("kind is cloud or outsourcing, not %q", v.Kind)
+		return invalid("register.err.kind_cloud_outsourcing", v.Kind)
 	}
 	if v.UnitID == 0 {
-		return invalid("the owner unit is required")
+		return invalid("register.err.owner_unit_required")
 	}
 	if v.ISMAPNo != "" && !v.ISMAP {
-		return invalid("an ISMAP number is given for a service not marked as ISMAP-registered")
+		return invalid("register.err.ismap_number_given_service_marked")
 	}
 	for _, d := range [][2]string{{"contract start", v.ContractFrom}, {"contract end", v.ContractTo}} {
 		if err := org.CheckDate(d[0], d[1]); err != nil {
@@ -409,7 +409,7 @@ func (v *Service) Validate(s *Scheme) error {
 		}
 	}
 	if v.ContractFrom != "" && v.ContractTo != "" && v.ContractTo < v.ContractFrom {
-		return invalid("the contract ends before it starts")
+		return invalid("register.err.contract_ends_before_starts")
 	}
 	if err := checkLevel(s, AxisC, v.C, false); err != nil {
 		return err
@@ -447,7 +447,7 @@ func cleanList(field string, in []string, max int) ([]string, error) {
 			return nil, err
 		}
 		if strings.ContainsAny(x, ";") {
-			return nil, invalid("%s %q contains ';', which separates list items", field, x)
+			return nil, invalid("register.err.contains_which_separates_list_items", field, x)
 		}
 		seen[x] = true
 		out = append(out, x)

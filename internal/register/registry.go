@@ -95,7 +95,7 @@ func (r *Registry) SaveScheme(ctx context.Context, s Scheme) error {
 		for _, a := range as {
 			v := map[string]int{AxisC: a.C, AxisI: a.I, AxisA: a.A}[ax]
 			if _, ok := s.Axis(ax).Level(v); v != 0 && !ok {
-				return apperr.New(apperr.Conflict, "asset %s is at level %d of %s, which the new scheme lacks (highest %d)", a.Code, v, s.Axis(ax).Name, top)
+				return apperr.E(apperr.Conflict, "register.err.asset_at_level_which_new", a.Code, v, s.Axis(ax).Name, top)
 			}
 		}
 	}
@@ -123,7 +123,7 @@ func (r *Registry) Asset(ctx context.Context, w *authz.Principal, id int64) (Ass
 func (r *Registry) unit(ctx context.Context, id int64) (org.Unit, error) {
 	u, err := r.org.Unit(ctx, id)
 	if apperr.Is(err, apperr.NotFound) {
-		return u, invalid("no unit with id %d", id)
+		return u, invalid("register.err.unit_id", id)
 	}
 	return u, err
 }
@@ -135,13 +135,13 @@ func (r *Registry) checkPeople(ctx context.Context, ids ...int64) error {
 		}
 		p, err := r.org.Person(ctx, id)
 		if apperr.Is(err, apperr.NotFound) {
-			return invalid("no person with id %d", id)
+			return invalid("register.err.person_id", id)
 		}
 		if err != nil {
 			return err
 		}
 		if p.Status == org.StatusLeft {
-			return invalid("%s has left the organisation", p.Name)
+			return invalid("register.err.has_left_organisation", p.Name)
 		}
 	}
 	return nil
@@ -169,14 +169,14 @@ func (r *Registry) CreateAsset(ctx context.Context, w *authz.Principal, a Asset)
 		return a, err
 	}
 	if !canIn(w, u.Path) {
-		return a, apperr.New(apperr.Forbidden, "you may not register assets of %s", u.Name)
+		return a, apperr.E(apperr.Forbidden, "register.err.you_register_assets", u.Name)
 	}
 	if err := r.checkPeople(ctx, append([]int64{a.DeciderID}, a.Named...)...); err != nil {
 		return a, err
 	}
 	if a.SourceID != 0 {
 		if _, err := r.store.Asset(ctx, a.SourceID, viewer(w, authz.RegisterRead)); err != nil {
-			return a, invalid("the source asset %d is unknown", a.SourceID)
+			return a, invalid("register.err.source_asset_unknown", a.SourceID)
 		}
 	}
 	return r.store.CreateAsset(ctx, a, r.change("create", map[string]any{"c": a.C, "i": a.I, "a": a.A}))
@@ -190,7 +190,7 @@ func (r *Registry) UpdateAsset(ctx context.Context, w *authz.Principal, a Asset)
 		return a, err
 	}
 	if !canIn(w, old.UnitPath) {
-		return a, apperr.New(apperr.NotFound, "no asset with id %d", a.ID)
+		return a, apperr.E(apperr.NotFound, "register.err.asset_id", a.ID)
 	}
 	s, err := r.Scheme(ctx)
 	if err != nil {
@@ -212,7 +212,7 @@ func (r *Registry) UpdateAsset(ctx context.Context, w *authz.Principal, a Asset)
 			return a, err
 		}
 		if !canIn(w, u.Path) {
-			return a, apperr.New(apperr.Forbidden, "you may not move assets to %s", u.Name)
+			return a, apperr.E(apperr.Forbidden, "register.err.you_move_assets", u.Name)
 		}
 	}
 	if err := r.checkPeople(ctx, a.Named...); err != nil {
@@ -231,7 +231,7 @@ func (r *Registry) RetireAsset(ctx context.Context, w *authz.Principal, id int64
 		return old, err
 	}
 	if !canIn(w, old.UnitPath) {
-		return old, apperr.New(apperr.NotFound, "no asset with id %d", id)
+		return old, apperr.E(apperr.NotFound, "register.err.asset_id", id)
 	}
 	reason = strings.TrimSpace(reason)
 	if err := checkText("reason", reason, false, 500); err != nil {
@@ -239,9 +239,9 @@ func (r *Registry) RetireAsset(ctx context.Context, w *authz.Principal, id int64
 	}
 	if old.Retired == retired {
 		if retired {
-			return old, apperr.New(apperr.Conflict, "asset %s is already retired / 情報資産 %s は既に廃止されています", old.Code, old.Code)
+			return old, apperr.E(apperr.Conflict, "register.err.asset_already_retired", old.Code)
 		}
-		return old, apperr.New(apperr.Conflict, "asset %s is in use, not retired / 情報資産 %s は廃止されていません", old.Code, old.Code)
+		return old, apperr.E(apperr.Conflict, "register.err.asset_use_retired", old.Code)
 	}
 	a := old
 	a.Retired = retired
@@ -298,9 +298,7 @@ func (r *Registry) Reclassify(ctx context.Context, w *authz.Principal, id int64,
 		if lerr := r.store.Log(ctx, ev); lerr != nil {
 			return old, lerr
 		}
-		return old, apperr.New(apperr.Forbidden,
-			"only the 決定者 of %s (%s) or their superior may reclassify it / 格付の変更は決定者（%s）またはその上位者に限られます",
-			old.Code, old.Decider.Name, old.Decider.Name)
+		return old, apperr.E(apperr.Forbidden, "register.err.their_superior_reclassify", old.Code, old.Decider.Name)
 	}
 	if !w.IsSystem() {
 		a.DeciderID = personID(w)
@@ -373,7 +371,7 @@ func (r *Registry) Copy(ctx context.Context, w *authz.Principal, sourceID int64,
 		return c, err
 	}
 	if src.Retired {
-		return c, apperr.New(apperr.Conflict, "asset %s is retired and cannot be copied / 廃止された情報資産 %s は複製できません", src.Code, src.Code)
+		return c, apperr.E(apperr.Conflict, "register.err.asset_retired_cannot_copied", src.Code)
 	}
 	c.ID, c.SourceID = 0, src.ID
 	c.C, c.I, c.A, c.Paper = src.C, src.I, src.A, src.Paper
@@ -408,7 +406,7 @@ func (r *Registry) Copy(ctx context.Context, w *authz.Principal, sourceID int64,
 		return c, err
 	}
 	if !canIn(w, u.Path) {
-		return c, apperr.New(apperr.Forbidden, "you may not register assets of %s", u.Name)
+		return c, apperr.E(apperr.Forbidden, "register.err.you_register_assets", u.Name)
 	}
 	if err := r.checkPeople(ctx, c.Named...); err != nil {
 		return c, err
@@ -481,7 +479,7 @@ func (r *Registry) checkSystem(ctx context.Context, w *authz.Principal, y *Syste
 			found = found || v.Code == code
 		}
 		if !found {
-			return invalid("no cloud service or outsourcing with id %s", code)
+			return invalid("register.err.cloud_service_outsourcing_id", code)
 		}
 	}
 	if r.catalogs != nil {
@@ -497,10 +495,10 @@ func (r *Registry) checkSystem(ctx context.Context, w *authz.Principal, y *Syste
 func (r *Registry) checkRequirement(ctx context.Context, q Requirement) error {
 	c, err := r.catalogs.Get(ctx, q.CatalogID)
 	if err != nil {
-		return invalid("no catalog %d for requirement %s", q.CatalogID, q.String())
+		return invalid("register.err.catalog_requirement", q.CatalogID, q.String())
 	}
 	if _, err := r.catalogs.Node(ctx, c.Latest.ID, q.Ref); err != nil {
-		return invalid("catalog %s has no node %s", c.Name, q.Ref)
+		return invalid("register.err.catalog_has_node", c.Name, q.Ref)
 	}
 	return nil
 }
@@ -531,7 +529,7 @@ func (r *Registry) CreateSystem(ctx context.Context, w *authz.Principal, y Syste
 		return y, err
 	}
 	if !canIn(w, u.Path) {
-		return y, apperr.New(apperr.Forbidden, "you may not register systems of %s", u.Name)
+		return y, apperr.E(apperr.Forbidden, "register.err.you_register_systems", u.Name)
 	}
 	out, err := r.store.CreateSystem(ctx, y, r.change("create", map[string]any{"stage": y.Stage, "isso_id": y.ISSOID}))
 	if err != nil {
@@ -547,13 +545,13 @@ func (r *Registry) UpdateSystem(ctx context.Context, w *authz.Principal, y Syste
 		return y, err
 	}
 	if !mayEditSystem(w, old) {
-		return y, apperr.New(apperr.NotFound, "no system with id %d", y.ID)
+		return y, apperr.E(apperr.NotFound, "register.err.system_id", y.ID)
 	}
 	if y.Code == "" {
 		y.Code = old.Code
 	}
 	if y.Code != old.Code {
-		return y, invalid("a system keeps its id (%s): ISSO appointments refer to it", old.Code)
+		return y, invalid("register.err.system_keeps_id_isso_appointments", old.Code)
 	}
 	if err := r.checkSystem(ctx, w, &y); err != nil {
 		return y, err
@@ -564,7 +562,7 @@ func (r *Registry) UpdateSystem(ctx context.Context, w *authz.Principal, y Syste
 			return y, err
 		}
 		if !canIn(w, u.Path) {
-			return y, apperr.New(apperr.Forbidden, "you may not move systems to %s", u.Name)
+			return y, apperr.E(apperr.Forbidden, "register.err.you_move_systems", u.Name)
 		}
 	}
 	out, err := r.store.UpdateSystem(ctx, y, r.change("update", diffSystem(old, y)))
@@ -664,7 +662,7 @@ func (r *Registry) CreateService(ctx context.Context, w *authz.Principal, v Serv
 		return v, err
 	}
 	if !canIn(w, u.Path) {
-		return v, apperr.New(apperr.Forbidden, "you may not register services of %s", u.Name)
+		return v, apperr.E(apperr.Forbidden, "register.err.you_register_services", u.Name)
 	}
 	return r.store.CreateService(ctx, v, r.change("create", map[string]any{"kind": v.Kind, "provider": v.Provider}))
 }
@@ -676,13 +674,13 @@ func (r *Registry) UpdateService(ctx context.Context, w *authz.Principal, v Serv
 		return v, err
 	}
 	if !canIn(w, old.UnitPath) {
-		return v, apperr.New(apperr.NotFound, "no service with id %d", v.ID)
+		return v, apperr.E(apperr.NotFound, "register.err.service_id", v.ID)
 	}
 	if v.Code == "" {
 		v.Code = old.Code
 	}
 	if v.Code != old.Code {
-		return v, invalid("a service keeps its id (%s): systems refer to it", old.Code)
+		return v, invalid("register.err.service_keeps_id_systems_refer", old.Code)
 	}
 	if err := r.checkService(ctx, &v); err != nil {
 		return v, err
@@ -693,7 +691,7 @@ func (r *Registry) UpdateService(ctx context.Context, w *authz.Principal, v Serv
 			return v, err
 		}
 		if !canIn(w, u.Path) {
-			return v, apperr.New(apperr.Forbidden, "you may not move services to %s", u.Name)
+			return v, apperr.E(apperr.Forbidden, "register.err.you_move_services", u.Name)
 		}
 	}
 	d := map[string]any{}
@@ -721,7 +719,7 @@ func (r *Registry) History(ctx context.Context, w *authz.Principal, kind string,
 	case KindServices:
 		_, err = r.Service(ctx, w, id)
 	default:
-		return nil, invalid("unknown register %q", kind)
+		return nil, invalid("register.err.unknown_register", kind)
 	}
 	if err != nil {
 		return nil, err

@@ -273,49 +273,49 @@ func (s *Scheme) Validate() error {
 	for _, key := range []string{AxisC, AxisI, AxisA} {
 		a := s.Axis(key)
 		if a == nil {
-			return invalid("the scheme needs the axis %s", key)
+			return invalid("register.err.scheme_needs_axis", key)
 		}
 		if err := checkText("axis name", a.Name, true, 40); err != nil {
 			return err
 		}
 		if utf8.RuneCountInString(a.Description) > 1000 {
-			return invalid("the description of %s is longer than 1000 characters", a.Name)
+			return invalid("register.err.description_longer_than_characters", a.Name)
 		}
 		if len(a.Levels) == 0 {
-			return invalid("axis %s has no levels", a.Name)
+			return invalid("register.err.axis_has_levels", a.Name)
 		}
 		if err := checkLevels(a.Name, a.Levels); err != nil {
 			return err
 		}
 	}
 	if len(s.Axes) != 3 {
-		return invalid("the scheme has exactly the axes c, i and a")
+		return invalid("register.err.scheme_has_exactly_axes_c")
 	}
 	seen := map[string]bool{}
 	for _, r := range s.Restrictions {
 		if !keyRe(r.Key) {
-			return invalid("restriction key %q must be lower-case letters, digits and '_'", r.Key)
+			return invalid("register.err.restriction_key_lower_case_letters", r.Key)
 		}
 		if err := checkText("restriction name", r.Name, true, 40); err != nil {
 			return err
 		}
 		if seen[r.Key] || seen["n:"+r.Name] {
-			return invalid("restriction %s appears twice", r.Name)
+			return invalid("register.err.restriction_appears_twice", r.Name)
 		}
 		seen[r.Key], seen["n:"+r.Name] = true, true
 	}
 	if s.Risk.Importance != "max" && s.Risk.Importance != "sum" {
-		return invalid("importance is max or sum, not %q", s.Risk.Importance)
+		return invalid("register.err.importance_max_sum", s.Risk.Importance)
 	}
 	if err := checkLevels("likelihood", s.Risk.Likelihood); err != nil {
 		return err
 	}
 	if s.Risk.Threshold < 0 {
-		return invalid("the risk threshold cannot be negative")
+		return invalid("register.err.risk_threshold_cannot_negative")
 	}
 	c := s.Axis(AxisC)
 	if _, ok := c.Level(s.NamedFrom); !ok {
-		return invalid("named-people level %d is not a confidentiality level", s.NamedFrom)
+		return invalid("register.err.named_people_level_confidentiality_level", s.NamedFrom)
 	}
 	return nil
 }
@@ -324,16 +324,16 @@ func checkLevels(axis string, ls []Level) error {
 	values, names := map[int]bool{}, map[string]bool{}
 	for _, l := range ls {
 		if l.Value < 1 || l.Value > 9 {
-			return invalid("%s: level values are 1 to 9, not %d", axis, l.Value)
+			return invalid("register.err.level_values_are", axis, l.Value)
 		}
 		if err := checkText(axis+" level name", l.Name, true, 40); err != nil {
 			return err
 		}
 		if values[l.Value] || names[l.Name] {
-			return invalid("%s: level %d (%s) appears twice", axis, l.Value, l.Name)
+			return invalid("register.err.level_appears_twice", axis, l.Value, l.Name)
 		}
 		if utf8.RuneCountInString(l.Description) > 1000 || utf8.RuneCountInString(l.Short) > 40 {
-			return invalid("%s: the description of level %s is too long", axis, l.Name)
+			return invalid("register.err.description_level_too_long", axis, l.Name)
 		}
 		values[l.Value], names[l.Name] = true, true
 	}
@@ -367,17 +367,18 @@ func DecodeScheme(text string) (Scheme, error) {
 	return s, nil
 }
 
-func invalid(format string, args ...any) error { return apperr.New(apperr.Invalid, format, args...) }
+// invalid is a validation error with a message key of the catalogs.
+func invalid(key string, args ...any) error { return apperr.E(apperr.Invalid, key, args...) }
 
 func checkText(field, v string, required bool, max int) error {
 	if required && strings.TrimSpace(v) == "" {
-		return invalid("%s is required", field)
+		return invalid("register.err.required", field)
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid("%s is longer than %d characters", field, max)
+		return invalid("register.err.longer_than_characters", field, max)
 	}
 	if strings.ContainsAny(v, "\x00\r\n\t") {
-		return invalid("%s contains control characters", field)
+		return invalid("register.err.contains_control_characters", field)
 	}
 	return nil
 }

@@ -46,16 +46,16 @@ func (a *Action) Validate() error {
 	}
 	switch {
 	case a.Title == "":
-		return apperr.New(apperr.Invalid, "an improvement action needs a title")
+		return apperr.E(apperr.Invalid, "selfcheck.err.improvement_action_needs_title")
 	case utf8.RuneCountInString(a.Title) > 500, utf8.RuneCountInString(a.Note) > 4000:
-		return apperr.New(apperr.Invalid, "the title or note is too long")
+		return apperr.E(apperr.Invalid, "selfcheck.err.title_note_too_long")
 	case a.OwnerID <= 0:
-		return apperr.New(apperr.Invalid, "an improvement action needs an owner")
+		return apperr.E(apperr.Invalid, "selfcheck.err.improvement_action_needs_owner")
 	case a.Status != ActionOpen && a.Status != ActionInProgress && a.Status != ActionDone:
-		return apperr.New(apperr.Invalid, "status must be open, in_progress or done")
+		return apperr.E(apperr.Invalid, "selfcheck.err.status_open_progress_done")
 	}
 	if _, err := time.Parse(DateLayout, a.DueOn); err != nil {
-		return apperr.New(apperr.Invalid, "the due date %q is not a date like 2027-03-31", a.DueOn)
+		return apperr.E(apperr.Invalid, "selfcheck.err.due_date_date_like", a.DueOn)
 	}
 	return nil
 }

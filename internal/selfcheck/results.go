@@ -274,10 +274,10 @@ func (s *Service) subtree(ctx context.Context, unitID int64, scope authz.Scope) 
 		}
 	}
 	if root.ID == 0 {
-		return nil, root, apperr.New(apperr.NotFound, "no unit %d", unitID)
+		return nil, root, apperr.E(apperr.NotFound, "selfcheck.err.unit", unitID)
 	}
 	if !scope.Contains(root.Path) {
-		return nil, root, apperr.New(apperr.Forbidden, "unit %s is outside your scope", root.Name)
+		return nil, root, apperr.E(apperr.Forbidden, "selfcheck.err.unit_outside_your_scope", root.Name)
 	}
 	var ids []int64
 	for _, u := range units {
@@ -299,7 +299,7 @@ func (s *Service) ItemAnswers(ctx context.Context, actor *authz.Principal, campa
 			return nil, err
 		}
 	} else if !scope.All {
-		return nil, apperr.New(apperr.Forbidden, "choose a unit in your scope")
+		return nil, apperr.E(apperr.Forbidden, "selfcheck.err.choose_unit_your_scope")
 	}
 	as, err := s.store.ItemAnswers(ctx, campaignID, itemID, ids)
 	for i := range as {
@@ -334,7 +334,7 @@ func (s *Service) ChecklistFor(ctx context.Context, actor *authz.Principal, camp
 		return nil, err
 	}
 	if _, _, err := s.subtree(ctx, cl.UnitID, scope); err != nil {
-		return nil, apperr.New(apperr.Forbidden, "this person's checklist is outside your scope")
+		return nil, apperr.E(apperr.Forbidden, "selfcheck.err.person_s_checklist_outside_your")
 	}
 	return s.view(ctx, c, cl)
 }
@@ -352,7 +352,7 @@ func (s *Service) remind(ctx context.Context, campaignID, unitID int64, scope au
 		return 0, err
 	}
 	if c.Status != Published {
-		return 0, apperr.New(apperr.Conflict, "reminders go out only while the campaign is published")
+		return 0, apperr.E(apperr.Conflict, "selfcheck.err.reminders_go_out_while_campaign")
 	}
 	var ids []int64
 	switch {
@@ -399,7 +399,7 @@ func (s *Service) remind(ctx context.Context, campaignID, unitID int64, scope au
 			}
 		}
 		if failed > 0 {
-			return len(rs), apperr.New(apperr.Internal, "in-app reminders sent to %d people; %d e-mails could not be sent", len(rs), failed)
+			return len(rs), apperr.E(apperr.Internal, "selfcheck.err.app_reminders_sent_people_e", len(rs), failed)
 		}
 	}
 	return len(rs), nil

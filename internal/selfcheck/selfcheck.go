@@ -58,21 +58,21 @@ func (c *Campaign) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
 	switch {
 	case c.Name == "":
-		return apperr.New(apperr.Invalid, "a campaign needs a name")
+		return apperr.E(apperr.Invalid, "selfcheck.err.campaign_needs_name")
 	case utf8.RuneCountInString(c.Name) > 200:
-		return apperr.New(apperr.Invalid, "the name is longer than 200 characters")
+		return apperr.E(apperr.Invalid, "selfcheck.err.name_longer_than_characters")
 	case c.FiscalYear < 2000 || c.FiscalYear > 2200:
-		return apperr.New(apperr.Invalid, "fiscal year %d is not a year (use e.g. 2026)", c.FiscalYear)
+		return apperr.E(apperr.Invalid, "selfcheck.err.fiscal_year_year_use_e", c.FiscalYear)
 	case c.RemindDays < 0 || c.RemindDays > 60:
-		return apperr.New(apperr.Invalid, "reminder days must be between 0 and 60")
+		return apperr.E(apperr.Invalid, "selfcheck.err.reminder_days_between")
 	}
 	for _, d := range []struct{ name, v string }{{"opening date", c.OpensOn}, {"closing date", c.ClosesOn}} {
 		if _, err := time.Parse(DateLayout, d.v); err != nil {
-			return apperr.New(apperr.Invalid, "the %s %q is not a date like 2026-10-01", d.name, d.v)
+			return apperr.E(apperr.Invalid, "selfcheck.err.date_like", d.name, d.v)
 		}
 	}
 	if c.ClosesOn < c.OpensOn {
-		return apperr.New(apperr.Invalid, "the campaign closes (%s) before it opens (%s)", c.ClosesOn, c.OpensOn)
+		return apperr.E(apperr.Invalid, "selfcheck.err.campaign_closes_before_opens", c.ClosesOn, c.OpensOn)
 	}
 	return nil
 }
@@ -81,13 +81,13 @@ func (c *Campaign) Validate() error {
 func (c *Campaign) AcceptsOn(day string) error {
 	switch {
 	case c.Status == Draft:
-		return apperr.New(apperr.Conflict, "campaign %q is not published yet", c.Name)
+		return apperr.E(apperr.Conflict, "selfcheck.err.campaign_published_yet", c.Name)
 	case c.Status == Closed:
-		return apperr.New(apperr.Conflict, "campaign %q is closed; answers can no longer be changed", c.Name)
+		return apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_answers_longer_changed", c.Name)
 	case day < c.OpensOn:
-		return apperr.New(apperr.Conflict, "campaign %q opens on %s", c.Name, c.OpensOn)
+		return apperr.E(apperr.Conflict, "selfcheck.err.campaign_opens_on", c.Name, c.OpensOn)
 	case day > c.ClosesOn:
-		return apperr.New(apperr.Conflict, "campaign %q closed on %s; answers can no longer be changed", c.Name, c.ClosesOn)
+		return apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_on_answers_longer", c.Name, c.ClosesOn)
 	}
 	return nil
 }
@@ -117,10 +117,10 @@ func (it *Item) Validate() error {
 		it.Question = it.Text
 	}
 	if it.Question == "" {
-		return apperr.New(apperr.Invalid, "item %s has no question text", it.NodeRef)
+		return apperr.E(apperr.Invalid, "selfcheck.err.item_has_question_text", it.NodeRef)
 	}
 	if utf8.RuneCountInString(it.Question) > 4000 {
-		return apperr.New(apperr.Invalid, "the question of item %s is longer than 4000 characters", it.NodeRef)
+		return apperr.E(apperr.Invalid, "selfcheck.err.question_item_longer_than_characters", it.NodeRef)
 	}
 	seen := map[string]bool{}
 	roles := it.Roles[:0:0]
@@ -195,7 +195,7 @@ func ParseValue(s string) (Value, error) {
 			return v, nil
 		}
 	}
-	return 0, apperr.New(apperr.Invalid, "%q is not an answer: use yes (実施している), partial (一部実施), no (実施していない) or na (該当なし)", s)
+	return 0, apperr.E(apperr.Invalid, "selfcheck.err.answer_use_yes_partial_na", s)
 }
 
 // MaxComment bounds an answer's comment.
@@ -213,13 +213,13 @@ type Answer struct {
 func CheckAnswer(v Value, comment string) (string, error) {
 	comment = strings.TrimSpace(comment)
 	if _, ok := valueNames[v]; !ok {
-		return "", apperr.New(apperr.Invalid, "not an answer: use yes, partial, no or na")
+		return "", apperr.E(apperr.Invalid, "selfcheck.err.answer_use_yes_partial_na2")
 	}
 	if v.NeedsComment() && comment == "" {
-		return "", apperr.New(apperr.Invalid, "「%s」 needs a comment saying what is missing and what is planned", v.Label())
+		return "", apperr.E(apperr.Invalid, "selfcheck.err.needs_comment_saying_what_missing", v.Label())
 	}
 	if utf8.RuneCountInString(comment) > MaxComment {
-		return "", apperr.New(apperr.Invalid, "the comment is longer than %d characters", MaxComment)
+		return "", apperr.E(apperr.Invalid, "selfcheck.err.comment_longer_than_characters", MaxComment)
 	}
 	return comment, nil
 }

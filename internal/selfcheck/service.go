@@ -104,7 +104,7 @@ func (s *Service) CloseCampaign(ctx context.Context, id int64) error {
 		return err
 	}
 	if c.Status != Published {
-		return apperr.New(apperr.Conflict, "only a published campaign can be closed (this one is %s)", c.Status)
+		return apperr.E(apperr.Conflict, "selfcheck.err.published_campaign_closed_one", c.Status)
 	}
 	err = s.store.SetStatus(ctx, id, Closed)
 	s.forget(id)
@@ -118,7 +118,7 @@ func (s *Service) ReopenCampaign(ctx context.Context, id int64) error {
 		return err
 	}
 	if c.Status != Closed {
-		return apperr.New(apperr.Conflict, "only a closed campaign can be reopened")
+		return apperr.E(apperr.Conflict, "selfcheck.err.closed_campaign_reopened")
 	}
 	err = s.store.SetStatus(ctx, id, Published)
 	s.forget(id)
@@ -164,7 +164,7 @@ func (s *Service) AddItems(ctx context.Context, campaignID, editionID int64, ref
 		return nil, err
 	}
 	if c.Status != Draft {
-		return nil, apperr.New(apperr.Conflict, "items can only be added while the campaign is a draft")
+		return nil, apperr.E(apperr.Conflict, "selfcheck.err.items_added_while_campaign_draft")
 	}
 	nodes, err := s.catalogs.Nodes(ctx, editionID)
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Service) AddItems(ctx context.Context, campaignID, editionID int64, ref
 			}
 			i, ok := tree.byRef[ref]
 			if !ok {
-				return nil, apperr.New(apperr.NotFound, "no requirement %q in this catalog edition", ref)
+				return nil, apperr.E(apperr.NotFound, "selfcheck.err.requirement_catalog_edition", ref)
 			}
 			for _, j := range tree.requirementsUnder(i) {
 				if !seen[j] {
@@ -199,7 +199,7 @@ func (s *Service) AddItems(ctx context.Context, campaignID, editionID int64, ref
 		sort.Ints(picked)
 	}
 	if len(picked) == 0 {
-		return nil, apperr.New(apperr.Invalid, "no requirement items found to add")
+		return nil, apperr.E(apperr.Invalid, "selfcheck.err.requirement_items_found_add")
 	}
 	mapper, err := s.RoleMapper(ctx)
 	if err != nil {
@@ -320,7 +320,7 @@ func (s *Service) UpdateItem(ctx context.Context, it Item) error {
 		}
 	}
 	if old == nil {
-		return apperr.New(apperr.NotFound, "no item %d in campaign %q", it.ID, c.Name)
+		return apperr.E(apperr.NotFound, "selfcheck.err.item_campaign", it.ID, c.Name)
 	}
 	if it.Roles == nil {
 		it.Roles = old.Roles
@@ -331,13 +331,13 @@ func (s *Service) UpdateItem(ctx context.Context, it Item) error {
 	}
 	switch {
 	case c.Status == Closed:
-		return apperr.New(apperr.Conflict, "campaign %q is closed", c.Name)
+		return apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed", c.Name)
 	case c.Status == Published && !sameRoles(it.Roles, old.Roles):
-		return apperr.New(apperr.Conflict, "roles cannot change after publishing: the checklists are already made")
+		return apperr.E(apperr.Conflict, "selfcheck.err.roles_cannot_change_after_publishing")
 	}
 	for _, r := range it.Roles {
 		if !validRoleKey(r) {
-			return apperr.New(apperr.Invalid, "%q is not a role key", r)
+			return apperr.E(apperr.Invalid, "selfcheck.err.role_key", r)
 		}
 	}
 	return s.store.UpdateItem(ctx, it)
@@ -377,7 +377,7 @@ func (s *Service) RemoveItem(ctx context.Context, campaignID, itemID int64) erro
 		return err
 	}
 	if c.Status != Draft {
-		return apperr.New(apperr.Conflict, "items can only be removed while the campaign is a draft")
+		return apperr.E(apperr.Conflict, "selfcheck.err.items_removed_while_campaign_draft")
 	}
 	return s.store.RemoveItem(ctx, campaignID, itemID)
 }
@@ -394,21 +394,21 @@ type PublishResult struct {
 func (s *Service) Publish(ctx context.Context, campaignID int64, day string) (PublishResult, error) {
 	var res PublishResult
 	if _, err := time.Parse(DateLayout, day); err != nil {
-		return res, apperr.New(apperr.Invalid, "the publish day %q is not a date like 2026-10-01", day)
+		return res, apperr.E(apperr.Invalid, "selfcheck.err.publish_day_date_like", day)
 	}
 	c, err := s.store.Campaign(ctx, campaignID)
 	if err != nil {
 		return res, err
 	}
 	if c.Status != Draft {
-		return res, apperr.New(apperr.Conflict, "campaign %q is already %s", c.Name, c.Status)
+		return res, apperr.E(apperr.Conflict, "selfcheck.err.campaign_already", c.Name, c.Status)
 	}
 	items, err := s.store.Items(ctx, campaignID)
 	if err != nil {
 		return res, err
 	}
 	if len(items) == 0 {
-		return res, apperr.New(apperr.Invalid, "campaign %q has no items; add requirements first", c.Name)
+		return res, apperr.E(apperr.Invalid, "selfcheck.err.campaign_has_items_add_requirements", c.Name)
 	}
 	var unmapped []string
 	for _, it := range items {
@@ -420,8 +420,7 @@ func (s *Service) Publish(ctx context.Context, campaignID int64, day string) (Pu
 		if len(unmapped) > 10 {
 			unmapped = append(unmapped[:10], "…")
 		}
-		return res, apperr.New(apperr.Invalid, "these items have no role to answer them: %s; give each a role or remove it",
-			strings.Join(unmapped, ", "))
+		return res, apperr.E(apperr.Invalid, "selfcheck.err.these_items_have_role_answer", strings.Join(unmapped, ", "))
 	}
 	holders, err := s.store.Holders(ctx, day)
 	if err != nil {
@@ -456,7 +455,7 @@ func (s *Service) Publish(ctx context.Context, campaignID int64, day string) (Pu
 		res.Questions += total
 	}
 	if len(checklists) == 0 {
-		return res, apperr.New(apperr.Invalid, "nobody holds a role that answers these items on %s", day)
+		return res, apperr.E(apperr.Invalid, "selfcheck.err.nobody_holds_role_answers_these", day)
 	}
 	if err := s.store.Publish(ctx, campaignID, day, profiles, checklists); err != nil {
 		return res, err
@@ -526,7 +525,7 @@ func (s *Service) profile(ctx context.Context, campaignID, profileID int64) (*Pr
 	s.profiles[campaignID] = m
 	s.mu.Unlock()
 	if p = m[profileID]; p == nil {
-		return nil, apperr.New(apperr.NotFound, "checklist profile %d is missing", profileID)
+		return nil, apperr.E(apperr.NotFound, "selfcheck.err.checklist_profile_missing", profileID)
 	}
 	return p, nil
 }
@@ -542,7 +541,7 @@ func (s *Service) checklistOf(ctx context.Context, c Campaign, personID int64) (
 	}
 	cl, err := s.store.ChecklistOf(ctx, c.ID, personID)
 	if apperr.Is(err, apperr.NotFound) {
-		return cl, apperr.New(apperr.NotFound, "you have no checklist in campaign %q", c.Name)
+		return cl, apperr.E(apperr.NotFound, "selfcheck.err.you_have_checklist_campaign", c.Name)
 	}
 	if err != nil {
 		return cl, err
@@ -564,7 +563,7 @@ func (s *Service) SaveAnswer(ctx context.Context, campaignID, personID, itemID i
 		return Answer{}, err
 	}
 	if personID <= 0 {
-		return Answer{}, apperr.New(apperr.Forbidden, "this account is not tied to a person and has no checklist")
+		return Answer{}, apperr.E(apperr.Forbidden, "selfcheck.err.account_tied_person_has_checklist")
 	}
 	c, err := s.openCampaign(ctx, campaignID)
 	if err != nil {
@@ -583,7 +582,7 @@ func (s *Service) SaveAnswer(ctx context.Context, campaignID, personID, itemID i
 		return Answer{}, err
 	}
 	if !p.Has(itemID) {
-		return Answer{}, apperr.New(apperr.NotFound, "item %d is not on your checklist in campaign %q", itemID, c.Name)
+		return Answer{}, apperr.E(apperr.NotFound, "selfcheck.err.item_on_your_checklist_campaign", itemID, c.Name)
 	}
 	a := Answer{ItemID: itemID, Value: v, Comment: comment, AnsweredAt: now.UTC()}
 	err = s.writer.save(ctx, AnswerWrite{CampaignID: campaignID, ChecklistID: cl.ID, UnitID: cl.UnitID,
@@ -608,11 +607,10 @@ func (s *Service) Submit(ctx context.Context, campaignID, personID int64) error 
 		return err
 	}
 	if cl.Status == Submitted {
-		return apperr.New(apperr.Conflict, "this checklist is already submitted")
+		return apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted")
 	}
 	if cl.Answered < cl.Total {
-		return apperr.New(apperr.Conflict, "%d of %d items are not answered yet; answer them all before submitting",
-			cl.Total-cl.Answered, cl.Total)
+		return apperr.E(apperr.Conflict, "selfcheck.err.items_are_answered_yet_answer", cl.Total-cl.Answered, cl.Total)
 	}
 	return s.store.Submit(ctx, cl.ID, s.now().UTC())
 }
@@ -640,11 +638,11 @@ func (s *Service) MyChecklist(ctx context.Context, campaignID, personID int64) (
 		return nil, err
 	}
 	if c.Status == Draft {
-		return nil, apperr.New(apperr.NotFound, "campaign %q is not published", c.Name)
+		return nil, apperr.E(apperr.NotFound, "selfcheck.err.campaign_published", c.Name)
 	}
 	cl, err := s.store.ChecklistOf(ctx, campaignID, personID)
 	if apperr.Is(err, apperr.NotFound) {
-		return nil, apperr.New(apperr.NotFound, "you have no checklist in campaign %q", c.Name)
+		return nil, apperr.E(apperr.NotFound, "selfcheck.err.you_have_checklist_campaign", c.Name)
 	}
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func newGroupWriter(st Store, maxBatch int) *groupWriter {
 	return &groupWriter{store: st, maxBatch: maxBatch, queue: make(chan *writeReq, 8*maxBatch)}
 }
 
-var errClosed = apperr.New(apperr.Conflict, "the server is shutting down; save again in a moment")
+var errClosed = apperr.E(apperr.Conflict, "selfcheck.err.server_shutting_down_save_again")
 
 // save queues w and waits until it is committed or refused.
 func (g *groupWriter) save(ctx context.Context, w AnswerWrite) error {

@@ -76,7 +76,7 @@ func (a *Approvals) SaveType(ctx context.Context, t approval.Type, at time.Time)
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no request type %q", t.Key)
+			return apperr.E(apperr.NotFound, "approval.err.request_type", t.Key)
 		}
 		return AppendAudit(ctx, tx, a.db.Dialect, &audit.Event{Action: "request.type_update", ObjectType: "request_type",
 			ObjectID: t.Key, Detail: string(def)})
@@ -119,7 +119,7 @@ func (a *Approvals) Types(ctx context.Context) ([]approval.Type, error) {
 func (a *Approvals) Type(ctx context.Context, key string) (approval.Type, error) {
 	t, err := scanType(a.db.R.QueryRowContext(ctx, `SELECT definition, retired FROM request_types WHERE key = $1`, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, apperr.New(apperr.NotFound, "no request type %q / 申請種別 %q はありません", key, key)
+		return t, apperr.E(apperr.NotFound, "approval.err.request_type", key)
 	}
 	return t, err
 }
@@ -242,7 +242,7 @@ func (a *Approvals) transition(ctx context.Context, tx *sql.Tx, prev, next appro
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return apperr.New(apperr.Conflict, "request %d changed meanwhile: nothing was done / 申請 %d は他の操作で変更されたため処理しませんでした", prev.ID, prev.ID)
+		return apperr.E(apperr.Conflict, "approval.err.request_changed_meanwhile_nothing_was", prev.ID)
 	}
 	ev.RequestID = prev.ID
 	if err := insertEvent(ctx, tx, ev); err != nil {
@@ -279,7 +279,7 @@ func insertNotices(ctx context.Context, tx *sql.Tx, d Dialect, ns []approval.Not
 func (a *Approvals) Request(ctx context.Context, id int64) (approval.Request, error) {
 	r, err := scanRequest(a.db.R.QueryRowContext(ctx, `SELECT `+requestCols+requestFrom+` WHERE r.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, apperr.New(apperr.NotFound, "no request %d / 申請 %d はありません", id, id)
+		return r, apperr.E(apperr.NotFound, "approval.err.request", id)
 	}
 	return r, err
 }
@@ -400,7 +400,7 @@ func (a *Approvals) DeliverJob(ctx context.Context, key, owner string, at time.T
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return apperr.New(apperr.Conflict, "job %s is no longer held by %s", key, owner)
+			return apperr.E(apperr.Conflict, "approval.err.job_longer_held_by", key, owner)
 		}
 		if err := insertNotices(ctx, tx, a.db.Dialect, ns); err != nil {
 			return err
@@ -449,7 +449,7 @@ func (a *Approvals) MarkRead(ctx context.Context, personID, id int64, at time.Ti
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return apperr.New(apperr.NotFound, "no notice %d in your inbox / 受信箱にお知らせ %d はありません", id, id)
+		return apperr.E(apperr.NotFound, "approval.err.notice_your_inbox", id)
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ func (s *Auth) CreateUser(ctx context.Context, u auth.User, ev *audit.Event) (au
 				return err
 			}
 			if n == 0 {
-				return apperr.New(apperr.NotFound, "no person with id %d", u.PersonID)
+				return apperr.E(apperr.NotFound, "auth.err.person_id", u.PersonID)
 			}
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (login, person_id, display_name, is_admin, password_hash,
@@ -123,7 +123,7 @@ func (s *Auth) CreateUser(ctx context.Context, u auth.User, ev *audit.Event) (au
 			u.Login, person, u.Name, b2i(u.IsAdmin), u.PasswordHash, now, b2i(u.MustChangePassword), now).Scan(&u.ID)
 		if err != nil {
 			if isUniqueViolation(err) {
-				return apperr.New(apperr.Conflict, "an account with login %q or for this person already exists", u.Login)
+				return apperr.E(apperr.Conflict, "auth.err.account_login_person_already_exists", u.Login)
 			}
 			return err
 		}
@@ -145,7 +145,7 @@ func (s *Auth) CreateUser(ctx context.Context, u auth.User, ev *audit.Event) (au
 func (s *Auth) userWhere(ctx context.Context, where string, arg any) (auth.User, error) {
 	u, err := scanUser(s.db.R.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.New(apperr.NotFound, "no such account")
+		return u, apperr.E(apperr.NotFound, "auth.err.such_account")
 	}
 	if err != nil {
 		return u, fmt.Errorf("read account: %w", err)
@@ -187,7 +187,7 @@ func (s *Auth) PersonByEmployeeNo(ctx context.Context, no string) (int64, error)
 	var id int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT id FROM people WHERE employee_no = $1`, no).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, apperr.New(apperr.NotFound, "no person with employee number %q", no)
+		return 0, apperr.E(apperr.NotFound, "auth.err.person_employee_number", no)
 	}
 	return id, err
 }
@@ -218,7 +218,7 @@ func oneRow(res sql.Result, err error, what string) error {
 		return err
 	}
 	if n == 0 {
-		return apperr.New(apperr.NotFound, "no such %s", what)
+		return apperr.E(apperr.NotFound, "auth.err.such", what)
 	}
 	return nil
 }
@@ -256,7 +256,7 @@ func (s *Auth) LoginFailed(ctx context.Context, userID int64, at time.Time, lock
 		var locked sql.NullString
 		if err := tx.QueryRowContext(ctx, q, userID).Scan(&count, &locked); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return apperr.New(apperr.NotFound, "no such account")
+				return apperr.E(apperr.NotFound, "auth.err.such_account")
 			}
 			return err
 		}
@@ -397,7 +397,7 @@ func (s *Auth) UseTOTPStep(ctx context.Context, userID int64, step int64) (bool,
 func (s *Auth) Session(ctx context.Context, tokenHash string) (auth.Session, error) {
 	ss, err := scanSession(s.db.R.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = $1`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return ss, apperr.New(apperr.NotFound, "no such session")
+		return ss, apperr.E(apperr.NotFound, "auth.err.such_session")
 	}
 	return ss, err
 }
@@ -504,7 +504,7 @@ func (s *Auth) CreateToken(ctx context.Context, t auth.APIToken, ev *audit.Event
 func (s *Auth) Token(ctx context.Context, tokenHash string) (auth.APIToken, error) {
 	t, err := scanToken(s.db.R.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE token_hash = $1`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, apperr.New(apperr.NotFound, "no such token")
+		return t, apperr.E(apperr.NotFound, "auth.err.such_token")
 	}
 	return t, err
 }

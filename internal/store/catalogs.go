@@ -58,7 +58,7 @@ func (s *Catalogs) EditionByHash(ctx context.Context, hash string) (catalog.Cata
 		WHERE e.source_hash = $1 ORDER BY e.id LIMIT 1`, hash)
 	c, e, err := scanCatalogEdition(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, e, apperr.New(apperr.NotFound, "no edition with this content")
+		return c, e, apperr.E(apperr.NotFound, "catalog.err.edition_content")
 	}
 	return c, e, err
 }
@@ -177,7 +177,7 @@ func (s *Catalogs) Catalog(ctx context.Context, id int64) (catalog.Catalog, erro
 	c, _, err := scanCatalogEdition(s.db.R.QueryRowContext(ctx,
 		`SELECT `+catalogCols+`, `+editionCols+` `+latestJoin+` WHERE c.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, apperr.New(apperr.NotFound, "no catalog with id %d", id)
+		return c, apperr.E(apperr.NotFound, "catalog.err.catalog_id", id)
 	}
 	return c, err
 }
@@ -202,7 +202,7 @@ func (s *Catalogs) Editions(ctx context.Context, catalogID int64) ([]catalog.Edi
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, apperr.New(apperr.NotFound, "no catalog with id %d", catalogID)
+		return nil, apperr.E(apperr.NotFound, "catalog.err.catalog_id", catalogID)
 	}
 	return out, nil
 }

@@ -151,7 +151,7 @@ func (s *Crosswalk) PutLink(ctx context.Context, l crosswalk.Link) (crosswalk.Li
 		return l, err
 	}
 	if l.Status == crosswalk.StatusSuggested {
-		return l, apperr.New(apperr.Invalid, "a link made by a person is confirmed or rejected")
+		return l, apperr.E(apperr.Invalid, "crosswalk.err.link_made_by_person_confirmed")
 	}
 	var out crosswalk.Link
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -182,7 +182,7 @@ func (s *Crosswalk) SetStatus(ctx context.Context, id int64, status, kind, note,
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		l, err := scanLink(tx.QueryRowContext(ctx, `SELECT `+linkCols+` FROM crosswalk_links WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.NotFound, "no link %d", id)
+			return apperr.E(apperr.NotFound, "crosswalk.err.link", id)
 		}
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Crosswalk) ConfirmAbove(ctx context.Context, fromEdition, toEdition int
 func (s *Crosswalk) Link(ctx context.Context, id int64) (crosswalk.Link, error) {
 	l, err := scanLink(s.db.R.QueryRowContext(ctx, `SELECT `+linkCols+` FROM crosswalk_links WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return l, apperr.New(apperr.NotFound, "no link %d", id)
+		return l, apperr.E(apperr.NotFound, "crosswalk.err.link", id)
 	}
 	return l, err
 }

@@ -97,7 +97,7 @@ func scanUnit(row scanner) (org.Unit, error) {
 
 func unitErr(err error, u org.Unit) error {
 	if isUnique(err) {
-		return apperr.New(apperr.Conflict, "unit code %s is already used / 組織コード %s は使用済みです", u.Code, u.Code)
+		return apperr.E(apperr.Conflict, "org.err.unit_code_already_used", u.Code)
 	}
 	return err
 }
@@ -111,7 +111,7 @@ func parentPath(ctx context.Context, q interface {
 	var p string
 	err := q.QueryRowContext(ctx, `SELECT path FROM units WHERE id = $1`, parentID).Scan(&p)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", apperr.New(apperr.NotFound, "no unit with id %d", parentID)
+		return "", apperr.E(apperr.NotFound, "org.err.unit_id", parentID)
 	}
 	return p, err
 }
@@ -144,7 +144,7 @@ func (s *Org) UpdateUnit(ctx context.Context, u org.Unit) (org.Unit, error) {
 	err := s.audited(ctx, "org.unit.update", "unit", &u.ID, map[string]any{"code": u.Code, "name": u.Name, "kind": u.Kind, "parent_id": u.ParentID}, func(tx *sql.Tx) error {
 		old, err := scanUnit(tx.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = $1`, u.ID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.NotFound, "no unit with id %d", u.ID)
+			return apperr.E(apperr.NotFound, "org.err.unit_id", u.ID)
 		}
 		if err != nil {
 			return err
@@ -161,7 +161,7 @@ func (s *Org) UpdateUnit(ctx context.Context, u org.Unit) (org.Unit, error) {
 			return err
 		}
 		if strings.HasPrefix(pp, old.Path) {
-			return apperr.New(apperr.Invalid, "unit %s cannot move under itself or a unit below it", old.Code)
+			return apperr.E(apperr.Invalid, "org.err.unit_cannot_move_under_itself", old.Code)
 		}
 		return movePaths(ctx, tx, old.Path, pp+strconv.FormatInt(u.ID, 10)+"/")
 	})
@@ -212,7 +212,7 @@ func (s *Org) RetireUnit(ctx context.Context, id int64, day string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			var x int64
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE id = $1`, id).Scan(&x); errors.Is(err, sql.ErrNoRows) {
-				return apperr.New(apperr.NotFound, "no unit with id %d", id)
+				return apperr.E(apperr.NotFound, "org.err.unit_id", id)
 			}
 		}
 		return nil
@@ -223,7 +223,7 @@ func (s *Org) RetireUnit(ctx context.Context, id int64, day string) error {
 func (s *Org) Unit(ctx context.Context, id int64) (org.Unit, error) {
 	u, err := scanUnit(s.db.R.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units u WHERE u.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.New(apperr.NotFound, "no unit with id %d", id)
+		return u, apperr.E(apperr.NotFound, "org.err.unit_id", id)
 	}
 	return u, err
 }
@@ -232,7 +232,7 @@ func (s *Org) Unit(ctx context.Context, id int64) (org.Unit, error) {
 func (s *Org) UnitByCode(ctx context.Context, code string) (org.Unit, error) {
 	u, err := scanUnit(s.db.R.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units u WHERE u.code = $1`, code))
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.New(apperr.NotFound, "no unit with code %s / 組織コード %s はありません", code, code)
+		return u, apperr.E(apperr.NotFound, "org.err.unit_code", code)
 	}
 	return u, err
 }
@@ -274,7 +274,7 @@ func scanPerson(row scanner) (org.Person, error) {
 
 func personErr(err error, p org.Person) error {
 	if isUnique(err) {
-		return apperr.New(apperr.Conflict, "employee number %s is already used / 職員番号 %s は使用済みです", p.EmployeeNo, p.EmployeeNo)
+		return apperr.E(apperr.Conflict, "org.err.employee_number_already_used", p.EmployeeNo)
 	}
 	return err
 }
@@ -304,7 +304,7 @@ func (s *Org) UpdatePerson(ctx context.Context, p org.Person) (org.Person, error
 			return personErr(err, p)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no person with id %d", p.ID)
+			return apperr.E(apperr.NotFound, "org.err.person_id", p.ID)
 		}
 		return nil
 	})
@@ -318,7 +318,7 @@ func (s *Org) UpdatePerson(ctx context.Context, p org.Person) (org.Person, error
 func (s *Org) Person(ctx context.Context, id int64) (org.Person, error) {
 	p, err := scanPerson(s.db.R.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p JOIN units u ON u.id = p.unit_id WHERE p.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, apperr.New(apperr.NotFound, "no person with id %d", id)
+		return p, apperr.E(apperr.NotFound, "org.err.person_id", id)
 	}
 	return p, err
 }
@@ -327,7 +327,7 @@ func (s *Org) Person(ctx context.Context, id int64) (org.Person, error) {
 func (s *Org) PersonByEmployeeNo(ctx context.Context, no string) (org.Person, error) {
 	p, err := scanPerson(s.db.R.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p JOIN units u ON u.id = p.unit_id WHERE p.employee_no = $1`, no))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, apperr.New(apperr.NotFound, "no person with employee number %s / 職員番号 %s はありません", no, no)
+		return p, apperr.E(apperr.NotFound, "org.err.person_employee_number", no)
 	}
 	return p, err
 }
@@ -435,7 +435,7 @@ func (s *Org) CreateRole(ctx context.Context, r org.Role) (org.Role, error) {
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			r.Key, r.Name, r.NameEn, r.Scope, r.Privileged, r.Ord, nowText()).Scan(&r.ID)
 		if isUnique(err) {
-			return apperr.New(apperr.Conflict, "role key %s is already used / 役割キー %s は使用済みです", r.Key, r.Key)
+			return apperr.E(apperr.Conflict, "org.err.role_key_already_used", r.Key)
 		}
 		return err
 	})
@@ -456,7 +456,7 @@ func (s *Org) UpdateRole(ctx context.Context, r org.Role) (org.Role, error) {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no role %s", r.Key)
+			return apperr.E(apperr.NotFound, "org.err.role", r.Key)
 		}
 		return nil
 	})
@@ -495,7 +495,7 @@ func (s *Org) Roles(ctx context.Context) ([]org.Role, error) {
 func (s *Org) RoleByKey(ctx context.Context, key string) (org.Role, error) {
 	r, err := scanRole(s.db.R.QueryRowContext(ctx, `SELECT `+roleCols+` FROM roles WHERE key = $1`, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, apperr.New(apperr.NotFound, "no role %q / 役割 %q はありません", key, key)
+		return r, apperr.E(apperr.NotFound, "org.err.role2", key)
 	}
 	return r, err
 }
@@ -537,7 +537,7 @@ func (s *Org) EndAssignment(ctx context.Context, id int64, endsOn string) (org.A
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no appointment with id %d", id)
+			return apperr.E(apperr.NotFound, "org.err.appointment_id", id)
 		}
 		return nil
 	})
@@ -551,7 +551,7 @@ func (s *Org) EndAssignment(ctx context.Context, id int64, endsOn string) (org.A
 func (s *Org) Assignment(ctx context.Context, id int64) (org.Assignment, error) {
 	a, err := scanAssignment(s.db.R.QueryRowContext(ctx, assignmentSelect+` WHERE a.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, apperr.New(apperr.NotFound, "no appointment with id %d", id)
+		return a, apperr.E(apperr.NotFound, "org.err.appointment_id", id)
 	}
 	return a, err
 }
@@ -710,7 +710,7 @@ func (s *Org) ApplyBulk(ctx context.Context, plan *org.Plan) (org.BulkResult, er
 		for _, p := range plan.People {
 			uid, ok := units[p.UnitCode]
 			if !ok {
-				return apperr.New(apperr.Conflict, "unit %s disappeared during the import", p.UnitCode)
+				return apperr.E(apperr.Conflict, "org.err.unit_disappeared_during_import", p.UnitCode)
 			}
 			if p.ID == 0 {
 				newPeople = append(newPeople, []any{p.EmployeeNo, p.Name, p.NameKana, p.Email, uid, p.Status,
@@ -727,7 +727,7 @@ func (s *Org) ApplyBulk(ctx context.Context, plan *org.Plan) (org.BulkResult, er
 		if err := insertRows(ctx, tx, s.db.Dialect, `INSERT INTO people (employee_no, name, name_kana, email, unit_id, status,
 			joined_on, transferred_on, left_on, created_at, updated_at)`, 11, newPeople); err != nil {
 			if isUnique(err) {
-				return apperr.New(apperr.Conflict, "an employee number of the import was added meanwhile; import again")
+				return apperr.E(apperr.Conflict, "org.err.employee_number_import_was_added")
 			}
 			return err
 		}
@@ -750,13 +750,13 @@ func (s *Org) ApplyBulk(ctx context.Context, plan *org.Plan) (org.BulkResult, er
 			}
 			pid, ok := people[a.EmployeeNo]
 			if !ok {
-				return apperr.New(apperr.Conflict, "employee number %s disappeared during the import", a.EmployeeNo)
+				return apperr.E(apperr.Conflict, "org.err.employee_number_disappeared_during_import", a.EmployeeNo)
 			}
 			var uid any
 			if a.UnitCode != "" {
 				id, ok := units[a.UnitCode]
 				if !ok {
-					return apperr.New(apperr.Conflict, "unit %s disappeared during the import", a.UnitCode)
+					return apperr.E(apperr.Conflict, "org.err.unit_disappeared_during_import", a.UnitCode)
 				}
 				uid = id
 			}
@@ -809,7 +809,7 @@ func applyUnits(ctx context.Context, tx *sql.Tx, plan []org.PlanUnit, now string
 		if u.ParentCode != "" {
 			pid, ok := codes[u.ParentCode]
 			if !ok {
-				return apperr.New(apperr.Conflict, "unit %s disappeared during the import", u.ParentCode)
+				return apperr.E(apperr.Conflict, "org.err.unit_disappeared_during_import", u.ParentCode)
 			}
 			parent = pid
 		}
@@ -855,7 +855,7 @@ func rebuildPaths(ctx context.Context, tx *sql.Tx) error {
 			return p, nil
 		}
 		if depth > 1000 {
-			return "", apperr.New(apperr.Invalid, "the unit tree has a cycle")
+			return "", apperr.E(apperr.Invalid, "org.err.unit_tree_has_cycle")
 		}
 		n := all[id]
 		pp := "/"

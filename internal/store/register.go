@@ -39,7 +39,7 @@ func jsonText(v any) string {
 
 func regConflict(err error, what, code string) error {
 	if isUnique(err) {
-		return apperr.New(apperr.Conflict, "%s id %s is already used / ID %s は使用済みです", what, code, code)
+		return apperr.E(apperr.Conflict, "register.err.id_already_used", what, code)
 	}
 	return err
 }
@@ -233,7 +233,7 @@ func (s *Registers) oneAsset(ctx context.Context, q queryer, cond string, args a
 	conds := []string{cond, assetVisible(v, nf, &args)}
 	a, err := scanAsset(q.QueryRowContext(ctx, `SELECT `+assetCols+assetFrom+where(conds), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, apperr.New(apperr.NotFound, "no such information asset / 情報資産が見つかりません")
+		return a, apperr.E(apperr.NotFound, "register.err.such_information_asset")
 	}
 	if err != nil {
 		return a, err
@@ -322,7 +322,7 @@ func updateAsset(ctx context.Context, tx *sql.Tx, a *register.Asset) error {
 		return regConflict(err, "asset", a.Code)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "no information asset with id %d", a.ID)
+		return apperr.E(apperr.NotFound, "register.err.information_asset_id", a.ID)
 	}
 	return setNamed(ctx, tx, a.ID, a.Named)
 }
@@ -433,7 +433,7 @@ func (s *Registers) System(ctx context.Context, id int64, v register.Viewer) (re
 	conds := []string{"y.id = " + args.add(id), systemVisible(v, &args)}
 	y, err := scanSystem(s.db.R.QueryRowContext(ctx, `SELECT `+systemCols+systemFrom+where(conds), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return y, apperr.New(apperr.NotFound, "no such information system / 情報システムが見つかりません")
+		return y, apperr.E(apperr.NotFound, "register.err.such_information_system")
 	}
 	return y, err
 }
@@ -484,7 +484,7 @@ func writeSystem(ctx context.Context, tx *sql.Tx, y *register.System) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "no information system with id %d", y.ID)
+		return apperr.E(apperr.NotFound, "register.err.information_system_id", y.ID)
 	}
 	return nil
 }
@@ -535,7 +535,7 @@ func (s *Registers) CreateSystem(ctx context.Context, y register.System, ch regi
 // UpdateSystem implements register.Store.
 func (s *Registers) UpdateSystem(ctx context.Context, y register.System, ch register.Change) (register.System, error) {
 	if y.ID == 0 {
-		return y, apperr.New(apperr.Invalid, "system id missing")
+		return y, apperr.E(apperr.Invalid, "register.err.system_id_missing")
 	}
 	return s.saveSystem(ctx, y, ch)
 }
@@ -583,7 +583,7 @@ func (s *Registers) Service(ctx context.Context, id int64, v register.Viewer) (r
 	conds := []string{"v.id = " + args.add(id), serviceVisible(v, &args)}
 	out, err := scanService(s.db.R.QueryRowContext(ctx, `SELECT `+serviceCols+serviceFrom+where(conds), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return out, apperr.New(apperr.NotFound, "no such service / サービスが見つかりません")
+		return out, apperr.E(apperr.NotFound, "register.err.such_service")
 	}
 	return out, err
 }
@@ -638,7 +638,7 @@ func writeService(ctx context.Context, tx *sql.Tx, v *register.Service) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.New(apperr.NotFound, "no service with id %d", v.ID)
+		return apperr.E(apperr.NotFound, "register.err.service_id", v.ID)
 	}
 	return nil
 }
@@ -670,7 +670,7 @@ func (s *Registers) CreateService(ctx context.Context, v register.Service, ch re
 // UpdateService implements register.Store.
 func (s *Registers) UpdateService(ctx context.Context, v register.Service, ch register.Change) (register.Service, error) {
 	if v.ID == 0 {
-		return v, apperr.New(apperr.Invalid, "service id missing")
+		return v, apperr.E(apperr.Invalid, "register.err.service_id_missing")
 	}
 	return s.saveService(ctx, v, ch)
 }
@@ -720,7 +720,7 @@ func (s *Registers) ApplyImport(ctx context.Context, kind string, p *register.Pl
 				if id, ok := idByCode[pa.SourceCode]; ok {
 					src = id
 				} else if err := tx.QueryRowContext(ctx, `SELECT id FROM reg_assets WHERE code = $1`, pa.SourceCode).Scan(&src); err != nil {
-					return apperr.New(apperr.Invalid, "asset %s: no source asset %s", pa.Code, pa.SourceCode)
+					return apperr.E(apperr.Invalid, "register.err.asset_source_asset", pa.Code, pa.SourceCode)
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE reg_assets SET source_id = $1 WHERE id = $2`, nullID(src), pa.ID); err != nil {

@@ -70,7 +70,7 @@ func (s *Selfchecks) UpdateCampaign(ctx context.Context, c selfcheck.Campaign) (
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no self-inspection campaign %d", c.ID)
+			return apperr.E(apperr.NotFound, "selfcheck.err.self_inspection_campaign", c.ID)
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.campaign_update", "selfcheck_campaign", c.ID,
 			map[string]any{"name": c.Name, "fiscal_year": c.FiscalYear, "opens_on": c.OpensOn, "closes_on": c.ClosesOn,
@@ -91,7 +91,7 @@ func (s *Selfchecks) SetStatus(ctx context.Context, id int64, st selfcheck.Statu
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "campaign %d is not published", id)
+			return apperr.E(apperr.Conflict, "selfcheck.err.campaign_published2", id)
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.campaign_status", "selfcheck_campaign", id,
 			map[string]any{"status": string(st)})
@@ -102,7 +102,7 @@ func (s *Selfchecks) SetStatus(ctx context.Context, id int64, st selfcheck.Statu
 func (s *Selfchecks) Campaign(ctx context.Context, id int64) (selfcheck.Campaign, error) {
 	c, err := scanCampaign(s.db.R.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM sc_campaigns c WHERE c.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, apperr.New(apperr.NotFound, "no self-inspection campaign %d", id)
+		return c, apperr.E(apperr.NotFound, "selfcheck.err.self_inspection_campaign", id)
 	}
 	if err != nil {
 		return c, err
@@ -149,12 +149,12 @@ func (s *Selfchecks) AddItems(ctx context.Context, campaignID int64, items []sel
 		if err := tx.QueryRowContext(ctx, `SELECT status, (SELECT COALESCE(MAX(ord), 0) FROM sc_items WHERE campaign_id = $1)
 			FROM sc_campaigns WHERE id = $1`, campaignID).Scan(&status, &ord); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return apperr.New(apperr.NotFound, "no self-inspection campaign %d", campaignID)
+				return apperr.E(apperr.NotFound, "selfcheck.err.self_inspection_campaign", campaignID)
 			}
 			return err
 		}
 		if status != string(selfcheck.Draft) {
-			return apperr.New(apperr.Conflict, "items can only be added while the campaign is a draft")
+			return apperr.E(apperr.Conflict, "selfcheck.err.items_added_while_campaign_draft")
 		}
 		for _, it := range items {
 			var exists int
@@ -191,7 +191,7 @@ func (s *Selfchecks) UpdateItem(ctx context.Context, it selfcheck.Item) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no item %d in campaign %d", it.ID, it.CampaignID)
+			return apperr.E(apperr.NotFound, "selfcheck.err.item_campaign2", it.ID, it.CampaignID)
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.item_update", "selfcheck_item", it.ID,
 			map[string]any{"campaign": it.CampaignID, "question": it.Question, "roles": it.Roles})
@@ -207,7 +207,7 @@ func (s *Selfchecks) RemoveItem(ctx context.Context, campaignID, itemID int64) e
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no item %d in draft campaign %d", itemID, campaignID)
+			return apperr.E(apperr.NotFound, "selfcheck.err.item_draft_campaign", itemID, campaignID)
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.item_remove", "selfcheck_item", itemID,
 			map[string]any{"campaign": campaignID})
@@ -310,7 +310,7 @@ func (s *Selfchecks) Publish(ctx context.Context, campaignID int64, day string, 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "campaign %d is not a draft", campaignID)
+			return apperr.E(apperr.Conflict, "selfcheck.err.campaign_draft", campaignID)
 		}
 		ids := make([]int64, len(profiles))
 		for i, p := range profiles {
@@ -403,7 +403,7 @@ func (s *Selfchecks) ChecklistOf(ctx context.Context, campaignID, personID int64
 		FROM sc_checklists c JOIN sc_profiles pr ON pr.id = c.profile_id
 		WHERE c.campaign_id = $1 AND c.person_id = $2`, campaignID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, apperr.New(apperr.NotFound, "no checklist for person %d in campaign %d", personID, campaignID)
+		return c, apperr.E(apperr.NotFound, "selfcheck.err.checklist_person_campaign", personID, campaignID)
 	}
 	return c, err
 }
@@ -459,7 +459,7 @@ func (s *Selfchecks) Submit(ctx context.Context, checklistID int64, at time.Time
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "the checklist is already submitted or not fully answered")
+			return apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_fully_answered")
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.submit", "selfcheck_checklist", checklistID, nil)
 	})

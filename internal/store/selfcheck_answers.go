@@ -49,7 +49,7 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 	var checklists []int64
 	for i, w := range ws {
 		if !open[w.CampaignID] {
-			errs[i] = apperr.New(apperr.Conflict, "the campaign is closed; answers can no longer be changed")
+			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_answers_longer_changed2")
 			continue
 		}
 		checklists = append(checklists, w.ChecklistID)
@@ -139,7 +139,7 @@ func lastWrites(ws []selfcheck.AnswerWrite, errs []error, writable map[int64]boo
 			continue
 		}
 		if !writable[w.ChecklistID] {
-			errs[i] = apperr.New(apperr.Conflict, "this checklist is already submitted; answers can no longer be changed")
+			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_answers_longer")
 			continue
 		}
 		k := answerKey{w.ChecklistID, w.ItemID}

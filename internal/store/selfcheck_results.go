@@ -249,7 +249,7 @@ func (s *Selfchecks) CreateAction(ctx context.Context, a selfcheck.Action) (self
 			a.CampaignID, a.ItemID, a.UnitID, a.Title, a.OwnerID, a.DueOn, string(a.Status), a.Note,
 			formatTime(a.CreatedAt)).Scan(&a.ID); err != nil {
 			if strings.Contains(strings.ToLower(err.Error()), "foreign key") {
-				return apperr.New(apperr.Invalid, "no person %d to own the action", a.OwnerID)
+				return apperr.E(apperr.Invalid, "selfcheck.err.person_own_action", a.OwnerID)
 			}
 			return err
 		}
@@ -270,7 +270,7 @@ func (s *Selfchecks) UpdateAction(ctx context.Context, a selfcheck.Action) (self
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.NotFound, "no improvement action %d in campaign %d", a.ID, a.CampaignID)
+			return apperr.E(apperr.NotFound, "selfcheck.err.improvement_action_campaign", a.ID, a.CampaignID)
 		}
 		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.action_update", "selfcheck_action", a.ID,
 			map[string]any{"status": string(a.Status), "owner": a.OwnerID, "due_on": a.DueOn, "note": a.Note})

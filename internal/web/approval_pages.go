@@ -50,7 +50,7 @@ func (s *Server) approvalRoutes() []route {
 func reqID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "no such request")
+		return 0, apperr.E(apperr.NotFound, "approval.err.such_request")
 	}
 	return id, nil
 }
@@ -168,7 +168,7 @@ func (s *Server) reqCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := s.Approval.Type(ctx, r.FormValue("type"))
 	if err != nil {
-		s.failErr(w, r, apperr.New(apperr.Invalid, "choose a request type / 申請種別を選んでください"))
+		s.failErr(w, r, apperr.E(apperr.Invalid, "approval.err.choose_request_type"))
 		return
 	}
 	in := reqInput(r, t)
@@ -273,7 +273,7 @@ func (s *Server) reqEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.ApplicantID != p.PersonID {
-		s.failErr(w, r, apperr.New(apperr.Forbidden, "only the applicant edits a request / 申請の修正は申請者のみが行えます"))
+		s.failErr(w, r, apperr.E(apperr.Forbidden, "approval.err.applicant_edits_request"))
 		return
 	}
 	t, err := s.Approval.Type(ctx, req.TypeKey)
@@ -510,11 +510,11 @@ func (s *Server) reqTypes(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reqTypeSave(w http.ResponseWriter, r *http.Request) {
 	var t approval.Type
 	if err := json.Unmarshal([]byte(r.FormValue("definition")), &t); err != nil {
-		s.failErr(w, r, apperr.New(apperr.Invalid, "the definition is not valid JSON: %v / 定義が JSON として読めません", err))
+		s.failErr(w, r, apperr.E(apperr.Invalid, "approval.err.definition_valid_json", err))
 		return
 	}
 	if t.Key != r.PathValue("key") {
-		s.failErr(w, r, apperr.New(apperr.Invalid, "the key of a request type cannot change / 種別キーは変更できません"))
+		s.failErr(w, r, apperr.E(apperr.Invalid, "approval.err.key_request_type_cannot_change"))
 		return
 	}
 	if err := s.Approval.SaveType(r.Context(), authz.From(r.Context()), t); err != nil {

@@ -134,7 +134,7 @@ func TestApprovalPages(t *testing.T) {
 			t.Errorf("ledger ?%s: %d, shown %v", q, code, !want)
 		}
 	}
-	if code, body, _ := do(officer, "GET", "/requests/ledger?from=tomorrow", nil); code != 400 {
+	if code, body, _ := do(officer, "GET", "/requests/ledger?from=tomorrow", nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("ledger with a malformed day: %d %s", code, body)
 	}
 	// Notices are marked read through the API too, only one's own.

@@ -42,7 +42,7 @@ func (q auditQuery) filter() (audit.Filter, error) {
 		}
 		t, err := time.ParseInLocation("2006-01-02", d.in, time.Local)
 		if err != nil {
-			return f, apperr.New(apperr.Invalid, "bad date %q", d.in)
+			return f, apperr.E(apperr.BadRequest, "audit.err.bad_date", d.in)
 		}
 		if d.end {
 			t = t.AddDate(0, 0, 1) // the whole last day

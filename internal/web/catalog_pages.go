@@ -32,16 +32,16 @@ func (s *Server) catalogImport(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.importFailed(w, r, apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", catalog.MaxImportSize>>20))
+			s.importFailed(w, r, apperr.E(apperr.TooLarge, "catalog.err.file_too_large_limit_mb", catalog.MaxImportSize>>20))
 			return
 		}
-		s.importFailed(w, r, apperr.New(apperr.Invalid, "choose a file to import"))
+		s.importFailed(w, r, apperr.E(apperr.Invalid, "catalog.err.choose_file_import"))
 		return
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, catalog.MaxImportSize+1))
 	if err != nil {
-		s.importFailed(w, r, apperr.Wrap(apperr.Invalid, err, "read upload"))
+		s.importFailed(w, r, apperr.WrapE(apperr.Invalid, err, "catalog.err.read_upload"))
 		return
 	}
 	res, err := s.Catalogs.Import(r.Context(), catalog.ImportRequest{
@@ -124,7 +124,7 @@ func buildTree(nodes []catalog.Node) []*treeNode {
 func (s *Server) catalogEdition(r *http.Request) (catalog.Catalog, catalog.Edition, []catalog.Edition, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return catalog.Catalog{}, catalog.Edition{}, nil, apperr.New(apperr.NotFound, "no such catalog")
+		return catalog.Catalog{}, catalog.Edition{}, nil, apperr.E(apperr.NotFound, "catalog.err.such_catalog")
 	}
 	c, err := s.Catalogs.Get(r.Context(), id)
 	if err != nil {
@@ -143,7 +143,7 @@ func (s *Server) catalogEdition(r *http.Request) (catalog.Catalog, catalog.Editi
 			}
 		}
 		if !found {
-			return c, e, nil, apperr.New(apperr.NotFound, "no edition %s of this catalog", v)
+			return c, e, nil, apperr.E(apperr.NotFound, "catalog.err.edition_catalog", v)
 		}
 	}
 	return c, e, eds, nil

@@ -62,7 +62,7 @@ func (s *Server) crosswalkIndex(w http.ResponseWriter, r *http.Request) {
 func editionParam(r *http.Request, name string) (crosswalk.EditionRef, error) {
 	v := strings.TrimSpace(r.FormValue(name))
 	if v == "" {
-		return crosswalk.EditionRef{}, apperr.New(apperr.Invalid, "choose a catalog (%s)", name)
+		return crosswalk.EditionRef{}, apperr.E(apperr.BadRequest, "crosswalk.err.choose_catalog", name)
 	}
 	return crosswalk.ParseEditionRef(v)
 }
@@ -274,7 +274,7 @@ func (s *Server) crosswalkBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	minScore, err := strconv.ParseFloat(r.FormValue("min"), 64)
 	if err != nil || minScore <= 0 || minScore > 1 {
-		s.failErr(w, r, apperr.New(apperr.Invalid, "the score for a bulk confirmation lies between 0 and 1"))
+		s.failErr(w, r, apperr.E(apperr.BadRequest, "crosswalk.err.score_bulk_confirmation_lies_between"))
 		return
 	}
 	if _, _, err := s.Crosswalk.Suggest(ctx, from, to, crosswalk.Options{Top: 3}, true); err != nil {
@@ -311,7 +311,7 @@ func (s *Server) gapReport(ctx context.Context, r *http.Request) (crosswalk.GapR
 	var sugg float64
 	if v := strings.TrimSpace(r.FormValue("suggested")); v != "" {
 		if sugg, err = strconv.ParseFloat(v, 64); err != nil || sugg < 0 || sugg > 1 {
-			return crosswalk.GapReport{}, d, apperr.New(apperr.Invalid, "the score for suggestions lies between 0 and 1")
+			return crosswalk.GapReport{}, d, apperr.E(apperr.BadRequest, "crosswalk.err.score_suggestions_lies_between")
 		}
 	}
 	rep, err := s.Crosswalk.Gaps(ctx, parent, child, crosswalk.GapOptions{Suggested: sugg})

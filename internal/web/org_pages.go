@@ -39,7 +39,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) bool
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "no such record")
+		return 0, apperr.E(apperr.NotFound, "org.err.such_record")
 	}
 	return id, nil
 }
@@ -593,28 +593,28 @@ func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", org.MaxImportSize>>20))
+			fail(apperr.E(apperr.TooLarge, "org.err.file_too_large_limit_mb", org.MaxImportSize>>20))
 			return
 		}
-		fail(apperr.New(apperr.Invalid, "choose a file to import / ファイルを選んでください"))
+		fail(apperr.E(apperr.Invalid, "org.err.choose_file_import"))
 		return
 	}
 	files := r.MultipartForm.File["file"]
 	if len(files) == 0 {
-		fail(apperr.New(apperr.Invalid, "choose a file to import / ファイルを選んでください"))
+		fail(apperr.E(apperr.Invalid, "org.err.choose_file_import"))
 		return
 	}
 	var tables []org.Table
 	for _, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
-			fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+			fail(apperr.WrapE(apperr.Invalid, err, "org.err.read_upload"))
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(f, org.MaxImportSize+1))
 		f.Close()
 		if err != nil {
-			fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+			fail(apperr.WrapE(apperr.Invalid, err, "org.err.read_upload"))
 			return
 		}
 		ts, err := org.ReadFile(fh.Filename, data, r.FormValue("format"))

@@ -147,7 +147,7 @@ func TestOrgPagesChanges(t *testing.T) {
 	}
 	// Bad input re-renders with the message and changes nothing.
 	code, body, _ := e.post(t, "chief", "/org/units", url.Values{"code": {"bad code!"}, "name": {"x"}})
-	if code != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"`) {
 		t.Fatalf("bad unit: %d", code)
 	}
 	p, _ := e.svc.PersonByEmployeeNo(ctx, "E001")
@@ -206,7 +206,7 @@ func TestOrgImportPage(t *testing.T) {
 	}
 	bad := "職員番号,氏名,所属コード\nN1,新人一,PLAN\nN2,新人二,NOPE\n"
 	code, body := upload("chief", "people.csv", bad)
-	if code != http.StatusBadRequest || !strings.Contains(body, "<td class=\"num\">3</td>") || !strings.Contains(body, "NOPE") {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "<td class=\"num\">3</td>") || !strings.Contains(body, "NOPE") {
 		t.Fatalf("bad import: %d\n%s", code, body)
 	}
 	if _, err := e.svc.PersonByEmployeeNo(context.Background(), "N1"); err == nil {

@@ -103,7 +103,7 @@ func (s *Server) personIDs(r *http.Request, field string) ([]int64, error) {
 	for _, no := range strings.FieldsFunc(r.FormValue(field), func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '　' || r == '\n' || r == '\r' }) {
 		p, err := s.Org.PersonByEmployeeNo(r.Context(), no)
 		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "no person with employee number %s / 職員番号 %s の職員がいません", no, no)
+			return nil, apperr.E(apperr.Invalid, "register.err.person_employee_number", no)
 		}
 		ids = append(ids, p.ID)
 	}
@@ -387,7 +387,7 @@ func (s *Server) systemForm(r *http.Request) (register.System, error) {
 		cat, ref, ok := strings.Cut(q, ":")
 		id, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64)
 		if !ok || err != nil {
-			return y, apperr.New(apperr.Invalid, "write a requirement as catalog id:ref, not %q / 要件は「カタログID:項番」の形で記入してください", q)
+			return y, apperr.E(apperr.Invalid, "register.err.write_requirement_as_catalog_id", q)
 		}
 		y.Requirements = append(y.Requirements, register.Requirement{CatalogID: id, Ref: strings.TrimSpace(ref)})
 	}
@@ -665,28 +665,28 @@ func (s *Server) regImport(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(apperr.New(apperr.TooLarge, "file is too large; the limit is %d MB", register.MaxImportSize>>20))
+			fail(apperr.E(apperr.TooLarge, "register.err.file_too_large_limit_mb", register.MaxImportSize>>20))
 			return
 		}
-		fail(apperr.New(apperr.Invalid, "choose a register and a file / 台帳とファイルを選んでください"))
+		fail(apperr.E(apperr.Invalid, "register.err.choose_register_file"))
 		return
 	}
 	kind, ok := register.ParseKind(r.FormValue("kind"))
 	files := r.MultipartForm.File["file"]
 	if !ok || len(files) != 1 {
-		fail(apperr.New(apperr.Invalid, "choose a register and one file / 台帳とファイルを 1 つ選んでください"))
+		fail(apperr.E(apperr.Invalid, "register.err.choose_register_one_file"))
 		return
 	}
 	d.Kind = kind
 	f, err := files[0].Open()
 	if err != nil {
-		fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+		fail(apperr.WrapE(apperr.Invalid, err, "register.err.read_upload"))
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(f, register.MaxImportSize+1))
 	f.Close()
 	if err != nil {
-		fail(apperr.Wrap(apperr.Invalid, err, "read upload"))
+		fail(apperr.WrapE(apperr.Invalid, err, "register.err.read_upload"))
 		return
 	}
 	t, err := register.ReadFile(kind, files[0].Filename, data)

@@ -40,7 +40,7 @@ func (s *Server) selfcheckRoutes() []route {
 func scID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "no such %s", name)
+		return 0, apperr.E(apperr.NotFound, "selfcheck.err.such", name)
 	}
 	return id, nil
 }
@@ -273,7 +273,7 @@ func (s *Server) scMy(w http.ResponseWriter, r *http.Request) {
 func (s *Server) myChecklist(r *http.Request, id int64) (*selfcheck.ChecklistView, error) {
 	p := authz.From(r.Context())
 	if p.PersonID <= 0 {
-		return nil, apperr.New(apperr.NotFound, "this account is not tied to a person and has no checklist")
+		return nil, apperr.E(apperr.NotFound, "selfcheck.err.account_tied_person_has_checklist")
 	}
 	return s.Selfcheck.MyChecklist(r.Context(), id, p.PersonID)
 }

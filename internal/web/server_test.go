@@ -251,7 +251,7 @@ func TestCatalogUpload(t *testing.T) {
 	}
 	// A bad file is refused with a message and nothing is stored.
 	resp = upload(t, e.srv.URL+"/catalogs", "bad.txt", []byte("no|structure"), e.session(nil))
-	if resp.StatusCode != http.StatusBadRequest {
+	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad upload = %d", resp.StatusCode)
 	}
 	cats, _ := e.svc.List(context.Background())

@@ -69,10 +69,10 @@ func ParseAll(data []byte) ([]*catalog.Parsed, error) {
 			break
 		}
 		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "not a CISO Assistant library: %v", err)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.ciso_assistant_library", err)
 		}
 		if lib.URN == "" && lib.Objects == nil {
-			return nil, apperr.New(apperr.Invalid, "not a CISO Assistant library: document %d has neither urn nor objects", doc)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.ciso_assistant_library_document_has", doc)
 		}
 		var fws []framework
 		if lib.Objects != nil {
@@ -82,7 +82,7 @@ func ParseAll(data []byte) ([]*catalog.Parsed, error) {
 			fws = append(fws, lib.Objects.Frameworks...)
 		}
 		if len(fws) == 0 {
-			return nil, apperr.New(apperr.Invalid, "library %s has no framework (objects.framework); kitei imports frameworks only", orDash(lib.URN))
+			return nil, apperr.E(apperr.Invalid, "catalog.err.library_has_framework_objects_framework", orDash(lib.URN))
 		}
 		for _, fw := range fws {
 			p, err := parseFramework(lib.Locale, fw)
@@ -93,7 +93,7 @@ func ParseAll(data []byte) ([]*catalog.Parsed, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, apperr.New(apperr.Invalid, "not a CISO Assistant library: the file is empty")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.ciso_assistant_library_file_empty")
 	}
 	return out, nil
 }
@@ -105,7 +105,7 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 		return nil, err
 	}
 	if len(ps) != 1 {
-		return nil, apperr.New(apperr.Invalid, "the library holds %d frameworks; import it as several catalogs", len(ps))
+		return nil, apperr.E(apperr.Invalid, "catalog.err.library_holds_frameworks_import_as", len(ps))
 	}
 	return ps[0], nil
 }
@@ -127,15 +127,15 @@ func parseFramework(locale string, fw framework) (*catalog.Parsed, error) {
 	}
 	where := "framework " + orDash(fw.URN)
 	if len(fw.RequirementNodes) == 0 {
-		return nil, apperr.New(apperr.Invalid, "%s has no requirement_nodes", where)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.has_requirement_nodes", where)
 	}
 	byURN := make(map[string]int, len(fw.RequirementNodes))
 	for i, rn := range fw.RequirementNodes {
 		if strings.TrimSpace(rn.URN) == "" {
-			return nil, apperr.New(apperr.Invalid, "%s: requirement node %d has no urn", where, i+1)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.requirement_node_has_urn", where, i+1)
 		}
 		if j, dup := byURN[rn.URN]; dup {
-			return nil, apperr.New(apperr.Invalid, "%s: urn %s appears twice (requirement nodes %d and %d)", where, rn.URN, j+1, i+1)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.urn_appears_twice_requirement_nodes", where, rn.URN, j+1, i+1)
 		}
 		byURN[rn.URN] = i
 	}
@@ -147,7 +147,7 @@ func parseFramework(locale string, fw framework) (*catalog.Parsed, error) {
 			continue
 		}
 		if _, ok := byURN[rn.ParentURN]; !ok {
-			return nil, apperr.New(apperr.Invalid, "%s: requirement node %s names parent_urn %s, which is not in the framework", where, rn.URN, rn.ParentURN)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.requirement_node_names_parent_urn", where, rn.URN, rn.ParentURN)
 		}
 		children[rn.ParentURN] = append(children[rn.ParentURN], i)
 	}
@@ -167,7 +167,7 @@ func parseFramework(locale string, fw framework) (*catalog.Parsed, error) {
 	if len(order) != len(fw.RequirementNodes) {
 		for i, rn := range fw.RequirementNodes {
 			if !contains(order, i) {
-				return nil, apperr.New(apperr.Invalid, "%s: requirement node %s is its own ancestor (parent_urn loop)", where, rn.URN)
+				return nil, apperr.E(apperr.Invalid, "catalog.err.requirement_node_own_ancestor_parent", where, rn.URN)
 			}
 		}
 	}

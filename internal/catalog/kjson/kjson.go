@@ -46,13 +46,13 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 		Nodes *[]catalog.Node `json:"nodes"`
 	}
 	if err := dec.Decode(&doc); err != nil {
-		return nil, apperr.New(apperr.Invalid, "not a kitei catalog JSON document: %v", err)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.kitei_catalog_json_document", err)
 	}
 	if doc.Nodes == nil {
-		return nil, apperr.New(apperr.Invalid, "not a kitei catalog JSON document: no \"nodes\" array")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.kitei_catalog_json_document_nodes")
 	}
 	if dec.More() {
-		return nil, apperr.New(apperr.Invalid, "not a kitei catalog JSON document: data after the document")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.kitei_catalog_json_document_data")
 	}
 	if err := catalog.Validate(*doc.Nodes); err != nil {
 		return nil, err

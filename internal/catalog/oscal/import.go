@@ -37,31 +37,31 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	if err := json.Unmarshal(data, &root); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, apperr.New(apperr.Invalid, "not an OSCAL catalog: the file is not valid JSON (%v at byte %d)", syn, syn.Offset)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.oscal_catalog_file_valid_json", syn, syn.Offset)
 		}
-		return nil, apperr.New(apperr.Invalid, "not an OSCAL catalog: the file is not a JSON object")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.oscal_catalog_file_json_object")
 	}
 	raw, ok := root["catalog"]
 	if !ok {
 		for key, what := range otherModels {
 			if _, ok := root[key]; ok {
-				return nil, apperr.New(apperr.Invalid, "this file is %s, not a catalog; kitei imports OSCAL catalogs only", what)
+				return nil, apperr.E(apperr.Invalid, "catalog.err.file_catalog_kitei_imports_oscal", what)
 			}
 		}
 		if _, ok := root["nodes"]; ok {
-			return nil, apperr.New(apperr.Invalid, "not an OSCAL catalog: this looks like a kitei JSON export; import it with --format json")
+			return nil, apperr.E(apperr.Invalid, "catalog.err.oscal_catalog_looks_like_kitei")
 		}
-		return nil, apperr.New(apperr.Invalid, "not an OSCAL catalog: the file has no top-level \"catalog\" object")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.oscal_catalog_file_has_top")
 	}
 	var c oCatalog
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, apperr.New(apperr.Invalid, "not a valid OSCAL catalog: %v", err)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.valid_oscal_catalog", err)
 	}
 	if c.Metadata.OSCALVersion == "" || c.Metadata.Title == "" {
-		return nil, apperr.New(apperr.Invalid, "not a valid OSCAL catalog: metadata needs a title and an oscal-version")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.valid_oscal_catalog_metadata_needs")
 	}
 	if v := c.Metadata.OSCALVersion; !strings.HasPrefix(strings.TrimPrefix(v, "v"), "1.") {
-		return nil, apperr.New(apperr.Invalid, "OSCAL version %s is not supported (1.x is)", v)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.oscal_version_supported_x", v)
 	}
 	r := &reader{params: map[string]*oParam{}, used: map[string]bool{}}
 	r.collectParams(&c)

@@ -87,7 +87,7 @@ func Export(w io.Writer, meta catalog.ExportMeta, nodes []catalog.Node) error {
 		vals := []string{n.Ref, n.Parent, n.Kind, n.Title, n.Text, req, n.Subject, n.Category, strings.Join(n.References, "\n")}
 		for j, v := range vals {
 			if utf8.RuneCountInString(v) > ExcelCellLimit {
-				return apperr.New(apperr.Invalid, "node %s: %s is longer than an Excel cell holds (%d characters)", n.Ref, columns[j].key, ExcelCellLimit)
+				return apperr.E(apperr.Invalid, "catalog.err.node_longer_than_excel_cell", n.Ref, columns[j].key, ExcelCellLimit)
 			}
 			row[j] = v
 		}
@@ -119,12 +119,12 @@ const maxRowErrors = 20
 func Parse(data []byte) (*catalog.Parsed, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "not an Excel workbook (xlsx): %v", err)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.excel_workbook_xlsx", err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, apperr.New(apperr.Invalid, "the workbook has no sheets")
+		return nil, apperr.E(apperr.Invalid, "catalog.err.workbook_has_sheets")
 	}
 	sheet := sheets[0]
 	for _, s := range sheets {
@@ -135,7 +135,7 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "sheet %s: %v", sheet, err)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.sheet", sheet, err)
 	}
 	defer rows.Close()
 	p := &catalog.Parsed{Format: "xlsx", Style: "table", Encoding: "utf-8"}
@@ -152,7 +152,7 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 	for r := 1; rows.Next(); r++ {
 		cells, err := rows.Columns()
 		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "sheet %s row %d: %v", sheet, r, err)
+			return nil, apperr.E(apperr.Invalid, "catalog.err.sheet_row", sheet, r, err)
 		}
 		if blank(cells) {
 			continue
@@ -160,7 +160,7 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 		if idx == nil {
 			idx, err = headerIndex(cells)
 			if err != nil {
-				return nil, apperr.Wrap(apperr.Invalid, err, "sheet %s row %d", sheet, r)
+				return nil, apperr.WrapE(apperr.Invalid, err, "catalog.err.sheet_row2", sheet, r)
 			}
 			continue
 		}
@@ -206,13 +206,13 @@ func Parse(data []byte) (*catalog.Parsed, error) {
 		p.Nodes = append(p.Nodes, n)
 	}
 	if err := rows.Error(); err != nil {
-		return nil, apperr.New(apperr.Invalid, "sheet %s: %v", sheet, err)
+		return nil, apperr.E(apperr.Invalid, "catalog.err.sheet", sheet, err)
 	}
 	if idx == nil {
-		return nil, apperr.New(apperr.Invalid, "sheet %s is empty: expected a header row (%s)", sheet, headerList(false))
+		return nil, apperr.E(apperr.Invalid, "catalog.err.sheet_empty_expected_header_row", sheet, headerList(false))
 	}
 	if len(errs) > 0 {
-		return nil, apperr.New(apperr.Invalid, "sheet %s: %s", sheet, strings.Join(errs, "; "))
+		return nil, apperr.E(apperr.Invalid, "catalog.err.sheet2", sheet, strings.Join(errs, "; "))
 	}
 	p.Title = aboutTitle(f)
 	return p, nil
