@@ -22,10 +22,12 @@ import (
 	"time"
 
 	"kitei/internal/app"
+	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/auth"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/i18n"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -119,7 +121,7 @@ func Fill(ctx context.Context, a *app.App, o Options) (*Result, error) {
 	if empty, err := Empty(ctx, a); err != nil {
 		return nil, err
 	} else if !empty {
-		return nil, fmt.Errorf("the store already holds an organisation: the demo fills only an empty store")
+		return nil, apperr.E(apperr.Conflict, "demo.err.not_empty")
 	}
 	var s spec
 	b, err := dataFile.ReadFile("data/demo.json")
@@ -251,7 +253,7 @@ func (f *filler) organisation(ctx context.Context) error {
 		return err
 	}
 	if len(rep.Errors) > 0 {
-		return fmt.Errorf("demo organisation refused: %v", rep.Errors[0])
+		return apperr.E(apperr.Internal, "demo.err.refused", rep.Errors[0].Text(i18n.En))
 	}
 	all, err := f.a.Org.Units(ctx, org.UnitFilter{Scope: authz.Everywhere})
 	if err != nil {
