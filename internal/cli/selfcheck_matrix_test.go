@@ -139,7 +139,9 @@ func init() {
 			sends(func(f *fixture, _ bool) string { return url.Values{"catalog": {fmt.Sprint(f.sc.catalog)}}.Encode() }),
 		"POST /selfcheck/campaigns/{id}/items/{item}": scDraft("/selfcheck/campaigns/%d/items/%d").needs(authz.SelfcheckAdmin).
 			sends(form(url.Values{"question": {"パスワードを管理していますか。"}, "roles": {authz.RoleStaff}})),
-		"POST /selfcheck/campaigns/{id}/publish":    scDraft("/selfcheck/campaigns/%d/publish?day=bad").needs(authz.SelfcheckAdmin),
+		"POST /selfcheck/campaigns/{id}/publish": scDraft("/selfcheck/campaigns/%d/publish?day=bad").needs(authz.SelfcheckAdmin),
+		"POST /selfcheck/campaigns/{id}/assign": scDraft("/selfcheck/campaigns/%d/assign").needs(authz.SelfcheckAdmin).
+			sends(form(url.Values{"role": {"no_such_role"}})),
 		"POST /selfcheck/campaigns/{id}/close":      scDraft("/selfcheck/campaigns/%d/close").needs(authz.SelfcheckAdmin),
 		"POST /selfcheck/campaigns/{id}/remind":     scUnit("/selfcheck/campaigns/%d/remind?item=%d&unit=%d").needs(authz.SelfcheckFollow),
 		"GET /selfcheck/campaigns/{id}/my":          scPublished("/selfcheck/campaigns/%d/my").needs(authz.SelfcheckAnswer),

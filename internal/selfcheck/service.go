@@ -703,3 +703,54 @@ func (s *Service) MyChecklists(ctx context.Context, personID int64) ([]Checklist
 func (s *Service) Notices(ctx context.Context, personID int64) ([]Notice, error) {
 	return s.store.Notices(ctx, personID, 20)
 }
+
+// Unmapped lists the campaign's items that no role answers yet.
+func Unmapped(items []Item) []Item {
+	var out []Item
+	for _, it := range items {
+		if len(it.Roles) == 0 {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// AssignUnmapped gives role to every item of a draft campaign that no role
+// answers yet (the one-click fix for requirements whose subject was not
+// recognised), and returns how many items it changed.
+func (s *Service) AssignUnmapped(ctx context.Context, campaignID int64, role string) (int, error) {
+	if !validRoleKey(role) {
+		return 0, apperr.E(apperr.Invalid, "selfcheck.err.role_key", role)
+	}
+	names, err := s.RoleNames(ctx)
+	if err != nil {
+		return 0, err
+	}
+	known := false
+	for _, n := range names {
+		known = known || n.Key == role
+	}
+	if !known {
+		return 0, apperr.E(apperr.Invalid, "selfcheck.err.role_key", role)
+	}
+	c, err := s.store.Campaign(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	if c.Status != Draft {
+		return 0, apperr.E(apperr.Conflict, "selfcheck.err.roles_cannot_change_after_publishing")
+	}
+	items, err := s.store.Items(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range Unmapped(items) {
+		it.Roles = []string{role}
+		if err := s.store.UpdateItem(ctx, it); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"kitei/internal/bench"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/jptext"
+	"kitei/internal/org"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
@@ -322,5 +324,72 @@ func TestSelfcheckItemsFromSeed(t *testing.T) {
 	got, _ := svc.Items(ctx, c.ID)
 	if got[0].Question != it.Question || len(got[0].Roles) != 2 {
 		t.Errorf("updated item = %+v", got[0])
+	}
+}
+
+// A campaign made from every requirement of seed 000 keeps the items whose
+// subject names no role; publishing refuses and names them, the one-click
+// assignment gives them a role, and then the campaign publishes.
+func TestCampaignFromWholeSeedPublishes(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(seeds(t), "000_666dad1990f509b5.txt"))
+	if err != nil {
+		t.Skip(err)
+	}
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	cats := catalog.NewService(db.Catalogs(), map[string]catalog.Parser{"jptext": jptext.Parse})
+	res, err := cats.Import(ctx, catalog.ImportRequest{Name: "000", SourceName: "000.txt", Format: "jptext", Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := org.NewService(db.Org())
+	if err := o.EnsureBuiltinRoles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := o.CreateUnit(ctx, authz.System, org.Unit{Code: "R", Name: "本部", Kind: "部"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.CreatePerson(ctx, authz.System, org.Person{EmployeeNo: "E1", Name: "職員", UnitID: u.ID, Status: "active", JoinedOn: "2020-04-01"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := selfcheck.NewService(db.Selfchecks(), cats)
+	defer svc.Close()
+	c, err := svc.CreateCampaign(ctx, selfcheck.Campaign{Name: "全項目", FiscalYear: 2026, OpensOn: "2026-10-01", ClosesOn: "2026-10-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := svc.AddItems(ctx, c.ID, res.Edition.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unmapped := selfcheck.Unmapped(items)
+	if len(items) < 300 || len(unmapped) == 0 {
+		t.Fatalf("%d items, %d without a role: the seed should leave some subjects unrecognised", len(items), len(unmapped))
+	}
+	_, err = svc.Publish(ctx, c.ID, "2026-10-01")
+	if apperr.KeyOf(err) != "selfcheck.err.these_items_have_role_answer" || !strings.Contains(err.Error(), unmapped[0].NodeRef) {
+		t.Fatalf("publish with roleless items: %v", err)
+	}
+	if _, err := svc.AssignUnmapped(ctx, c.ID, "no_such_role"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("unknown role accepted: %v", err)
+	}
+	n, err := svc.AssignUnmapped(ctx, c.ID, authz.RoleStaff)
+	if err != nil || n != len(unmapped) {
+		t.Fatalf("assigned %d of %d: %v", n, len(unmapped), err)
+	}
+	after, _ := svc.Items(ctx, c.ID)
+	if left := selfcheck.Unmapped(after); len(left) != 0 {
+		t.Fatalf("%d items still without a role", len(left))
+	}
+	pr, err := svc.Publish(ctx, c.ID, "2026-10-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Checklists != 1 {
+		t.Errorf("publish = %+v", pr)
+	}
+	if _, err := svc.AssignUnmapped(ctx, c.ID, authz.RoleStaff); !apperr.Is(err, apperr.Conflict) {
+		t.Errorf("roles changed after publishing: %v", err)
 	}
 }

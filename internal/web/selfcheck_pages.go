@@ -25,6 +25,7 @@ func (s *Server) selfcheckRoutes() []route {
 		{"POST /selfcheck/campaigns/{id}/items", authz.SelfcheckAdmin, s.scAddItems},
 		{"POST /selfcheck/campaigns/{id}/items/{item}", authz.SelfcheckAdmin, s.scUpdateItem},
 		{"POST /selfcheck/campaigns/{id}/publish", authz.SelfcheckAdmin, s.scPublish},
+		{"POST /selfcheck/campaigns/{id}/assign", authz.SelfcheckAdmin, s.scAssignUnmapped},
 		{"POST /selfcheck/campaigns/{id}/close", authz.SelfcheckAdmin, s.scClose},
 		{"POST /selfcheck/campaigns/{id}/remind", authz.SelfcheckFollow, s.scRemind},
 		{"GET /selfcheck/campaigns/{id}/my", authz.SelfcheckAnswer, s.scMy},
@@ -115,6 +116,10 @@ type scCampaignData struct {
 	Admin    bool
 	Today    string
 	Catalogs any
+	// Unmapped are the items no role answers; PublishRefused is set when
+	// publishing came back because of them.
+	Unmapped       []selfcheck.Item
+	PublishRefused bool
 }
 
 func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +147,8 @@ func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
 	if d.Admin && s.Catalogs != nil {
 		d.Catalogs, _ = s.Catalogs.List(ctx)
 	}
+	d.Unmapped = selfcheck.Unmapped(d.Items)
+	d.PublishRefused = r.URL.Query().Get("unmapped") != "" && len(d.Unmapped) > 0
 	pg := s.newPage(r, "sc.campaign.title", d)
 	pg.Title = d.Campaign.Name
 	pg.Nav = "selfcheck"
@@ -205,11 +212,30 @@ func (s *Server) scPublish(w http.ResponseWriter, r *http.Request) {
 		}
 		_, err = s.Selfcheck.Publish(r.Context(), id, day)
 	}
+	if apperr.KeyOf(err) == "selfcheck.err.these_items_have_role_answer" {
+		// Items nobody answers: back to the campaign, where they are listed
+		// with the one-click assignment.
+		http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d?unmapped=1#unmapped", id), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "published")
+}
+
+// scAssignUnmapped gives the chosen role to every item without one.
+func (s *Server) scAssignUnmapped(w http.ResponseWriter, r *http.Request) {
+	id, err := scID(r, "id")
+	if err == nil {
+		_, err = s.Selfcheck.AssignUnmapped(r.Context(), id, r.FormValue("role"))
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "assigned")
 }
 
 func (s *Server) scClose(w http.ResponseWriter, r *http.Request) {
