@@ -22,6 +22,7 @@ type Org interface {
 	Units(ctx context.Context, f org.UnitFilter) ([]org.Unit, error)
 	Officers(ctx context.Context, unitID int64, at time.Time) ([]org.Assignment, error)
 	Contacts(ctx context.Context, roleKey string, unitID int64, at time.Time, scope authz.Scope) ([]org.Assignment, error)
+	People(ctx context.Context, f org.PersonFilter) ([]org.Person, int, error)
 }
 
 // Service runs the incident cycle.
@@ -1019,4 +1020,20 @@ func (s *Service) mail(ctx context.Context, ns []Notice) {
 // sortNotices orders notices by due time.
 func sortNotices(ns []AuthorityNotice) {
 	sort.SliceStable(ns, func(i, j int) bool { return ns[i].DueAt.Before(ns[j].DueAt) })
+}
+
+// People are the active people a task or a measure may go to.
+func (s *Service) People(ctx context.Context, p *authz.Principal) ([]org.Person, error) {
+	if !seer(p) {
+		return nil, apperr.E(apperr.Forbidden, "error.forbidden.perm", string(Handle))
+	}
+	ps, _, err := s.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, NotLeft: true, Limit: 2000})
+	return ps, err
+}
+
+// Check returns NotFound unless p may see incident id in full, so that
+// handlers refuse an unrelated person before reading what they sent.
+func (s *Service) Check(ctx context.Context, p *authz.Principal, id int64) error {
+	_, _, _, err := s.load(ctx, p, id)
+	return err
 }

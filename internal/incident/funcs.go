@@ -1,0 +1,25 @@
+package incident
+
+import (
+	"html/template"
+	"time"
+
+	"kitei/internal/i18n"
+)
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		// incWhen shows a time in local time to the minute ("" for none).
+		"incWhen": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Local().Format("2006-01-02 15:04")
+		},
+		// incLeft is the time left until due (negative: overdue), in hours.
+		"incLeft": func(due, now time.Time) int { return int(due.Sub(now).Hours()) },
+		"incCat":  func(c Config, key string, lang i18n.Lang) string { return c.CategoryName(key, lang) },
+		"incLvl":  func(c Config, level int, lang i18n.Lang) string { return c.LevelName(level, lang) },
+		"incNeg":  func(n int) int { return -n },
+	}
+}
