@@ -9,16 +9,16 @@ import (
 
 // Stats are the ledger's figures for a list of incidents.
 type Stats struct {
-	Count        int           `json:"count"`
-	Open         int           `json:"open"`
-	Incidents    int           `json:"incidents"` // triaged as incidents
-	MeanTriage   time.Duration `json:"mean_triage_ns"`
-	MeanClose    time.Duration `json:"mean_close_ns"`
-	TriageHours  float64       `json:"mean_triage_hours"`
-	CloseDays    float64       `json:"mean_close_days"`
-	Months       []MonthCount  `json:"months"`
-	triagedCount int
-	closedCount  int
+	Count       int           `json:"count"`
+	Open        int           `json:"open"`
+	Incidents   int           `json:"incidents"` // triaged as incidents
+	MeanTriage  time.Duration `json:"mean_triage_ns"`
+	MeanClose   time.Duration `json:"mean_close_ns"`
+	TriageHours float64       `json:"mean_triage_hours"`
+	CloseDays   float64       `json:"mean_close_days"`
+	Months      []MonthCount  `json:"months"`
+	Triaged     int           `json:"triaged"` // reports with a triage time
+	ClosedCount int           `json:"closed"`  // incidents closed
 }
 
 // MonthCount is the number of reports in one month.
@@ -44,20 +44,20 @@ func Summarize(xs []Incident, now time.Time) Stats {
 		}
 		if !x.TriagedAt.IsZero() {
 			triage += x.TriagedAt.Sub(x.ReportedAt)
-			st.triagedCount++
+			st.Triaged++
 		}
 		if !x.ClosedAt.IsZero() && x.Status == Closed {
 			close += x.ClosedAt.Sub(x.ReportedAt)
-			st.closedCount++
+			st.ClosedCount++
 		}
 		byMonth[x.ReportedAt.In(now.Location()).Format("2006-01")]++
 	}
-	if st.triagedCount > 0 {
-		st.MeanTriage = triage / time.Duration(st.triagedCount)
+	if st.Triaged > 0 {
+		st.MeanTriage = triage / time.Duration(st.Triaged)
 		st.TriageHours = float64(int(st.MeanTriage.Hours()*10)) / 10
 	}
-	if st.closedCount > 0 {
-		st.MeanClose = close / time.Duration(st.closedCount)
+	if st.ClosedCount > 0 {
+		st.MeanClose = close / time.Duration(st.ClosedCount)
 		st.CloseDays = float64(int(st.MeanClose.Hours()/24*10)) / 10
 	}
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location()).AddDate(0, -11, 0)
