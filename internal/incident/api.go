@@ -1,10 +1,12 @@
 package incident
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 
+	"kitei/internal/authz"
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 	"kitei/internal/webui"
@@ -247,4 +249,92 @@ func (a *apiHandlers) contacts(w http.ResponseWriter, r *http.Request) {
 		cs = []Contact{}
 	}
 	httpx.WriteJSON(w, http.StatusOK, cs)
+}
+
+// TaskInput assigns a task through the API.
+type TaskInput struct {
+	PersonID    int64  `json:"person_id"`
+	Kind        string `json:"kind"` // containment, check_same, other
+	Instruction string `json:"instruction"`
+}
+
+// RecurrenceInput is the cause and recurrence-prevention report.
+type RecurrenceInput struct {
+	Cause      string `json:"cause"`
+	Prevention string `json:"prevention"`
+}
+
+// MeasureInput is a measure the CISO orders.
+type MeasureInput struct {
+	Title   string `json:"title"`
+	OwnerID int64  `json:"owner_id"`
+	DueOn   string `json:"due_on"`
+}
+
+// withBody checks that the caller may see incident id before decoding
+// its JSON body into v, then runs fn.
+func withBody[T any](a *apiHandlers, fn func(w http.ResponseWriter, r *http.Request, id int64, in T) (any, error)) http.HandlerFunc {
+	return withCheck(a, a.svc.Check, fn)
+}
+
+// withCheck is withBody with the caller's check.
+func withCheck[T any](a *apiHandlers, check func(ctx context.Context, p *authz.Principal, id int64) error,
+	fn func(w http.ResponseWriter, r *http.Request, id int64, in T) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := httpx.PathID(r, "id")
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := check(r.Context(), me(r), id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		var in T
+		if err := httpx.ReadJSON(r, &in); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		out, err := fn(w, r, id, in)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+func (a *apiHandlers) task() http.HandlerFunc {
+	return withBody(a, func(w http.ResponseWriter, r *http.Request, id int64, in TaskInput) (any, error) {
+		return a.svc.AssignTask(r.Context(), me(r), id, in.PersonID, in.Kind, in.Instruction)
+	})
+}
+
+func (a *apiHandlers) recurrence() http.HandlerFunc {
+	check := func(ctx context.Context, p *authz.Principal, id int64) error {
+		_, err := a.svc.checkRecurrence(ctx, p, id)
+		return err
+	}
+	return withCheck(a, check, func(w http.ResponseWriter, r *http.Request, id int64, in RecurrenceInput) (any, error) {
+		x, err := a.svc.FileRecurrence(r.Context(), me(r), id, in.Cause, in.Prevention)
+		return x.View(), err
+	})
+}
+
+func (a *apiHandlers) measure() http.HandlerFunc {
+	return withBody(a, func(w http.ResponseWriter, r *http.Request, id int64, in MeasureInput) (any, error) {
+		return a.svc.AddMeasure(r.Context(), me(r), id, in.Title, in.OwnerID, in.DueOn)
+	})
+}
+
+func (a *apiHandlers) lessons(w http.ResponseWriter, r *http.Request) {
+	ls, err := a.svc.Lessons(r.Context(), me(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if ls == nil {
+		ls = []Lesson{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, ls)
 }

@@ -67,6 +67,10 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 			apiRoute("POST", "/api/v1/incidents/{id}/timeline", Report, "Append a timeline entry (note, decision, contact, instruction, correction)", "IncidentEntry", "", api.record),
 			apiRoute("POST", "/api/v1/incidents/{id}/triage", Handle, "Triage a report (CSIRT)", "IncidentTriage", "", api.triage),
 			apiRoute("POST", "/api/v1/incidents/{id}/notices/{nid}/sent", Handle, "Record an authority notice as sent", "IncidentSent", "", api.sent),
+			apiRoute("POST", "/api/v1/incidents/{id}/tasks", Handle, "Give a person a task on the incident", "IncidentTaskInput", "", api.task()),
+			apiRoute("POST", "/api/v1/incidents/{id}/recurrence", Report, "File the cause and recurrence-prevention report", "IncidentRecurrence", "", api.recurrence()),
+			apiRoute("POST", "/api/v1/incidents/{id}/measures", Oversee, "Order a measure (owner, due date): a tracked action", "IncidentMeasure", "", api.measure()),
+			apiRoute("GET", "/api/v1/incidents/lessons", Report, "Lessons learned published to all staff", "", "", api.lessons),
 			apiRoute("POST", "/api/v1/incidents/{id}/close", Handle, "Close an incident after the recurrence-prevention report", "IncidentClose", "", api.close),
 		},
 		Nav:       []webui.NavEntry{{Key: "incidents", Href: "/incidents", Label: "incident.nav", Order: 70, Perms: []authz.Permission{Report, Handle, Oversee}}},
@@ -194,5 +198,9 @@ func matrix(ctx context.Context, svc *Service, f *capability.MatrixFixture) (map
 		"POST /api/v1/incidents/{id}/triage":             on("/api/v1/incidents/%d/triage", id),
 		"POST /api/v1/incidents/{id}/notices/{nid}/sent": on("/api/v1/incidents/%d/notices/%d/sent", func(r rec) []any { return []any{r.id, r.notice} }),
 		"POST /api/v1/incidents/{id}/close":              on("/api/v1/incidents/%d/close", id),
+		"POST /api/v1/incidents/{id}/tasks":              on("/api/v1/incidents/%d/tasks", id),
+		"POST /api/v1/incidents/{id}/recurrence":         withWant(on("/api/v1/incidents/%d/recurrence", id), func(p *authz.Principal, isOwn bool) bool { return isOwn || p.Can(Handle) }),
+		"POST /api/v1/incidents/{id}/measures":           on("/api/v1/incidents/%d/measures", id),
+		"GET /api/v1/incidents/lessons":                  capability.Fixed("/api/v1/incidents/lessons"),
 	}, nil
 }

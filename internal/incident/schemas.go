@@ -12,4 +12,7 @@ func init() {
 	api.RegisterSchema("IncidentTriage", TriageInput{})
 	api.RegisterSchema("IncidentSent", SentInput{})
 	api.RegisterSchema("IncidentClose", CloseInput{})
+	api.RegisterSchema("IncidentTaskInput", TaskInput{})
+	api.RegisterSchema("IncidentRecurrence", RecurrenceInput{})
+	api.RegisterSchema("IncidentMeasure", MeasureInput{})
 }

@@ -408,8 +408,14 @@ func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]StatusView, e
 		return nil, err
 	}
 	out := make([]StatusView, len(xs))
+	ids := make([]int64, len(xs))
 	for i, x := range xs {
-		out[i] = x.View()
+		out[i], ids[i] = x.View(), x.ID
+	}
+	if len(ids) > 0 {
+		if err := s.store.LogList(ctx, "mine", ids); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -450,7 +456,19 @@ func (s *Service) MyWork(ctx context.Context, p *authz.Principal) (Work, error) 
 	if w.Tasks, err = s.store.TasksOf(ctx, p.PersonID); err != nil {
 		return w, err
 	}
-	w.Measures, err = s.store.MeasuresOf(ctx, p.PersonID)
+	if w.Measures, err = s.store.MeasuresOf(ctx, p.PersonID); err != nil {
+		return w, err
+	}
+	var ids []int64
+	for _, t := range w.Tasks {
+		ids = append(ids, t.IncidentID)
+	}
+	for _, m := range w.Measures {
+		ids = append(ids, m.IncidentID)
+	}
+	if len(ids) > 0 {
+		err = s.store.LogList(ctx, "work", ids)
+	}
 	return w, err
 }
 
@@ -812,12 +830,9 @@ func (s *Service) MarkSent(ctx context.Context, p *authz.Principal, id, noticeID
 // (原因調査・再発防止策): by the unit's officer given the containment task,
 // or the CSIRT.
 func (s *Service) FileRecurrence(ctx context.Context, p *authz.Principal, id int64, cause, prevention string) (Incident, error) {
-	in, tasks, _, err := s.load(ctx, p, id)
+	in, err := s.checkRecurrence(ctx, p, id)
 	if err != nil {
 		return in, err
-	}
-	if !(p.IsSystem() || p.Can(Handle) || s.hasTask(p, tasks, TaskContainment)) {
-		return in, apperr.E(apperr.Forbidden, "incident.err.recurrence_who")
 	}
 	if in.Status != Handling && in.Status != Reviewing {
 		return in, apperr.E(apperr.Conflict, "incident.err.state", id)
@@ -1036,4 +1051,17 @@ func (s *Service) People(ctx context.Context, p *authz.Principal) ([]org.Person,
 func (s *Service) Check(ctx context.Context, p *authz.Principal, id int64) error {
 	_, _, _, err := s.load(ctx, p, id)
 	return err
+}
+
+// checkRecurrence loads incident id if p may file its recurrence-prevention
+// report: the CSIRT, or the officer given the containment task.
+func (s *Service) checkRecurrence(ctx context.Context, p *authz.Principal, id int64) (Incident, error) {
+	in, tasks, _, err := s.load(ctx, p, id)
+	if err != nil {
+		return in, err
+	}
+	if !(p.IsSystem() || p.Can(Handle) || s.hasTask(p, tasks, TaskContainment)) {
+		return in, apperr.E(apperr.Forbidden, "incident.err.recurrence_who")
+	}
+	return in, nil
 }
