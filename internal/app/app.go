@@ -19,6 +19,7 @@ import (
 	"kitei/internal/catalog/oscal"
 	"kitei/internal/catalog/xlsxfmt"
 	"kitei/internal/crosswalk"
+	"kitei/internal/incident"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -40,6 +41,7 @@ type App struct {
 	Approval  *approval.Service
 	Register  *register.Registry
 	Yearly    *yearly.Service
+	Incident  *incident.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -61,6 +63,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
 	a.Yearly = yearly.NewService(db.Yearly())
+	a.Incident = incident.NewService(db.Incidents(), a.Org)
 	return a
 }
 

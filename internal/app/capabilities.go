@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/authz"
 	"kitei/internal/capability"
+	"kitei/internal/incident"
 	"kitei/internal/wareki"
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
@@ -23,6 +24,7 @@ func (a *App) modules() []capability.Module {
 		{Name: "approval", Overview: a.Approval.Overview()},
 		{Name: "register", Overview: a.Register.Overview()},
 		yearly.Module(a.Yearly, a.Kit, a.planOwners),
+		incident.Module(a.Incident, a.Kit),
 	}
 }
 

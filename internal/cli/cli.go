@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"audit":     {"verify, list and export the audit trail", runAudit},
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
+		"incident":  {"incidents: list (ledger), show, report, triage, record notices sent, close, jobs, config, contacts", runIncident},
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"demo":      {"fill an empty store with a fictitious organisation to try kitei", runDemo},

@@ -567,6 +567,8 @@ func noticeLink(ref string) string {
 		return "/requests/overdue"
 	case strings.HasPrefix(ref, "request:"):
 		return "/requests/" + strings.TrimPrefix(ref, "request:")
+	case strings.HasPrefix(ref, "incident:"):
+		return "/incidents/" + strings.TrimPrefix(ref, "incident:")
 	case strings.HasPrefix(ref, "selfcheck:"):
 		return "/selfcheck/campaigns/" + strings.TrimPrefix(ref, "selfcheck:") + "/my"
 	}
