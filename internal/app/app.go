@@ -23,6 +23,7 @@ import (
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/training"
 	"kitei/internal/webui"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	Selfcheck *selfcheck.Service
 	Approval  *approval.Service
 	Register  *register.Registry
+	Training  *training.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -58,6 +60,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Register = register.NewRegistry(db.Registers(), a.Org, a.Catalogs)
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
+	a.Training = training.NewService(db.Trainings(), a.Org)
 	return a
 }
 

@@ -377,6 +377,9 @@ func (u UnitRate) Rate() float64 {
 	return 100 * float64(u.Completed) / float64(n)
 }
 
+// Pending is how many must still take it.
+func (u UnitRate) Pending() int { return u.Assigned - u.Completed - u.Excused }
+
 // Attendance is one row of an attendance list or drill result.
 type Attendance struct {
 	PersonID int64
