@@ -287,7 +287,7 @@ func (t *Trainings) Image(ctx context.Context, id int64) (training.Image, error)
 
 // Assign implements training.Store.
 func (t *Trainings) Assign(ctx context.Context, c training.Course, day, due string, at time.Time) (int, error) {
-	args := []any{c.ID, due, formatTime(at), day}
+	args := []any{c.ID, due, formatTime(at)}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -300,9 +300,10 @@ func (t *Trainings) Assign(ctx context.Context, c training.Course, day, due stri
 			for _, r := range a.Roles {
 				ph = append(ph, arg(r))
 			}
+			d := arg(day)
 			where = append(where, `EXISTS (SELECT 1 FROM assignments ra JOIN roles r ON r.id = ra.role_id
-				WHERE ra.person_id = p.id AND r.key IN (`+strings.Join(ph, ",")+`) AND ra.starts_on <= $4
-				AND (ra.ends_on = '' OR ra.ends_on >= $4))`)
+				WHERE ra.person_id = p.id AND r.key IN (`+strings.Join(ph, ",")+`) AND ra.starts_on <= `+d+`
+				AND (ra.ends_on = '' OR ra.ends_on >= `+d+`))`)
 		}
 		if len(a.Units) > 0 {
 			var ors []string
