@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
+		"training":  {"education and training: courses, publish, plans, follow, results, attendance, drill, jobs", runTraining},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 	}
 }
