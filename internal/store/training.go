@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kitei/internal/apperr"
@@ -17,10 +18,90 @@ import (
 )
 
 // Trainings implements training.Store.
-type Trainings struct{ db *DB }
+type Trainings struct {
+	db *DB
 
-// Trainings returns the training store.
-func (db *DB) Trainings() *Trainings { return &Trainings{db: db} }
+	once  sync.Once
+	queue chan *trWrite
+}
+
+// Trainings returns the training store. Keep one per process (the
+// composition root does): its group-commit writer lives in it.
+func (db *DB) Trainings() *Trainings { return &Trainings{db: db, queue: make(chan *trWrite, 1024)} }
+
+// trWrite is one write of the hot path (opening a course, starting and
+// answering a test) waiting for the group commit.
+type trWrite struct {
+	fn  func(tx *sql.Tx) error
+	err chan error
+}
+
+// maxGroup bounds the writes committed together.
+const maxGroup = 256
+
+// group runs fn in a transaction shared with every other write waiting at
+// the time, each in its own savepoint (a refused write is rolled back
+// alone), and returns once that transaction is committed: an acknowledged
+// write is a durable one, and one fsync serves the whole group. Under load
+// 20,000 people completing a course cost a few commits per second instead
+// of three per person.
+func (t *Trainings) group(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	t.once.Do(func() { go t.loop() })
+	w := &trWrite{fn: fn, err: make(chan error, 1)}
+	select {
+	case t.queue <- w:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-w.err:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (t *Trainings) loop() {
+	for first := range t.queue {
+		batch := []*trWrite{first}
+	gather:
+		for len(batch) < maxGroup {
+			select {
+			case w := <-t.queue:
+				batch = append(batch, w)
+			default:
+				break gather
+			}
+		}
+		errs := make([]error, len(batch))
+		err := t.db.Tx(context.Background(), func(tx *sql.Tx) error {
+			for i, w := range batch {
+				if len(batch) == 1 {
+					errs[i] = w.fn(tx)
+					return errs[i]
+				}
+				if _, err := tx.Exec(`SAVEPOINT tr_write`); err != nil {
+					return err
+				}
+				if errs[i] = w.fn(tx); errs[i] != nil {
+					if _, err := tx.Exec(`ROLLBACK TO SAVEPOINT tr_write`); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(`RELEASE SAVEPOINT tr_write`); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for i, w := range batch {
+			if err != nil && errs[i] == nil {
+				errs[i] = err
+			}
+			w.err <- errs[i]
+		}
+	}
+}
 
 var _ training.Store = (*Trainings)(nil)
 
@@ -518,8 +599,10 @@ func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter
 
 // MarkOpened implements training.Store.
 func (t *Trainings) MarkOpened(ctx context.Context, id int64, at time.Time) error {
-	_, err := t.db.W.ExecContext(ctx, `UPDATE training_assignments SET opened_at = $2 WHERE id = $1 AND opened_at = ''`, id, formatTime(at))
-	return err
+	return t.group(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE training_assignments SET opened_at = $2 WHERE id = $1 AND opened_at = ''`, id, formatTime(at))
+		return err
+	})
 }
 
 // ---- attempts
@@ -562,7 +645,7 @@ func (t *Trainings) OpenAttempt(ctx context.Context, assignmentID int64) (traini
 
 // StartAttempt implements training.Store.
 func (t *Trainings) StartAttempt(ctx context.Context, a training.Attempt) (training.Attempt, error) {
-	err := t.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := t.group(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO training_attempts (assignment_id, course_id, person_id, shown, answers, started_at)
 			VALUES ($1, $2, $3, $4, '{}', $5) RETURNING id`, a.AssignmentID, a.CourseID, a.PersonID,
 			trJSON(shown{Order: a.Order, Choices: a.ChoiceOrder}), formatTime(a.StartedAt)).Scan(&a.ID)
@@ -581,7 +664,7 @@ func (t *Trainings) Attempt(ctx context.Context, id int64) (training.Attempt, er
 
 // SubmitAttempt implements training.Store.
 func (t *Trainings) SubmitAttempt(ctx context.Context, a training.Attempt) (training.Assignment, error) {
-	err := t.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := t.group(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE training_attempts SET answers = $2, submitted_at = $3, score = $4, passed = $5
 			WHERE id = $1 AND submitted_at = ''`, a.ID, trJSON(a.Answers), formatTime(a.SubmittedAt), a.Score, b2i(a.Passed))
 		if err != nil {

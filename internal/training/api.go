@@ -102,7 +102,7 @@ func (w *Web) apiAnswers(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Whose attempt it is decides before the body is read.
-	if _, err := w.svc.Attempt(r.Context(), me(r), id); err != nil {
+	if err := w.svc.CheckAttempt(r.Context(), me(r), id); err != nil {
 		w.fail(rw, r, err)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"sync"
+	"sync/atomic"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -34,8 +36,29 @@ var (
 	}()
 )
 
+// rendered caches the HTML of recent texts: a course is read by thousands
+// of people and its text changes rarely.
+var rendered sync.Map // string → template.HTML
+
 // RenderMarkdown turns what an author wrote into safe HTML.
 func RenderMarkdown(src string) template.HTML {
+	if h, ok := rendered.Load(src); ok {
+		return h.(template.HTML)
+	}
+	h := renderMarkdown(src)
+	if len(src) < 64<<10 {
+		if n := renderedCount.Add(1); n > 512 {
+			rendered.Clear()
+			renderedCount.Store(0)
+		}
+		rendered.Store(src, h)
+	}
+	return h
+}
+
+var renderedCount atomic.Int64
+
+func renderMarkdown(src string) template.HTML {
 	var buf bytes.Buffer
 	if err := md.Convert([]byte(src), &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(src))

@@ -532,6 +532,22 @@ func (s *Service) ownAttempt(ctx context.Context, p *authz.Principal, id int64) 
 	return at, c, err
 }
 
+// CheckAttempt fails unless the attempt is the actor's (NotFound for
+// someone else's), without reading more.
+func (s *Service) CheckAttempt(ctx context.Context, p *authz.Principal, id int64) error {
+	if err := authz.Require(p, Take); err != nil {
+		return err
+	}
+	at, err := s.store.Attempt(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.PersonID == 0 || at.PersonID != p.PersonID {
+		return apperr.E(apperr.NotFound, "training.err.no_attempt", id)
+	}
+	return nil
+}
+
 // Attempt shows the actor's attempt.
 func (s *Service) Attempt(ctx context.Context, p *authz.Principal, id int64) (AttemptView, error) {
 	at, c, err := s.ownAttempt(ctx, p, id)
