@@ -365,7 +365,11 @@ func (w *Web) renderEditor(rw http.ResponseWriter, r *http.Request, c Course, st
 		}
 		qs = append(qs, editQuestion{N: i + 1, Q: q, Choices: ch, Multiple: q.Multiple})
 	}
-	for i := 0; i < extraQuestions; i++ {
+	extra := extraQuestions
+	if len(c.Questions) == 0 {
+		extra = 5
+	}
+	for i := 0; i < extra; i++ {
 		qs = append(qs, editQuestion{N: len(qs) + 1, Choices: make([]Choice, choiceSlots)})
 	}
 	var previews []RenderedSection
