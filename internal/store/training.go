@@ -23,6 +23,39 @@ type Trainings struct {
 
 	once  sync.Once
 	queue chan *trWrite
+
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt // prepared reads of the hot path
+	courses map[int64]cachedCourse
+}
+
+type cachedCourse struct {
+	c  training.Course
+	at time.Time
+}
+
+// courseTTL is how long a course read is reused: thousands of people
+// taking one course read it three times each; an edit shows within it.
+const courseTTL = time.Second
+
+// row runs a hot-path read through a statement prepared once per
+// connection (SQLite parses nothing again).
+func (t *Trainings) row(ctx context.Context, q string, args ...any) *sql.Row {
+	t.mu.Lock()
+	st, ok := t.stmts[q]
+	if !ok {
+		var err error
+		if st, err = t.db.R.PrepareContext(ctx, q); err != nil {
+			t.mu.Unlock()
+			return t.db.R.QueryRowContext(ctx, q, args...)
+		}
+		if t.stmts == nil {
+			t.stmts = map[string]*sql.Stmt{}
+		}
+		t.stmts[q] = st
+	}
+	t.mu.Unlock()
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Trainings returns the training store. Keep one per process (the
@@ -293,6 +326,7 @@ func (t *Trainings) SaveCourse(ctx context.Context, c training.Course, actor int
 		return trAudit(ctx, tx, t.db.Dialect, "training.course_update", "training_course", c.ID, 0,
 			map[string]any{"title": c.Title, "sections": len(c.Sections), "questions": len(c.Questions), "actor": actor})
 	})
+	t.forget(c.ID)
 	if err != nil {
 		return c, err
 	}
@@ -312,19 +346,42 @@ func (t *Trainings) PublishCourse(ctx context.Context, id int64, actor int64, at
 		}
 		return trAudit(ctx, tx, t.db.Dialect, "training.course_publish", "training_course", id, 0, map[string]any{"actor": actor})
 	})
+	t.forget(id)
 	if err != nil {
 		return training.Course{}, err
 	}
 	return t.Course(ctx, id)
 }
 
-// Course implements training.Store.
+// Course implements training.Store. A course read within the last
+// second is reused (it is never changed through another store value in
+// this process without dropping it here).
 func (t *Trainings) Course(ctx context.Context, id int64) (training.Course, error) {
-	c, err := scanCourse(t.db.R.QueryRowContext(ctx, `SELECT `+courseCols+` FROM training_courses WHERE id = $1`, id))
+	t.mu.Lock()
+	cc, ok := t.courses[id]
+	t.mu.Unlock()
+	if ok && time.Since(cc.at) < courseTTL {
+		return cc.c, nil
+	}
+	c, err := scanCourse(t.row(ctx, `SELECT `+courseCols+` FROM training_courses WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, notFound("training.err.no_course", id)
 	}
+	if err == nil {
+		t.mu.Lock()
+		if t.courses == nil || len(t.courses) > 1000 {
+			t.courses = map[int64]cachedCourse{}
+		}
+		t.courses[id] = cachedCourse{c: c, at: time.Now()}
+		t.mu.Unlock()
+	}
 	return c, err
+}
+
+func (t *Trainings) forget(id int64) {
+	t.mu.Lock()
+	delete(t.courses, id)
+	t.mu.Unlock()
 }
 
 // Courses implements training.Store.
@@ -525,20 +582,33 @@ func scanTrAssignment(row scanner) (training.Assignment, error) {
 
 // Assignment implements training.Store.
 func (t *Trainings) Assignment(ctx context.Context, id int64) (training.Assignment, error) {
-	a, err := scanTrAssignment(t.db.R.QueryRowContext(ctx, `SELECT `+asgCols+asgFrom+` WHERE a.id = $1`, id))
+	a, err := scanTrAssignment(t.row(ctx, `SELECT `+asgCols+asgFrom+` WHERE a.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, notFound("training.err.no_assignment", id)
 	}
 	return a, err
 }
 
-// Current implements training.Store.
+const asgBaseCols = `id, course_id, person_id, unit_id, cycle, reason, due_on, status, opened_at, completed_at,
+	score, attempts, drill_opened, drill_reported, reminded_at, auto_reminded_at, escalated_at, excuse,
+	excuse_state, excuse_by`
+
+// Current implements training.Store (the assignment's own columns only:
+// it is read on every request of someone taking a course).
 func (t *Trainings) Current(ctx context.Context, courseID, personID int64) (training.Assignment, error) {
-	a, err := scanTrAssignment(t.db.R.QueryRowContext(ctx, `SELECT `+asgCols+asgFrom+` WHERE a.course_id = $1 AND a.person_id = $2
-		ORDER BY CASE WHEN a.status = 'assigned' THEN 0 ELSE 1 END, a.id DESC LIMIT 1`, courseID, personID))
+	var a training.Assignment
+	var opened, completed, reminded, auto, esc string
+	var do, dr int
+	err := t.row(ctx, `SELECT `+asgBaseCols+` FROM training_assignments WHERE course_id = $1 AND person_id = $2
+		ORDER BY CASE WHEN status = 'assigned' THEN 0 ELSE 1 END, id DESC LIMIT 1`, courseID, personID).
+		Scan(&a.ID, &a.CourseID, &a.PersonID, &a.UnitID, &a.Cycle, &a.Reason, &a.DueOn, &a.Status, &opened, &completed,
+			&a.Score, &a.Attempts, &do, &dr, &reminded, &auto, &esc, &a.Excuse, &a.ExcuseState, &a.ExcuseBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, notFound("training.err.no_course", courseID)
 	}
+	a.OpenedAt, a.CompletedAt, a.RemindedAt, a.AutoRemindAt, a.EscalatedAt = optParse(opened), optParse(completed),
+		optParse(reminded), optParse(auto), optParse(esc)
+	a.DrillOpened, a.DrillReported = do != 0, dr != 0
 	return a, err
 }
 
@@ -635,7 +705,7 @@ func scanAttempt(row scanner) (training.Attempt, error) {
 
 // OpenAttempt implements training.Store.
 func (t *Trainings) OpenAttempt(ctx context.Context, assignmentID int64) (training.Attempt, bool, error) {
-	a, err := scanAttempt(t.db.R.QueryRowContext(ctx, `SELECT `+attemptCols+` FROM training_attempts
+	a, err := scanAttempt(t.row(ctx, `SELECT `+attemptCols+` FROM training_attempts
 		WHERE assignment_id = $1 AND submitted_at = '' ORDER BY id DESC LIMIT 1`, assignmentID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, false, nil
@@ -655,15 +725,18 @@ func (t *Trainings) StartAttempt(ctx context.Context, a training.Attempt) (train
 
 // Attempt implements training.Store.
 func (t *Trainings) Attempt(ctx context.Context, id int64) (training.Attempt, error) {
-	a, err := scanAttempt(t.db.R.QueryRowContext(ctx, `SELECT `+attemptCols+` FROM training_attempts WHERE id = $1`, id))
+	a, err := scanAttempt(t.row(ctx, `SELECT `+attemptCols+` FROM training_attempts WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, notFound("training.err.no_attempt", id)
 	}
 	return a, err
 }
 
-// SubmitAttempt implements training.Store.
+// SubmitAttempt implements training.Store. The assignment must still be
+// to do (else Conflict); the returned assignment carries its new status
+// and attempt count.
 func (t *Trainings) SubmitAttempt(ctx context.Context, a training.Attempt) (training.Assignment, error) {
+	out := training.Assignment{ID: a.AssignmentID, CourseID: a.CourseID, PersonID: a.PersonID}
 	err := t.group(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE training_attempts SET answers = $2, submitted_at = $3, score = $4, passed = $5
 			WHERE id = $1 AND submitted_at = ''`, a.ID, trJSON(a.Answers), formatTime(a.SubmittedAt), a.Score, b2i(a.Passed))
@@ -673,12 +746,17 @@ func (t *Trainings) SubmitAttempt(ctx context.Context, a training.Attempt) (trai
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.E(apperr.Conflict, "training.err.submitted")
 		}
+		q := `UPDATE training_assignments SET attempts = attempts + 1, score = CASE WHEN score < $2 THEN $2 ELSE score END
+			WHERE id = $1 AND status = 'assigned' RETURNING attempts, status, score`
+		args := []any{a.AssignmentID, a.Score}
 		if a.Passed {
-			_, err = tx.ExecContext(ctx, `UPDATE training_assignments SET attempts = attempts + 1, status = 'completed',
-				completed_at = $2, score = $3 WHERE id = $1`, a.AssignmentID, formatTime(a.SubmittedAt), a.Score)
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE training_assignments SET attempts = attempts + 1,
-				score = CASE WHEN score < $2 THEN $2 ELSE score END WHERE id = $1`, a.AssignmentID, a.Score)
+			q = `UPDATE training_assignments SET attempts = attempts + 1, status = 'completed', completed_at = $3, score = $2
+				WHERE id = $1 AND status = 'assigned' RETURNING attempts, status, score`
+			args = append(args, formatTime(a.SubmittedAt))
+		}
+		err = tx.QueryRowContext(ctx, q, args...).Scan(&out.Attempts, &out.Status, &out.Score)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.Conflict, "training.err.done")
 		}
 		if err != nil {
 			return err
@@ -686,10 +764,7 @@ func (t *Trainings) SubmitAttempt(ctx context.Context, a training.Attempt) (trai
 		return trAudit(ctx, tx, t.db.Dialect, "training.attempt", "training_assignment", a.AssignmentID, 0,
 			map[string]any{"attempt": a.ID, "course": a.CourseID, "person": a.PersonID, "score": a.Score, "passed": a.Passed})
 	})
-	if err != nil {
-		return training.Assignment{}, err
-	}
-	return t.Assignment(ctx, a.AssignmentID)
+	return out, err
 }
 
 // ---- following
