@@ -83,7 +83,7 @@ func TestTrainingNewStaffDueInThreeMonthsAndOneReminder(t *testing.T) {
 		w := newTrWorld(t, db, "2026-06-01")
 		sys := authz.System
 		c, err := w.svc.CreateCourse(ctx, sys, training.Course{Title: "新任者研修", Kind: training.KindELearning, NewStaff: true,
-			Sections: []training.Section{{Heading: "はじめに", Body: "情報セキュリティ規程の概要"}},
+			Sections:  []training.Section{{Heading: "はじめに", Body: "情報セキュリティ規程の概要"}},
 			Questions: []training.Question{{Text: "Q", Choices: []training.Choice{{Text: "a", Correct: true}, {Text: "b"}}}}})
 		if err != nil {
 			t.Fatal(err)
@@ -214,7 +214,7 @@ func TestTrainingAnswersCheckedOnServer(t *testing.T) {
 		w := newTrWorld(t, db, "2026-06-01")
 		sys := authz.System
 		c, err := w.svc.CreateCourse(ctx, sys, training.Course{Title: "情報セキュリティ基本研修", Kind: training.KindELearning,
-			Sections: []training.Section{{Heading: "パスワード", Body: "# 見出し\n\n- 他人に教えない\n\n<script>alert(1)</script>[外部](https://evil.example)"}},
+			Sections:  []training.Section{{Heading: "パスワード", Body: "# 見出し\n\n- 他人に教えない\n\n<script>alert(1)</script>[外部](https://evil.example)"}},
 			Questions: fiveQuestions(), PassMark: 80, MaxAttempts: 3, OpensOn: "2026-06-01", ClosesOn: "2026-06-30",
 			Audience: training.Audience{All: true}})
 		if err != nil {
