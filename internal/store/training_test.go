@@ -388,3 +388,83 @@ func TestTrainingPlanApproval(t *testing.T) {
 		}
 	})
 }
+
+// Reasons for not attending go through the 課室 officer to the 統括;
+// drills record who opened and who reported.
+func TestTrainingExcuseAndDrill(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newTrWorld(t, db, "2026-06-01")
+		sys := authz.System
+		c, err := w.svc.CreateCourse(ctx, sys, training.Course{Title: "集合研修", Kind: training.KindClassroom,
+			OpensOn: "2026-06-01", ClosesOn: "2026-06-30", Audience: training.Audience{Units: []int64{w.unitA.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, n, err := w.svc.Publish(ctx, sys, c.ID); err != nil || n != 4 {
+			t.Fatalf("publish to 部 A and below: %d %v", n, err)
+		}
+		a, err := db.Trainings().Current(ctx, c.ID, w.isso.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.FileExcuse(ctx, w.who(t, w.divB), a.ID, "長期出張"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("officer of B filing for A1: %v", err)
+		}
+		if err := w.svc.FileExcuse(ctx, w.who(t, w.divA1), a.ID, " "); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("empty reason: %v", err)
+		}
+		if err := w.svc.FileExcuse(ctx, w.who(t, w.divA1), a.ID, "長期の病気休暇のため"); err != nil {
+			t.Fatal(err)
+		}
+		if w.notices(t, w.chief.ID, "training.excuse_filed") != 1 {
+			t.Error("統括 not told of the reason")
+		}
+		if err := w.svc.DecideExcuse(ctx, w.who(t, w.divA1), a.ID, true); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("officer deciding: %v", err)
+		}
+		if err := w.svc.DecideExcuse(ctx, w.who(t, w.chief), a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.Trainings().Current(ctx, c.ID, w.isso.ID); got.Status != training.StatusExcused {
+			t.Fatalf("after acceptance: %+v", got)
+		}
+		// Attendance by the officer of A1: a person of B is refused.
+		csv := "職員番号,受講日,得点\nS1,2026/06/05,90\nD2,2026-06-05,80\n"
+		if _, rep, err := w.svc.ImportAttendance(ctx, w.who(t, w.divA1), c.ID, "a.csv", []byte(csv)); err == nil || rep == nil || len(rep.Errors) != 1 || rep.Errors[0].Row != 3 {
+			t.Fatalf("attendance with someone of B: %+v %v", rep, err)
+		}
+		n, _, err := w.svc.ImportAttendance(ctx, w.who(t, w.divA1), c.ID, "a.csv", []byte("職員番号,受講日,得点\nS1,2026/06/05,90\n"))
+		if err != nil || n != 1 {
+			t.Fatalf("attendance: %d %v", n, err)
+		}
+		f, err := w.svc.Follow(ctx, w.who(t, w.divA1), c.ID)
+		if err != nil || f.Totals.Completed != 1 || f.Totals.Excused != 1 || f.Totals.Assigned != 3 {
+			t.Fatalf("A1 after attendance: %+v %v", f.Totals, err)
+		}
+		// A drill.
+		d, err := w.svc.CreateCourse(ctx, sys, training.Course{Title: "標的型メール訓練", Kind: training.KindDrill, OpensOn: "2026-06-01",
+			ClosesOn: "2026-06-30", Audience: training.Audience{All: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.svc.Publish(ctx, sys, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.svc.ImportDrill(ctx, w.who(t, w.divA1), d.ID, "d.csv", []byte("職員番号,開封,報告\nS1,はい,いいえ\n")); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("officer importing a drill: %v", err)
+		}
+		if _, _, err := w.svc.ImportDrill(ctx, sys, d.ID, "d.csv", []byte("職員番号,開封,報告\nS1,はい,いいえ\nD1,いいえ,はい\nD2,○,○\n")); err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.svc.Results(ctx, sys, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cr := range r.Courses {
+			if cr.Course.ID == d.ID && (cr.Totals.Opened != 2 || cr.Totals.Reported != 2 || cr.Totals.Completed != 3) {
+				t.Errorf("drill totals: %+v", cr.Totals)
+			}
+		}
+	})
+}
