@@ -612,6 +612,9 @@ func (t *Trainings) Current(ctx context.Context, courseID, personID int64) (trai
 	return a, err
 }
 
+// scopeWhere limits col (a unit id column) to the units of s: the unit ids
+// are taken from the small units table first, so the assignments are read
+// through their (course, unit) index.
 func scopeWhere(s authz.Scope, col string, args *[]any) string {
 	if s.All {
 		return "1=1"
@@ -622,9 +625,9 @@ func scopeWhere(s authz.Scope, col string, args *[]any) string {
 	var ors []string
 	for _, p := range s.Paths {
 		*args = append(*args, p+"%")
-		ors = append(ors, col+" LIKE $"+strconv.Itoa(len(*args)))
+		ors = append(ors, "path LIKE $"+strconv.Itoa(len(*args)))
 	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	return col + " IN (SELECT id FROM units WHERE " + strings.Join(ors, " OR ") + ")"
 }
 
 // Assignments implements training.Store.
@@ -634,7 +637,7 @@ func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where := []string{scopeWhere(f.Scope, "u.path", &args)}
+	where := []string{scopeWhere(f.Scope, "a.unit_id", &args)}
 	if f.CourseID > 0 {
 		where = append(where, "a.course_id = "+arg(f.CourseID))
 	}
@@ -925,7 +928,7 @@ func (t *Trainings) RecordAttendance(ctx context.Context, courseID int64, rows [
 // Rates implements training.Store.
 func (t *Trainings) Rates(ctx context.Context, courseIDs []int64, scope authz.Scope, today string) ([]training.UnitRate, error) {
 	args := []any{today}
-	where := []string{scopeWhere(scope, "u.path", &args)}
+	where := []string{scopeWhere(scope, "a.unit_id", &args)}
 	if len(courseIDs) > 0 {
 		var ph []string
 		for _, id := range courseIDs {
@@ -934,13 +937,14 @@ func (t *Trainings) Rates(ctx context.Context, courseIDs []int64, scope authz.Sc
 		}
 		where = append(where, "a.course_id IN ("+strings.Join(ph, ",")+")")
 	}
-	return queryAll(ctx, t.db.R, `SELECT a.course_id, a.unit_id, u.name, u.path, COUNT(*),
-		SUM(CASE WHEN a.status = 'completed' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN a.status = 'excused' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN a.status = 'assigned' AND a.due_on <> '' AND a.due_on < $1 THEN 1 ELSE 0 END),
-		SUM(a.drill_opened), SUM(a.drill_reported)
-		FROM training_assignments a JOIN units u ON u.id = a.unit_id WHERE `+strings.Join(where, " AND ")+`
-		GROUP BY a.course_id, a.unit_id, u.name, u.path ORDER BY a.course_id, u.path`,
+	return queryAll(ctx, t.db.R, `SELECT r.course_id, r.unit_id, u.name, u.path, r.n, r.done, r.excused, r.overdue, r.opened, r.reported
+		FROM (SELECT a.course_id, a.unit_id, COUNT(*) AS n,
+			SUM(CASE WHEN a.status = 'completed' THEN 1 ELSE 0 END) AS done,
+			SUM(CASE WHEN a.status = 'excused' THEN 1 ELSE 0 END) AS excused,
+			SUM(CASE WHEN a.status = 'assigned' AND a.due_on <> '' AND a.due_on < $1 THEN 1 ELSE 0 END) AS overdue,
+			SUM(a.drill_opened) AS opened, SUM(a.drill_reported) AS reported
+			FROM training_assignments a WHERE `+strings.Join(where, " AND ")+` GROUP BY a.course_id, a.unit_id) r
+		JOIN units u ON u.id = r.unit_id ORDER BY r.course_id, u.path`,
 		func(r scanner) (training.UnitRate, error) {
 			var x training.UnitRate
 			err := r.Scan(&x.CourseID, &x.UnitID, &x.UnitName, &x.UnitPath, &x.Assigned, &x.Completed, &x.Excused, &x.Overdue,
@@ -949,14 +953,21 @@ func (t *Trainings) Rates(ctx context.Context, courseIDs []int64, scope authz.Sc
 		}, args...)
 }
 
-// Scores implements training.Store.
-func (t *Trainings) Scores(ctx context.Context, courseID int64) ([]int, error) {
-	return queryAll(ctx, t.db.R, `SELECT score FROM training_assignments WHERE course_id = $1 AND status = 'completed'`,
-		func(r scanner) (int, error) {
-			var s int
-			err := r.Scan(&s)
-			return s, err
+// Scores implements training.Store: completions per score band of ten
+// (0–9 … 90–100).
+func (t *Trainings) Scores(ctx context.Context, courseID int64) ([10]int, error) {
+	var out [10]int
+	bands, err := queryAll(ctx, t.db.R, `SELECT CASE WHEN score >= 90 THEN 9 WHEN score < 0 THEN 0 ELSE score / 10 END AS band, COUNT(*)
+		FROM training_assignments WHERE course_id = $1 AND status = 'completed' GROUP BY 1`,
+		func(r scanner) ([2]int, error) {
+			var b [2]int
+			err := r.Scan(&b[0], &b[1])
+			return b, err
 		}, courseID)
+	for _, b := range bands {
+		out[min(9, max(0, b[0]))] += b[1]
+	}
+	return out, err
 }
 
 // RoleHolders implements training.Store.

@@ -102,16 +102,11 @@ func (w *Web) apiAnswers(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Whose attempt it is decides before the body is read.
-	if err := w.svc.CheckAttempt(r.Context(), me(r), id); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	var body AnswersBody
-	if err := httpx.ReadJSON(r, &body); err != nil {
-		w.fail(rw, r, err)
-		return
-	}
-	res, err := w.svc.Submit(r.Context(), me(r), id, body.Answers)
+	res, err := w.svc.SubmitFrom(r.Context(), me(r), id, func() (map[int][]int, error) {
+		var body AnswersBody
+		err := httpx.ReadJSON(r, &body)
+		return body.Answers, err
+	})
 	if err != nil {
 		w.fail(rw, r, err)
 		return

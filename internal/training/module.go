@@ -190,13 +190,10 @@ func (w *Web) submitPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Whose attempt it is decides first; the form is read after.
-	v, err := w.svc.Attempt(r.Context(), me(r), id)
-	if err != nil {
-		w.kit.Fail(rw, r, err)
-		return
-	}
-	r.ParseForm()
-	res, err := w.svc.Submit(r.Context(), me(r), id, formAnswers(r))
+	res, err := w.svc.SubmitFrom(r.Context(), me(r), id, func() (map[int][]int, error) {
+		r.ParseForm()
+		return formAnswers(r), nil
+	})
 	if err != nil {
 		w.kit.Fail(rw, r, err)
 		return
@@ -205,7 +202,7 @@ func (w *Web) submitPage(rw http.ResponseWriter, r *http.Request) {
 	if res.Passed {
 		flash = "passed"
 	}
-	webui.SeeOther(rw, r, "/training/courses/"+strconv.FormatInt(v.CourseID, 10), flash)
+	webui.SeeOther(rw, r, "/training/courses/"+strconv.FormatInt(res.CourseID, 10), flash)
 }
 
 func (w *Web) image(rw http.ResponseWriter, r *http.Request) {

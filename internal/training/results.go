@@ -98,12 +98,8 @@ func (s *Service) Results(ctx context.Context, p *authz.Principal, year int) (Re
 			cr := &r.Courses[i]
 			cr.Totals = total(cr.Units)
 			if cr.Course.HasTest() {
-				scores, err := s.store.Scores(ctx, cr.Course.ID)
-				if err != nil {
+				if cr.Histogram, err = s.store.Scores(ctx, cr.Course.ID); err != nil {
 					return r, err
-				}
-				for _, sc := range scores {
-					cr.Histogram[min(9, max(0, sc/10))]++
 				}
 			}
 		}

@@ -575,7 +575,18 @@ type Result struct {
 // not yet submitted, while the course is open. A question counts when the
 // chosen set equals the correct set exactly.
 func (s *Service) Submit(ctx context.Context, p *authz.Principal, attemptID int64, answers map[int][]int) (Result, error) {
+	return s.SubmitFrom(ctx, p, attemptID, func() (map[int][]int, error) { return answers, nil })
+}
+
+// SubmitFrom is Submit with the answers read by read, called only once the
+// attempt is known to be the actor's (a request body is not even read for
+// someone else's attempt).
+func (s *Service) SubmitFrom(ctx context.Context, p *authz.Principal, attemptID int64, read func() (map[int][]int, error)) (Result, error) {
 	at, c, err := s.ownAttempt(ctx, p, attemptID)
+	if err != nil {
+		return Result{}, err
+	}
+	answers, err := read()
 	if err != nil {
 		return Result{}, err
 	}

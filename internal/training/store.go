@@ -103,8 +103,8 @@ type Store interface {
 
 	// Rates is the completion per course and unit (today decides overdue).
 	Rates(ctx context.Context, courseIDs []int64, scope authz.Scope, today string) ([]UnitRate, error)
-	// Scores is the best passing score of each completion of a course.
-	Scores(ctx context.Context, courseID int64) ([]int, error)
+	// Scores counts the completions of a course per score band of ten.
+	Scores(ctx context.Context, courseID int64) ([10]int, error)
 
 	RoleHolders(ctx context.Context, roleKey, day string) ([]Holder, error)
 

@@ -80,7 +80,8 @@ CREATE TABLE training_assignments (
     UNIQUE (course_id, person_id, cycle)
 );
 CREATE INDEX training_assignments_person ON training_assignments(person_id);
-CREATE INDEX training_assignments_course_unit ON training_assignments(course_id, unit_id);
+-- Covers the completion figures (per course and unit) and the score bands.
+CREATE INDEX training_assignments_course_unit ON training_assignments(course_id, unit_id, status, due_on, score, drill_opened, drill_reported);
 CREATE INDEX training_assignments_due ON training_assignments(status, due_on);
 
 CREATE TABLE training_attempts (
