@@ -472,7 +472,7 @@ func (t *Trainings) Assign(ctx context.Context, c training.Course, day, due stri
 		}
 		k, err := res.RowsAffected()
 		n = int(k)
-		if err != nil {
+		if err != nil || n == 0 {
 			return err
 		}
 		return trAudit(ctx, tx, t.db.Dialect, "training.assign", "training_course", c.ID, 0,

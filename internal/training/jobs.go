@@ -55,12 +55,23 @@ func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
 				}
 			}
 		}
-		if c.OpenOn(today) && !c.Audience.Empty() {
+		// The audience as the organisation stands today, once a day per
+		// course in this process (idempotent across replicas).
+		s.mu.Lock()
+		due := c.OpenOn(today) && !c.Audience.Empty() && s.assigned[c.ID] != today
+		s.mu.Unlock()
+		if due {
 			n, err := s.store.Assign(ctx, c, today, c.ClosesOn, now)
 			if err != nil {
 				return res, err
 			}
 			res.Assigned += n
+			s.mu.Lock()
+			if s.assigned == nil {
+				s.assigned = map[int64]string{}
+			}
+			s.assigned[c.ID] = today
+			s.mu.Unlock()
 		}
 	}
 	days := s.RemindDays

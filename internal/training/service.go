@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type Service struct {
 	// RemindDays is how many days before the due date the automatic
 	// reminder goes out (default 7).
 	RemindDays int
+
+	mu       sync.Mutex
+	assigned map[int64]string // course → last day its audience was assigned by the jobs
 }
 
 // NewService returns the service over st.
