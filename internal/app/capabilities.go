@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-
 	"kitei/internal/capability"
 	"kitei/internal/training"
 )
@@ -12,7 +10,7 @@ import (
 // in New.
 func (a *App) modules() []capability.Module {
 	return []capability.Module{
-		training.NewModule(a.Training, a.Kit, a.unitByCode),
+		training.NewModule(a.Training, a.Kit),
 	}
 }
 
@@ -22,10 +20,4 @@ func (a *App) Modules() []capability.Module {
 		a.mods = a.modules()
 	}
 	return a.mods
-}
-
-// unitByCode resolves a unit code for the capabilities' forms.
-func (a *App) unitByCode(ctx context.Context, code string) (int64, string, error) {
-	u, err := a.Org.UnitByCode(ctx, code)
-	return u.ID, u.Path, err
 }

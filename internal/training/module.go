@@ -25,13 +25,11 @@ var templateFiles embed.FS
 type Web struct {
 	svc *Service
 	kit *webui.Kit
-	// Org resolves unit codes of the course editor (optional).
-	UnitByCode func(ctx context.Context, code string) (int64, string, error)
 }
 
 // NewModule returns the training capability for the composition root.
-func NewModule(svc *Service, kit *webui.Kit, unitByCode func(ctx context.Context, code string) (int64, string, error)) capability.Module {
-	w := &Web{svc: svc, kit: kit, UnitByCode: unitByCode}
+func NewModule(svc *Service, kit *webui.Kit) capability.Module {
+	w := &Web{svc: svc, kit: kit}
 	if svc.Logf == nil && kit != nil {
 		svc.Logf = kit.Logger.Warn
 	}
@@ -412,11 +410,11 @@ func (w *Web) courseFromForm(r *http.Request, c Course) (Course, error) {
 	c.Audience = Audience{All: r.FormValue("aud_all") != "", Roles: splitList(r.FormValue("aud_roles")),
 		EmploymentTypes: splitList(r.FormValue("aud_employment"))}
 	for _, code := range splitList(r.FormValue("aud_units")) {
-		id, _, err := w.UnitByCode(r.Context(), code)
+		u, err := w.svc.units.UnitByCode(r.Context(), code)
 		if err != nil {
 			return c, err
 		}
-		c.Audience.Units = append(c.Audience.Units, id)
+		c.Audience.Units = append(c.Audience.Units, u.ID)
 	}
 	c.Sections = nil
 	for i := 0; i < 60; i++ {

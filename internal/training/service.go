@@ -20,6 +20,7 @@ import (
 // Units is what the service needs of the organisation.
 type Units interface {
 	Unit(ctx context.Context, id int64) (org.Unit, error)
+	UnitByCode(ctx context.Context, code string) (org.Unit, error)
 }
 
 // Service is the training capability. Every method takes the actor and
