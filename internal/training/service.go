@@ -5,9 +5,9 @@ import (
 	"html/template"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kitei/internal/apperr"
