@@ -24,6 +24,7 @@ import (
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/training"
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
 )
@@ -42,6 +43,7 @@ type App struct {
 	Register  *register.Registry
 	Yearly    *yearly.Service
 	Incident  *incident.Service
+	Training  *training.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -64,6 +66,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Approval.Targets = a.Register // request targets are entries of the registers
 	a.Yearly = yearly.NewService(db.Yearly())
 	a.Incident = incident.NewService(db.Incidents(), a.Org)
+	a.Training = training.NewService(db.Trainings(), a.Org)
 	return a
 }
 

@@ -8,6 +8,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/capability"
 	"kitei/internal/incident"
+	"kitei/internal/training"
 	"kitei/internal/wareki"
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
@@ -25,6 +26,7 @@ func (a *App) modules() []capability.Module {
 		{Name: "register", Overview: a.Register.Overview()},
 		yearly.Module(a.Yearly, a.Kit, a.planOwners),
 		incident.Module(a.Incident, a.Kit),
+		training.NewModule(a.Training, a.Kit),
 	}
 }
 

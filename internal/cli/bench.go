@@ -20,8 +20,11 @@ import (
 )
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "training" {
+		return runBenchTraining(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "selfcheck" {
-		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json]")
+		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json]")
 	}
 	return runBenchSelfcheck(ctx, env, args[1:])
 }
@@ -219,4 +222,59 @@ func benchServe(ctx context.Context, env *Env, dsn, addr string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// runBenchTraining measures 20,000 people completing a course over HTTP
+// and the training pages with all of them loaded.
+func runBenchTraining(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "bench training")
+	dsn := fs.String("db", "", "database (default: a fresh SQLite file in a temporary folder)")
+	people := fs.Int("people", 20000, "people in the generated organisation, each completing the course")
+	clients := fs.Int("clients", 64, "concurrent HTTP clients")
+	questions := fs.Int("questions", 5, "questions of the comprehension test")
+	runs := fs.Int("page-runs", 5, "timings per page")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *people < 1 || *clients < 1 || *questions < 1 || *runs < 1 {
+		return usageErr("--people, --clients, --questions and --page-runs must be positive")
+	}
+	var log io.Writer
+	if !*asJSON {
+		log = env.Stderr
+	}
+	res, err := bench.RunTraining(ctx, bench.TrainingOptions{DSN: *dsn, People: *people, Clients: *clients, Questions: *questions,
+		PageRuns: *runs, Log: log})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.Stdout).Encode(res)
+	}
+	out := env.Stdout
+	fmt.Fprintf(out, "training completions on %s: %d people, %d-question test, %d clients\n", res.Engine, res.People, res.Questions, res.Clients)
+	fmt.Fprintf(out, "  setup              %.1f s (organisation, course published to everyone)\n", res.SetupSeconds)
+	fmt.Fprintf(out, "  completed          %d in %.1f s (%d requests, %d errors; stored: %d)\n", res.Completed, res.RushSeconds, res.Requests, res.Errors, res.StoredCompleted)
+	fmt.Fprintf(out, "  completions/s      %.0f (%.0f requests/s)\n", res.CompletionsSec, res.RequestsSec)
+	fmt.Fprintf(out, "  request p50 / p99  %.1f ms / %.1f ms (open, start test, answer)\n", res.P50ms, res.P99ms)
+	fmt.Fprintf(out, "  person p50 / p99   %.1f ms / %.1f ms (all three)\n", res.CompletionP50ms, res.CompletionP99ms)
+	fmt.Fprintf(out, "  pages with %d completions loaded (p50 / max):\n", res.StoredCompleted)
+	for _, p := range res.Pages {
+		fmt.Fprintf(out, "    %-32s as %-15s %7.1f ms / %7.1f ms  %8d bytes\n", p.Path, p.As, p.P50, p.Max, p.Size)
+	}
+	fmt.Fprintf(out, "  slowest page       %s as %s: %.1f ms\n", res.Slowest.Path, res.Slowest.As, res.Slowest.P50)
+	return nil
 }

@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"demo":      {"fill an empty store with a fictitious organisation to try kitei", runDemo},
+		"training":  {"education and training: courses, publish, plans, follow, results, attendance, drill, jobs", runTraining},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 	}
 }

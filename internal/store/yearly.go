@@ -26,10 +26,10 @@ func (s *Yearly) audit(ctx context.Context, tx *sql.Tx, action, objType string, 
 		ObjectID: strconv.FormatInt(id, 10), Detail: audit.Details(detail)})
 }
 
-const planCols = `p.id, p.fiscal_year, p.status, p.note, p.submitted_at, p.approved_at, COALESCE(p.approved_by, 0),
+const yearlyPlanCols = `p.id, p.fiscal_year, p.status, p.note, p.submitted_at, p.approved_at, COALESCE(p.approved_by, 0),
 	COALESCE(ap.name, ''), p.decision_note, p.created_at, p.updated_at`
 
-func scanPlan(row scanner) (yearly.Plan, error) {
+func scanYearlyPlan(row scanner) (yearly.Plan, error) {
 	var (
 		p                                yearly.Plan
 		submitted, approved, created, up string
@@ -42,7 +42,7 @@ func scanPlan(row scanner) (yearly.Plan, error) {
 
 // Plan implements yearly.Store.
 func (s *Yearly) Plan(ctx context.Context, fy int) (yearly.Plan, error) {
-	p, err := scanPlan(s.db.R.QueryRowContext(ctx, `SELECT `+planCols+` FROM yearly_plans p
+	p, err := scanYearlyPlan(s.db.R.QueryRowContext(ctx, `SELECT `+yearlyPlanCols+` FROM yearly_plans p
 		LEFT JOIN people ap ON ap.id = p.approved_by WHERE p.fiscal_year = $1`, fy))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.E(apperr.NotFound, "yearly.err.no_plan", fy)
@@ -68,8 +68,8 @@ func (s *Yearly) Plan(ctx context.Context, fy int) (yearly.Plan, error) {
 
 // Plans implements yearly.Store.
 func (s *Yearly) Plans(ctx context.Context) ([]yearly.Plan, error) {
-	return queryAll(ctx, s.db.R, `SELECT `+planCols+` FROM yearly_plans p LEFT JOIN people ap ON ap.id = p.approved_by
-		ORDER BY p.fiscal_year DESC`, scanPlan)
+	return queryAll(ctx, s.db.R, `SELECT `+yearlyPlanCols+` FROM yearly_plans p LEFT JOIN people ap ON ap.id = p.approved_by
+		ORDER BY p.fiscal_year DESC`, scanYearlyPlan)
 }
 
 // CreatePlan implements yearly.Store.
