@@ -98,7 +98,7 @@ func browser(t testing.TB) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 6*time.Minute) // a whole story on a loaded 2-core machine
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
