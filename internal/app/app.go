@@ -23,6 +23,7 @@ import (
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/tracker"
 	"kitei/internal/webui"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	Selfcheck *selfcheck.Service
 	Approval  *approval.Service
 	Register  *register.Registry
+	Tracker   *tracker.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -58,6 +60,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Register = register.NewRegistry(db.Registers(), a.Org, a.Catalogs)
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
+	a.Tracker = tracker.NewService(db.Tracker(), a.Org)
 	return a
 }
 

@@ -2,13 +2,16 @@ package app
 
 import (
 	"kitei/internal/capability"
+	"kitei/internal/tracker"
 )
 
 // modules lists the capabilities built in the capability shape (see
 // internal/capability). Adding one is one line here, over a service built
 // in New.
 func (a *App) modules() []capability.Module {
-	return []capability.Module{}
+	return []capability.Module{
+		tracker.Module(a.Tracker, a.Kit, a.Org),
+	}
 }
 
 // Modules is every capability module, built once.
