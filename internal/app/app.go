@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
+	"kitei/internal/auditeng"
 	"kitei/internal/auth"
 	"kitei/internal/capability"
 	"kitei/internal/catalog"
@@ -40,6 +41,7 @@ type App struct {
 	Approval  *approval.Service
 	Register  *register.Registry
 	Tracker   *tracker.Service
+	Audits    *auditeng.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -61,6 +63,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
 	a.Tracker = tracker.NewService(db.Tracker(), a.Org)
+	a.Audits = auditeng.NewService(db.Audits(), a.Org, a.Catalogs, a.Tracker, a.Selfcheck, a.Crosswalk)
 	return a
 }
 

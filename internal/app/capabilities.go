@@ -1,6 +1,7 @@
 package app
 
 import (
+	"kitei/internal/auditeng"
 	"kitei/internal/capability"
 	"kitei/internal/tracker"
 )
@@ -11,6 +12,7 @@ import (
 func (a *App) modules() []capability.Module {
 	return []capability.Module{
 		tracker.Module(a.Tracker, a.Kit, a.Org),
+		auditeng.Module(a.Audits, a.Kit),
 	}
 }
 

@@ -62,6 +62,95 @@ CREATE TABLE tracker_evidence (
     PRIMARY KEY (action_id, file_id)
 );
 
+-- Information-security audits (internal/auditeng).
+CREATE TABLE audit_plans (
+    id           INTEGER PRIMARY KEY,
+    fiscal_year  INTEGER NOT NULL UNIQUE,
+    title        TEXT    NOT NULL,
+    note         TEXT    NOT NULL DEFAULT '',
+    status       TEXT    NOT NULL DEFAULT 'draft', -- draft, submitted, approved
+    created_by   INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL,
+    approved_by  INTEGER NOT NULL DEFAULT 0,
+    approved_at  TEXT    NOT NULL DEFAULT ''
+);
+
+CREATE TABLE audit_engagements (
+    id                 INTEGER PRIMARY KEY,
+    plan_id            INTEGER NOT NULL DEFAULT 0,   -- 0: ordered ad hoc
+    ad_hoc             INTEGER NOT NULL DEFAULT 0,
+    title              TEXT    NOT NULL,
+    kind               TEXT    NOT NULL DEFAULT 'unit', -- unit, system
+    unit_id            INTEGER NOT NULL REFERENCES units(id),
+    system_ref         TEXT    NOT NULL DEFAULT '',
+    catalog_id         INTEGER NOT NULL REFERENCES catalogs(id),
+    scope              TEXT    NOT NULL,              -- section refs separated by spaces
+    starts_on          TEXT    NOT NULL,
+    ends_on            TEXT    NOT NULL,
+    objective          TEXT    NOT NULL DEFAULT '',
+    status             TEXT    NOT NULL,              -- planned, fieldwork, reported, instructed
+    selfcheck_id       INTEGER NOT NULL DEFAULT 0,
+    parent_catalog_id  INTEGER NOT NULL DEFAULT 0,
+    summary            TEXT    NOT NULL DEFAULT '',
+    reported_at        TEXT    NOT NULL DEFAULT '',
+    reported_by        INTEGER NOT NULL DEFAULT 0,
+    created_by         INTEGER NOT NULL DEFAULT 0,
+    created_at         TEXT    NOT NULL,
+    updated_at         TEXT    NOT NULL
+);
+CREATE INDEX audit_engagements_plan ON audit_engagements(plan_id);
+
+CREATE TABLE audit_auditors (
+    engagement_id  INTEGER NOT NULL REFERENCES audit_engagements(id),
+    person_id      INTEGER NOT NULL REFERENCES people(id),
+    outside        INTEGER NOT NULL DEFAULT 0,
+    access_until   TEXT    NOT NULL DEFAULT '',
+    created_at     TEXT    NOT NULL,
+    PRIMARY KEY (engagement_id, person_id)
+);
+CREATE INDEX audit_auditors_person ON audit_auditors(person_id);
+
+CREATE TABLE audit_papers (
+    id             INTEGER PRIMARY KEY,
+    engagement_id  INTEGER NOT NULL REFERENCES audit_engagements(id),
+    node_ref       TEXT    NOT NULL,
+    result         TEXT    NOT NULL,                  -- conform, partial, nonconform, na
+    observation    TEXT    NOT NULL DEFAULT '',
+    auditor_id     INTEGER NOT NULL DEFAULT 0,
+    updated_at     TEXT    NOT NULL,
+    UNIQUE (engagement_id, node_ref)
+);
+
+CREATE TABLE audit_evidence (
+    engagement_id  INTEGER NOT NULL REFERENCES audit_engagements(id),
+    node_ref       TEXT    NOT NULL,
+    file_id        INTEGER NOT NULL REFERENCES evidence_files(id),
+    PRIMARY KEY (engagement_id, file_id)
+);
+
+CREATE TABLE audit_findings (
+    id              INTEGER PRIMARY KEY,
+    engagement_id   INTEGER NOT NULL REFERENCES audit_engagements(id),
+    node_ref        TEXT    NOT NULL,
+    severity        TEXT    NOT NULL,                 -- major, minor, observation
+    description     TEXT    NOT NULL,
+    recommendation  TEXT    NOT NULL DEFAULT '',
+    created_by      INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT    NOT NULL
+);
+CREATE INDEX audit_findings_engagement ON audit_findings(engagement_id);
+
+CREATE TABLE audit_instructions (
+    id             INTEGER PRIMARY KEY,
+    engagement_id  INTEGER NOT NULL REFERENCES audit_engagements(id),
+    unit_id        INTEGER NOT NULL REFERENCES units(id),
+    body           TEXT    NOT NULL,
+    issued_by      INTEGER NOT NULL DEFAULT 0,
+    issued_at      TEXT    NOT NULL
+);
+CREATE INDEX audit_instructions_engagement ON audit_instructions(engagement_id);
+
 -- Self-inspection's improvement actions move onto the tracker.
 INSERT INTO tracker_actions (source_kind, source_id, source_item, source_label, source_link, unit_id, title,
     owner_id, due_on, status, note, created_at, updated_at, done_at)
@@ -95,6 +184,13 @@ INSERT INTO sc_actions (campaign_id, item_id, unit_id, title, owner_id, due_on, 
 SELECT source_id, source_item, unit_id, title, owner_id, due_on,
     CASE WHEN status = 'closed' THEN 'done' ELSE status END, note, created_at, updated_at
 FROM tracker_actions WHERE source_kind = 'selfcheck_item' ORDER BY id;
+DROP TABLE audit_instructions;
+DROP TABLE audit_findings;
+DROP TABLE audit_evidence;
+DROP TABLE audit_papers;
+DROP TABLE audit_auditors;
+DROP TABLE audit_engagements;
+DROP TABLE audit_plans;
 DROP TABLE tracker_evidence;
 DROP TABLE tracker_progress;
 DROP TABLE tracker_requirements;
