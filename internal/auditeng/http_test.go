@@ -13,8 +13,10 @@ import (
 	"testing"
 
 	"kitei/internal/app"
+	"kitei/internal/apperr"
 	"kitei/internal/auditeng"
 	"kitei/internal/authz"
+	"kitei/internal/org"
 	"kitei/internal/store/storetest"
 	"kitei/internal/tracker"
 )
@@ -125,4 +127,91 @@ func TestUploadsThroughPages(t *testing.T) {
 	if res := upload(t, h, aud, epath, "台帳.pdf", "application/pdf", []byte("%PDF-1.7\n"), map[string]string{"ref": items[0].Ref}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("working-paper evidence: %d", res.StatusCode)
 	}
+}
+
+// TestEngagementPageGapsAndOtherUnits shows the crosswalk gap report inside
+// the engagement when an upper standard is chosen, and lets the officer of
+// another unit the CISO instructed file a remediation action for their own
+// unit (not for the audited one).
+func TestEngagementPageGapsAndOtherUnits(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	srv, err := w.App.Web(app.WebOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	s := w.App.Audits
+	chief, ciso, aud := w.P(t, w.Chief), w.P(t, w.CISO), w.P(t, w.AuditorB)
+	plan, _ := s.CreatePlan(ctx, chief, 2026, "", "")
+	e, err := s.AddEngagement(ctx, chief, plan.ID, auditeng.Engagement{Title: "監査", UnitID: w.Audited.ID, CatalogID: w.CatalogID,
+		Scope: []string{"2.1.2"}, StartsOn: "2026-06-01", EndsOn: "2026-06-30", ParentCatalogID: w.CatalogID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AssignAuditor(ctx, chief, e.ID, w.AuditorB.ID, false, "")
+	s.SubmitPlan(ctx, chief, plan.ID)
+	if _, err := s.ApprovePlan(ctx, ciso, plan.ID); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", fmt.Sprintf("/audits/engagements/%d", e.ID), nil)
+	req = req.WithContext(authz.WithPrincipal(req.Context(), aud))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "上位基準との対応") {
+		t.Fatalf("engagement page: %d, gap report shown: %v", rec.Code, strings.Contains(rec.Body.String(), "上位基準との対応"))
+	}
+	items, _ := s.Checklist(ctx, e)
+	for _, it := range items {
+		if _, err := s.SavePaper(ctx, aud, e.ID, it.Ref, auditeng.Partial, "一部未整備"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := s.AddFinding(ctx, aud, e.ID, auditeng.Finding{Ref: items[0].Ref, Severity: auditeng.Minor, Description: "一部未整備"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitReport(ctx, aud, e.ID, "一部改善を要する"); err != nil {
+		t.Fatal(err)
+	}
+	// Another unit with the same weakness, and its officer.
+	o := w.App.Org
+	other, err := o.CreateUnit(ctx, orgUnit("C1", "会計課", w.Audited.ParentID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := o.CreatePerson(ctx, orgPerson("K1", "会計 課長", other.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Appoint(ctx, orgAssign(op.ID, authz.RoleDivisionISO, other.ID)); err != nil {
+		t.Fatal(err)
+	}
+	otherOfficer := w.P(t, op)
+	if _, err := s.Engagement(ctx, otherOfficer, e.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("officer of an uninstructed unit reads the audit: %v", err)
+	}
+	if _, err := s.Instruct(ctx, ciso, e.ID, "同様の点を確認すること", []int64{other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	act, err := s.Remediate(ctx, otherOfficer, e.ID, f.ID, tracker.Action{Title: "会計課の台帳確認", OwnerID: op.ID, DueOn: "2026-10-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.UnitID != other.ID {
+		t.Errorf("the other unit's action is for unit %d, want %d", act.UnitID, other.ID)
+	}
+}
+
+func orgUnit(code, name string, parent int64) org.Unit {
+	return org.Unit{Code: code, Name: name, Kind: "課", ParentID: parent}
+}
+
+func orgPerson(no, name string, unit int64) org.Person {
+	return org.Person{EmployeeNo: no, Name: name, Email: no + "@example.jp", UnitID: unit, Status: "active", JoinedOn: "2020-04-01"}
+}
+
+func orgAssign(person int64, role string, unit int64) org.Assignment {
+	return org.Assignment{PersonID: person, RoleKey: role, UnitID: unit, StartsOn: "2024-04-01"}
 }

@@ -906,7 +906,21 @@ func (s *Service) Remediate(ctx context.Context, p *authz.Principal, id, finding
 		return tracker.Action{}, apperr.E(apperr.NotFound, "auditeng.err.finding_not_found", findingID)
 	}
 	if a.UnitID == 0 {
+		// The audited unit's officers plan for it; an officer of a unit the
+		// CISO also instructed plans for their own unit.
 		a.UnitID = e.UnitID
+		if !p.IsSystem() && !p.CanIn(PermRespond, e.UnitPath) {
+			ins, err := s.store.Instructions(ctx, id)
+			if err != nil {
+				return tracker.Action{}, err
+			}
+			for _, in := range ins {
+				if u, err := s.org.Unit(ctx, in.UnitID); err == nil && p.CanIn(PermRespond, u.Path) {
+					a.UnitID = in.UnitID
+					break
+				}
+			}
+		}
 	}
 	a.Source = tracker.Source{Kind: tracker.FromAuditFinding, ID: id, Item: findingID,
 		Label: i18n.T(i18n.Ja, "auditeng.finding.label", e.Title, f.ID, f.Ref), Link: fmt.Sprintf("/audits/engagements/%d", id)}
