@@ -68,6 +68,11 @@ func (s *Tracker) CreateAction(ctx context.Context, a tracker.Action, ns []track
 		if err != nil {
 			return err
 		}
+		for i := range ns {
+			if ns[i].Ref == "" {
+				ns[i].Ref = "tracker:" + strconv.FormatInt(a.ID, 10)
+			}
+		}
 		return insertTrackerNotices(ctx, tx, ns)
 	})
 	return a, err

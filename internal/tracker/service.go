@@ -38,8 +38,9 @@ type Notice struct {
 
 // Store persists actions. Implemented by internal/store.
 type Store interface {
-	// CreateAction stores a and its requirements, with the notices, in one
-	// transaction with its audit event.
+	// CreateAction stores a and its requirements, with the notices (an
+	// empty Ref becomes the new action's), in one transaction with its
+	// audit event.
 	CreateAction(ctx context.Context, a Action, ns []Notice) (Action, error)
 	// Action reads one action with requirements, progress and evidence;
 	// NotFound when there is none.
@@ -150,28 +151,16 @@ func (s *Service) Create(ctx context.Context, p *authz.Principal, a Action) (Act
 	now := s.now()
 	a.ID, a.CreatedBy, a.CreatedAt, a.UpdatedAt = 0, p.PersonID, now, now
 	a.DoneAt, a.ClosedAt, a.ClosedBy = time.Time{}, time.Time{}, 0
-	created, err := s.store.CreateAction(ctx, a, nil)
+	// The owner's notice is stored with the action (its ref is filled in
+	// once the action has an id).
+	n := s.notice(owner, "tracker.assigned", 0, i18n.T(i18n.Ja, "tracker.notice.assigned", a.Title, a.DueOn))
+	n.Ref = ""
+	created, err := s.store.CreateAction(ctx, a, []Notice{n})
 	if err != nil {
 		return Action{}, err
 	}
-	ns := []Notice{s.notice(owner, "tracker.assigned", created.ID, i18n.T(i18n.Ja, "tracker.notice.assigned", created.Title, created.DueOn))}
-	s.deliver(ctx, ns)
+	s.mail(ctx, []Notice{n})
 	return s.store.Action(ctx, created.ID)
-}
-
-// deliver stores notices outside a change (best effort, logged) and mails
-// them.
-func (s *Service) deliver(ctx context.Context, ns []Notice) {
-	if len(ns) == 0 {
-		return
-	}
-	key := fmt.Sprintf("tracker.notice:%d:%d", ns[0].PersonID, s.now().UnixNano())
-	if ok, err := s.store.ClaimJob(ctx, key, "tracker", s.now(), s.now().Add(time.Minute)); err == nil && ok {
-		if err := s.store.DeliverJob(ctx, key, "tracker", s.now(), ns); err != nil && s.Logf != nil {
-			s.Logf("tracker notice failed", "err", err)
-		}
-	}
-	s.mail(ctx, ns)
 }
 
 func (s *Service) notice(p org.Person, kind string, id int64, msg string) Notice {

@@ -3,6 +3,7 @@ package tracker_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -67,6 +68,11 @@ func TestActionLifecycle(t *testing.T) {
 			Requirements: []tracker.Requirement{{CatalogID: 1, Ref: "2.3.2"}}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		var ref string
+		db.R.QueryRowContext(ctx, `SELECT ref FROM notices WHERE person_id = $1 AND kind = 'tracker.assigned'`, w.owner.ID).Scan(&ref)
+		if ref != fmt.Sprintf("tracker:%d", a.ID) {
+			t.Errorf("the owner's notice refers to %q", ref)
 		}
 		// The owner cannot file actions; a unit officer elsewhere cannot see it.
 		if _, err := w.svc.Create(ctx, w.ownerP, tracker.Action{Source: tracker.Source{Kind: tracker.FromReview}, UnitID: w.unit.ID, Title: "x", OwnerID: w.owner.ID, DueOn: "2026-06-30"}); !apperr.Is(err, apperr.Forbidden) {
