@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestAuditInBrowser(t *testing.T) {
 	}
 
 	// 1. The 監査責任者 plans the audit.
-	chief := browser(t)
+	chief := auditBrowser(t)
 	signInAs(t, chief, base, "sato", pw["sato"])
 	do(t, chief,
 		chromedp.Navigate(base+"/audits"),
@@ -132,7 +133,7 @@ func TestAuditInBrowser(t *testing.T) {
 	waitPath(t, chief, planPath, "done=plan_submitted")
 
 	// 2. The CISO approves the plan.
-	ciso := browser(t)
+	ciso := auditBrowser(t)
 	signInAs(t, ciso, base, "yamada", pw["yamada"])
 	do(t, ciso,
 		chromedp.Navigate(base+"/audits"),
@@ -147,7 +148,7 @@ func TestAuditInBrowser(t *testing.T) {
 	}
 
 	// 3. The auditor records the working papers, the evidence and the finding, and reports.
-	auditor := browser(t)
+	auditor := auditBrowser(t)
 	signInAs(t, auditor, base, "ito", pw["ito"])
 	do(t, auditor,
 		chromedp.Navigate(base+"/audits"),
@@ -224,7 +225,7 @@ func TestAuditInBrowser(t *testing.T) {
 	waitPath(t, ciso, engPath, "done=instructed")
 
 	// 5. The 課室 officer finds the instruction in the inbox and files the remediation plan.
-	officer := browser(t)
+	officer := auditBrowser(t)
 	signInAs(t, officer, base, "takahashi", pw["takahashi"])
 	do(t, officer, chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	if inbox := mainText(t, officer); !strings.Contains(inbox, "CISO から指示") {
@@ -261,7 +262,8 @@ func TestAuditInBrowser(t *testing.T) {
 	}
 
 	// 6. The owner reports progress and completion.
-	owner := browser(t)
+	owner := auditBrowser(t)
+	do(t, owner, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))) // on a phone
 	signInAs(t, owner, base, "tanaka", pw["tanaka"])
 	do(t, owner,
 		chromedp.Navigate(base+"/actions"),
@@ -272,6 +274,12 @@ func TestAuditInBrowser(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`form[action$="/progress"] textarea[name=text]`)),
 	)
 	waitPath(t, owner, actionPath, "done=progress")
+	if w := eval[int](t, owner, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the action page is %d px wide on a 390 px screen", w)
+	}
+	if n := eval[int](t, owner, `document.querySelectorAll("script:not([src]), [style], [onclick]").length`); n != 0 {
+		t.Errorf("%d inline scripts or styles on the action page", n)
+	}
 	if eval[int](t, owner, `document.querySelectorAll('form[action$="/confirm"]').length`) != 0 {
 		t.Error("the owner is offered the confirmation")
 	}
@@ -300,6 +308,14 @@ func TestAuditInBrowser(t *testing.T) {
 		t.Error("the engagement does not show every finding closed")
 	}
 	shot(t, officer, "audit-7-closed")
+	do(t, officer, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#findings`)))
+	if w := eval[int](t, officer, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the engagement page is %d px wide on a 390 px screen", w)
+	}
+	if n := eval[int](t, officer, `document.querySelectorAll("script:not([src]), [style], [onclick]").length`); n != 0 {
+		t.Errorf("%d inline scripts or styles on the engagement page", n)
+	}
+	shot(t, officer, "audit-8-phone")
 }
 
 // optionValue is the value of the option of sel whose text contains text.
@@ -349,4 +365,34 @@ func validateOSCAL(t *testing.T, s *jsonschema.Schema, what, doc string) {
 		}
 		t.Fatalf("%s does not validate: %s", what, msg)
 	}
+}
+
+// auditBrowser is browser with a longer life: the people of the audit
+// story keep their browsers open across several steps, and the machine
+// may be busy.
+func auditBrowser(t testing.TB) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed (.ci/run installs it)")
+		}
+		t.Skip("chromium not installed: apt-get install chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 8*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
 }
