@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/app"
 	"kitei/internal/apperr"
+	"kitei/internal/auditeng"
 	"kitei/internal/authz"
 	"kitei/internal/bench"
 	catoscal "kitei/internal/catalog/oscal"
@@ -64,6 +65,41 @@ func TestSelfcheckAssessmentResults(t *testing.T) {
 	if !strings.Contains(doc, `"not-satisfied"`) {
 		t.Error("a 未実施 answer did not make its requirement not satisfied")
 	}
+
+	// An audit of the first 課 shows the 課's own answers beside each
+	// requirement: 3 people answered, of whom the first two sit in it.
+	cs, _ := a.Catalogs.List(ctx)
+	var catalogID int64
+	for _, c := range cs {
+		if c.Latest.ID == fx.EditionID {
+			catalogID = c.ID
+		}
+	}
+	unit := fx.People[0].UnitID
+	var inUnit, no int
+	for i, p := range fx.People[:3] {
+		if p.UnitID == unit {
+			inUnit++
+			if i == 1 {
+				no++
+			}
+		}
+	}
+	e, err := a.Audits.OrderAdHoc(ctx, authz.System, auditeng.Engagement{Title: "照合", UnitID: unit, CatalogID: catalogID,
+		Scope: []string{items[0].SectionRef}, StartsOn: "2026-06-01", EndsOn: "2026-06-30", SelfcheckID: fx.CampaignID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Audits.Engagement(ctx, authz.System, e.ID)
+	if err != nil || len(v.Items) == 0 {
+		t.Fatalf("engagement view: %v", err)
+	}
+	for _, it := range v.Items {
+		if it.Selfcheck == nil || it.Selfcheck.Yes+it.Selfcheck.No != inUnit || it.Selfcheck.No != no {
+			t.Errorf("%s: self-inspection answers beside it = %+v, want %d answers (%d no)", it.Ref, it.Selfcheck, inUnit, no)
+		}
+	}
+
 	broken := strings.Replace(doc, `"reviewed-controls"`, `"reviewed-control"`, 1)
 	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(broken))
 	if schema.Validate(inst) == nil {
