@@ -57,25 +57,25 @@ func Module(svc *Service, kit *webui.Kit, people People) capability.Module {
 			{Method: "POST", Path: "/actions/{id}/reassign", Perm: Follow, Handler: h.post("reassigned", h.reassign)},
 		},
 		API: []httpx.Route{
-			{Method: "GET", Path: "/api/v1/actions", Perm: Work, Handler: h.apiList, Summary: "Improvement actions: one's own and those of the units one follows",
+			{Method: "GET", Path: "/api/v1/actions", Perm: Work, Handler: h.apiList, Response: "TrackerActions", Summary: "Improvement actions: one's own and those of the units one follows",
 				Params: []httpx.Param{{Name: "view", In: "query", Type: "string", Description: "mine: only one's own"},
 					{Name: "kind", In: "query", Type: "string", Description: "source kind"}, {Name: "open", In: "query", Type: "string", Description: "1: not closed"}}},
-			{Method: "POST", Path: "/api/v1/actions", Perm: Follow, Handler: h.apiCreate, Summary: "File an improvement action for a unit one follows"},
+			{Method: "POST", Path: "/api/v1/actions", Perm: Follow, Handler: h.apiCreate, Body: "TrackerActionInput", Response: "TrackerAction", Summary: "File an improvement action for a unit one follows"},
 			{Method: "GET", Path: "/api/v1/actions/poam", Perm: Follow, Handler: h.poam, Summary: "Open actions of the units one follows as an OSCAL plan of action and milestones"},
-			{Method: "GET", Path: "/api/v1/actions/{id}", Perm: Work, Handler: h.apiGet, Summary: "One action with progress and evidence"},
-			{Method: "POST", Path: "/api/v1/actions/{id}/progress", Perm: Work, Summary: "Report progress (owner or follower)",
+			{Method: "GET", Path: "/api/v1/actions/{id}", Perm: Work, Handler: h.apiGet, Response: "TrackerAction", Summary: "One action with progress and evidence"},
+			{Method: "POST", Path: "/api/v1/actions/{id}/progress", Perm: Work, Body: "TrackerStepInput", Response: "TrackerAction", Summary: "Report progress (owner or follower)",
 				Handler: h.apiStep(func(ctx context.Context, p *authz.Principal, id int64, in StepInput) (Action, error) {
 					return svc.Report(ctx, p, id, in.On, in.Text)
 				})},
-			{Method: "POST", Path: "/api/v1/actions/{id}/done", Perm: Work, Summary: "Report the action done",
+			{Method: "POST", Path: "/api/v1/actions/{id}/done", Perm: Work, Body: "TrackerStepInput", Response: "TrackerAction", Summary: "Report the action done",
 				Handler: h.apiStep(func(ctx context.Context, p *authz.Principal, id int64, in StepInput) (Action, error) {
 					return svc.MarkDone(ctx, p, id, in.Text)
 				})},
-			{Method: "POST", Path: "/api/v1/actions/{id}/confirm", Perm: Follow, Summary: "Confirm a done action (not its owner)",
+			{Method: "POST", Path: "/api/v1/actions/{id}/confirm", Perm: Follow, Body: "TrackerStepInput", Response: "TrackerAction", Summary: "Confirm a done action (not its owner)",
 				Handler: h.apiStep(func(ctx context.Context, p *authz.Principal, id int64, in StepInput) (Action, error) {
 					return svc.Confirm(ctx, p, id, in.Text)
 				})},
-			{Method: "POST", Path: "/api/v1/actions/{id}/evidence", Perm: Work, Handler: h.apiAttach, BodyType: "multipart/form-data",
+			{Method: "POST", Path: "/api/v1/actions/{id}/evidence", Perm: Work, Handler: h.apiAttach, BodyType: "multipart/form-data", Response: "TrackerFile",
 				Summary: "Attach an evidence file (field file; HTML, oversize and mismatched files refused)"},
 			{Method: "GET", Path: "/api/v1/actions/{id}/evidence/{file}", Perm: Work, Handler: h.apiFile, Summary: "Download an evidence file (attachment)"},
 		},
