@@ -1,16 +1,16 @@
 package auditeng_test
 
-// TestOpenAPIHasAuditBodies: the API document describes the tracker's and
-// the audits' routes with their bodies.
-
 import (
 	"encoding/json"
-	"kitei/internal/app"
-	"kitei/internal/store/storetest"
 	"strings"
 	"testing"
+
+	"kitei/internal/app"
+	"kitei/internal/store/storetest"
 )
 
+// TestOpenAPIHasAuditBodies: the API document describes the tracker's and
+// the audits' routes with their bodies.
 func TestOpenAPIHasAuditBodies(t *testing.T) {
 	a := app.New(storetest.SQLite(t), nil)
 	b, err := json.Marshal(a.API("").Document())
