@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
+	"kitei/internal/auditeng"
 	"kitei/internal/auth"
 	"kitei/internal/capability"
 	"kitei/internal/catalog"
@@ -24,6 +25,7 @@ import (
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
+	"kitei/internal/tracker"
 	"kitei/internal/training"
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
@@ -44,6 +46,8 @@ type App struct {
 	Yearly    *yearly.Service
 	Incident  *incident.Service
 	Training  *training.Service
+	Tracker   *tracker.Service
+	Audits    *auditeng.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -67,6 +71,8 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Yearly = yearly.NewService(db.Yearly())
 	a.Incident = incident.NewService(db.Incidents(), a.Org)
 	a.Training = training.NewService(db.Trainings(), a.Org)
+	a.Tracker = tracker.NewService(db.Tracker(), a.Org)
+	a.Audits = auditeng.NewService(db.Audits(), a.Org, a.Catalogs, a.Tracker, a.Selfcheck, a.Crosswalk)
 	return a
 }
 

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"time"
 
+	"kitei/internal/auditeng"
 	"kitei/internal/authz"
 	"kitei/internal/capability"
 	"kitei/internal/incident"
+	"kitei/internal/tracker"
 	"kitei/internal/training"
 	"kitei/internal/wareki"
 	"kitei/internal/webui"
@@ -27,6 +29,8 @@ func (a *App) modules() []capability.Module {
 		yearly.Module(a.Yearly, a.Kit, a.planOwners),
 		incident.Module(a.Incident, a.Kit),
 		training.NewModule(a.Training, a.Kit),
+		tracker.Module(a.Tracker, a.Kit, a.Org),
+		auditeng.Module(a.Audits, a.Kit),
 	}
 }
 

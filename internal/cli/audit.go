@@ -20,12 +20,15 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		"list":   auditList,
 		"export": auditExport,
 	}
+	for name, f := range auditengCommands { // audits (internal/auditeng): plan, engagement, finding, actions
+		sub[name] = f
+	}
 	if len(args) == 0 {
-		return usageErr("kitei audit verify|list|export …")
+		return usageErr("kitei audit verify|list|export (the trail) | plan|engagement|finding|actions (audits) …")
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return usageErr("unknown audit command %q (verify, list, export)", args[0])
+		return usageErr("unknown audit command %q (verify, list, export, plan, engagement, finding, actions)", args[0])
 	}
 	return f(ctx, env, args[1:])
 }

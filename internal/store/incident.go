@@ -449,7 +449,7 @@ func (s *Incidents) Escalate(ctx context.Context, key, owner string, at time.Tim
 		if c, err := res.RowsAffected(); err != nil {
 			return err
 		} else if c == 0 {
-			return apperr.New(apperr.Conflict, "job %s is no longer held by %s", key, owner)
+			return apperr.E(apperr.Conflict, "approval.err.job_longer_held_by", key, owner)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE incident_notices SET escalated_at = $2 WHERE id = $1`, n.ID, incFmt(at)); err != nil {
 			return err

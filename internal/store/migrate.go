@@ -52,3 +52,16 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// MigrateTo applies the pending migrations up to and including version
+// (for tests that put rows in an older schema and then migrate).
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}

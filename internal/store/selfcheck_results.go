@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"kitei/internal/apperr"
 	"kitei/internal/selfcheck"
+	"kitei/internal/tracker"
 )
 
 // The self-inspection store's reading side (progress, tallies, results,
@@ -241,49 +243,82 @@ func (s *Selfchecks) Notices(ctx context.Context, personID int64, limit int) ([]
 	return out, rows.Err()
 }
 
-// CreateAction implements selfcheck.Store.
+// CreateAction implements selfcheck.Store: it files a tracker action.
 func (s *Selfchecks) CreateAction(ctx context.Context, a selfcheck.Action) (selfcheck.Action, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO sc_actions (campaign_id, item_id, unit_id, title, owner_id, due_on,
-			status, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			a.CampaignID, a.ItemID, a.UnitID, a.Title, a.OwnerID, a.DueOn, string(a.Status), a.Note,
-			formatTime(a.CreatedAt)).Scan(&a.ID); err != nil {
-			if strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+		t := tracker.Action{Source: tracker.Source{Kind: tracker.FromSelfcheckItem, ID: a.CampaignID, Item: a.ItemID,
+			Link: "/selfcheck/campaigns/" + strconv.FormatInt(a.CampaignID, 10) + "/results"},
+			UnitID: a.UnitID, Title: a.Title, OwnerID: a.OwnerID, DueOn: a.DueOn, Status: tracker.Status(a.Status), Note: a.Note,
+			CreatedAt: a.CreatedAt, UpdatedAt: a.CreatedAt}
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM sc_campaigns WHERE id = $1`, a.CampaignID).Scan(&name); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.E(apperr.NotFound, "selfcheck.err.self_inspection_campaign", a.CampaignID)
+			}
+			return err
+		}
+		t.Source.Label = name
+		if a.ItemID != 0 {
+			var r tracker.Requirement
+			err := tx.QueryRowContext(ctx, `SELECT e.catalog_id, i.node_ref, i.section_title FROM sc_items i
+				JOIN editions e ON e.id = i.edition_id WHERE i.id = $1 AND i.campaign_id = $2`, a.ItemID, a.CampaignID).Scan(&r.CatalogID, &r.Ref, &r.Label)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err == nil {
+				t.Source.Label += " " + r.Ref
+				t.Requirements = []tracker.Requirement{r}
+			}
+		}
+		t, err := insertAction(ctx, tx, s.db.Dialect, t)
+		if err != nil {
+			if apperr.Is(err, apperr.Invalid) {
 				return apperr.E(apperr.Invalid, "selfcheck.err.person_own_action", a.OwnerID)
 			}
 			return err
 		}
-		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.action_create", "selfcheck_action", a.ID,
-			map[string]any{"campaign": a.CampaignID, "item": a.ItemID, "unit": a.UnitID, "title": a.Title,
-				"owner": a.OwnerID, "due_on": a.DueOn})
+		a.ID = t.ID
+		return nil
 	})
 	return a, err
 }
 
-// UpdateAction implements selfcheck.Store.
+// UpdateAction implements selfcheck.Store (a confirmed action stays closed
+// when the page says done).
 func (s *Selfchecks) UpdateAction(ctx context.Context, a selfcheck.Action) (selfcheck.Action, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sc_actions SET title = $3, owner_id = $4, due_on = $5, status = $6, note = $7,
-			updated_at = $8 WHERE id = $1 AND campaign_id = $2`,
-			a.ID, a.CampaignID, a.Title, a.OwnerID, a.DueOn, string(a.Status), a.Note, formatTime(a.UpdatedAt))
+		var unit int64
+		err := tx.QueryRowContext(ctx, `SELECT unit_id FROM tracker_actions WHERE id = $1 AND source_kind = 'selfcheck_item' AND source_id = $2`,
+			a.ID, a.CampaignID).Scan(&unit)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.NotFound, "selfcheck.err.improvement_action_campaign", a.ID, a.CampaignID)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.E(apperr.NotFound, "selfcheck.err.improvement_action_campaign", a.ID, a.CampaignID)
+		at := formatTime(a.UpdatedAt)
+		done := ""
+		if a.Status == selfcheck.ActionDone {
+			done = at
 		}
-		return scAudit(ctx, tx, s.db.Dialect, "selfcheck.action_update", "selfcheck_action", a.ID,
-			map[string]any{"status": string(a.Status), "owner": a.OwnerID, "due_on": a.DueOn, "note": a.Note})
+		if _, err := tx.ExecContext(ctx, `UPDATE tracker_actions SET title = $2, owner_id = $3, due_on = $4,
+			status = CASE WHEN status = 'closed' AND $5 = 'done' THEN 'closed' ELSE $5 END, note = $6, updated_at = $7,
+			done_at = CASE WHEN status = 'closed' THEN done_at ELSE $8 END WHERE id = $1`,
+			a.ID, a.Title, a.OwnerID, a.DueOn, string(a.Status), a.Note, at, done); err != nil {
+			return err
+		}
+		return trackerAudit(ctx, tx, s.db.Dialect, "tracker.update", tracker.Action{ID: a.ID, UnitID: unit},
+			map[string]any{"status": string(a.Status), "owner": a.OwnerID, "due_on": a.DueOn, "note": a.Note, "source": "selfcheck"})
 	})
 	return a, err
 }
 
-// Actions implements selfcheck.Store.
+// Actions implements selfcheck.Store: the campaign's tracker actions.
 func (s *Selfchecks) Actions(ctx context.Context, campaignID int64) ([]selfcheck.Action, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT a.id, a.campaign_id, a.item_id, a.unit_id, a.title, a.owner_id, a.due_on,
+	rows, err := s.db.R.QueryContext(ctx, `SELECT a.id, a.source_id, a.source_item, a.unit_id, a.title, a.owner_id, a.due_on,
 		a.status, a.note, a.created_at, a.updated_at, COALESCE(p.name, ''), COALESCE(i.node_ref, ''), COALESCE(u.name, '')
-		FROM sc_actions a LEFT JOIN people p ON p.id = a.owner_id LEFT JOIN sc_items i ON i.id = a.item_id
-		LEFT JOIN units u ON u.id = a.unit_id WHERE a.campaign_id = $1 ORDER BY a.due_on, a.id`, campaignID)
+		FROM tracker_actions a LEFT JOIN people p ON p.id = a.owner_id LEFT JOIN sc_items i ON i.id = a.source_item
+		LEFT JOIN units u ON u.id = a.unit_id WHERE a.source_kind = 'selfcheck_item' AND a.source_id = $1 ORDER BY a.due_on, a.id`, campaignID)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +330,9 @@ func (s *Selfchecks) Actions(ctx context.Context, campaignID int64) ([]selfcheck
 		if err := rows.Scan(&a.ID, &a.CampaignID, &a.ItemID, &a.UnitID, &a.Title, &a.OwnerID, &a.DueOn, &status, &a.Note,
 			&created, &updated, &a.OwnerName, &a.ItemRef, &a.UnitName); err != nil {
 			return nil, err
+		}
+		if status == string(tracker.Closed) {
+			status = string(selfcheck.ActionDone)
 		}
 		a.Status = selfcheck.ActionStatus(status)
 		a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)

@@ -164,9 +164,9 @@ func notFound(key string, id int64) error { return apperr.E(apperr.NotFound, key
 
 // ---- plans
 
-const planCols = `id, fiscal_year, title, body, status, created_by, created_at, updated_at`
+const trainingPlanCols = `id, fiscal_year, title, body, status, created_by, created_at, updated_at`
 
-func scanPlan(row scanner) (training.Plan, error) {
+func scanTrainingPlan(row scanner) (training.Plan, error) {
 	var p training.Plan
 	var c, u string
 	err := row.Scan(&p.ID, &p.FiscalYear, &p.Title, &p.Body, &p.Status, &p.CreatedBy, &c, &u)
@@ -236,7 +236,7 @@ func (t *Trainings) MovePlan(ctx context.Context, id int64, from []string, to st
 
 // Plan implements training.Store.
 func (t *Trainings) Plan(ctx context.Context, id int64) (training.Plan, error) {
-	p, err := scanPlan(t.db.R.QueryRowContext(ctx, `SELECT `+planCols+` FROM training_plans WHERE id = $1`, id))
+	p, err := scanTrainingPlan(t.db.R.QueryRowContext(ctx, `SELECT `+trainingPlanCols+` FROM training_plans WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("training.err.no_plan", id)
 	}
@@ -245,7 +245,7 @@ func (t *Trainings) Plan(ctx context.Context, id int64) (training.Plan, error) {
 
 // Plans implements training.Store.
 func (t *Trainings) Plans(ctx context.Context) ([]training.Plan, error) {
-	return queryAll(ctx, t.db.R, `SELECT `+planCols+` FROM training_plans ORDER BY fiscal_year DESC, id DESC`, scanPlan)
+	return queryAll(ctx, t.db.R, `SELECT `+trainingPlanCols+` FROM training_plans ORDER BY fiscal_year DESC, id DESC`, scanTrainingPlan)
 }
 
 // PlanEvents implements training.Store.

@@ -571,6 +571,12 @@ func noticeLink(ref string) string {
 		return "/incidents/" + strings.TrimPrefix(ref, "incident:")
 	case strings.HasPrefix(ref, "selfcheck:"):
 		return "/selfcheck/campaigns/" + strings.TrimPrefix(ref, "selfcheck:") + "/my"
+	case strings.HasPrefix(ref, "tracker:"):
+		return "/actions/" + strings.TrimPrefix(ref, "tracker:")
+	case strings.HasPrefix(ref, "auditeng:plan:"):
+		return "/audits/plans/" + strings.TrimPrefix(ref, "auditeng:plan:")
+	case strings.HasPrefix(ref, "auditeng:"):
+		return "/audits/engagements/" + strings.TrimPrefix(ref, "auditeng:")
 	}
 	return ""
 }

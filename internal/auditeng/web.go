@@ -1,0 +1,530 @@
+package auditeng
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"kitei/internal/apperr"
+	"kitei/internal/authz"
+	"kitei/internal/catalog"
+	"kitei/internal/httpx"
+	"kitei/internal/i18n"
+	"kitei/internal/org"
+	"kitei/internal/selfcheck"
+	"kitei/internal/tabular"
+	"kitei/internal/tracker"
+	"kitei/internal/webui"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+type handlers struct {
+	svc *Service
+	kit *webui.Kit
+}
+
+func principal(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
+
+func formInt(r *http.Request, name string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(r.FormValue(name)), 10, 64)
+	return n
+}
+
+type indexData struct {
+	Plans       []Plan
+	Engagements []Engagement
+	CanPlan     bool
+	CanApprove  bool
+	Catalogs    []catalog.Catalog
+	Units       []org.Unit
+	Campaigns   []selfcheck.Campaign
+	Year        int
+}
+
+func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	d := indexData{CanPlan: h.svc.requirePlan(p) == nil, CanApprove: h.svc.requireApprove(p) == nil, Year: fiscalYear(h.svc.Now())}
+	var err error
+	if d.Plans, err = h.svc.Plans(r.Context(), p); err == nil {
+		d.Engagements, err = h.svc.Engagements(r.Context(), p)
+	}
+	if err == nil && d.CanApprove {
+		d.Catalogs, d.Units, err = h.svc.choices(r)
+		if h.svc.selfcheck != nil {
+			d.Campaigns, _ = h.svc.selfcheck.Campaigns(r.Context())
+		}
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	pg := h.kit.Page(r, "auditeng.title.index", d)
+	pg.Nav, pg.Flash = "auditeng", pg.Done(r, "auditeng.done.")
+	h.kit.Render(w, r, http.StatusOK, "auditeng_index", pg)
+}
+
+func (s *Service) choices(r *http.Request) ([]catalog.Catalog, []org.Unit, error) {
+	cs, err := s.catalogs.List(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	us, err := s.org.Units(r.Context(), org.UnitFilter{Scope: authz.Everywhere})
+	return cs, us, err
+}
+
+func (h *handlers) createPlan(w http.ResponseWriter, r *http.Request) {
+	pl, err := h.svc.CreatePlan(r.Context(), principal(r), int(formInt(r, "fiscal_year")), r.FormValue("title"), r.FormValue("note"))
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	webui.SeeOther(w, r, fmt.Sprintf("/audits/plans/%d", pl.ID), "plan_created")
+}
+
+type planData struct {
+	View       PlanView
+	CanPlan    bool
+	CanApprove bool
+	Catalogs   []catalog.Catalog
+	Units      []org.Unit
+	Campaigns  []selfcheck.Campaign
+}
+
+func (h *handlers) plan(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p := principal(r)
+	v, err := h.svc.Plan(r.Context(), p, id)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	d := planData{View: v, CanPlan: h.svc.requirePlan(p) == nil, CanApprove: h.svc.requireApprove(p) == nil}
+	if d.CanPlan && v.Plan.Status == PlanDraft {
+		if d.Catalogs, d.Units, err = h.svc.choices(r); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		if h.svc.selfcheck != nil {
+			d.Campaigns, _ = h.svc.selfcheck.Campaigns(r.Context())
+		}
+	}
+	pg := h.kit.Page(r, "auditeng.title.plan", d)
+	pg.Title = v.Plan.Title
+	pg.Nav, pg.Flash = "auditeng", pg.Done(r, "auditeng.done.")
+	h.kit.Render(w, r, http.StatusOK, "auditeng_plan", pg)
+}
+
+// engagementForm reads an engagement from a form.
+func engagementForm(r *http.Request) Engagement {
+	return Engagement{Title: r.FormValue("title"), Kind: r.FormValue("kind"), UnitID: formInt(r, "unit"), SystemRef: r.FormValue("system_ref"),
+		CatalogID: formInt(r, "catalog"), Scope: strings.Fields(strings.NewReplacer(",", " ", "、", " ", "　", " ").Replace(r.FormValue("scope"))),
+		StartsOn: r.FormValue("starts_on"), EndsOn: r.FormValue("ends_on"), Objective: r.FormValue("objective"),
+		SelfcheckID: formInt(r, "selfcheck"), ParentCatalogID: formInt(r, "parent_catalog")}
+}
+
+func (h *handlers) addEngagement(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	e, err := h.svc.AddEngagement(r.Context(), principal(r), id, engagementForm(r))
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", e.ID), "engagement_created")
+}
+
+func (h *handlers) planStep(flash string, fn func(h *handlers, r *http.Request, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := httpx.PathID(r, "id")
+		if err == nil {
+			err = fn(h, r, id)
+		}
+		if err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		webui.SeeOther(w, r, fmt.Sprintf("/audits/plans/%d", id), flash)
+	}
+}
+
+func (h *handlers) adhoc(w http.ResponseWriter, r *http.Request) {
+	e, err := h.svc.OrderAdHoc(r.Context(), principal(r), engagementForm(r))
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", e.ID), "adhoc")
+}
+
+type engagementData struct {
+	*View
+	People     []org.Person
+	Units      []org.Unit
+	Results    []Result
+	Severities []Severity
+}
+
+func (h *handlers) engagement(w http.ResponseWriter, r *http.Request) {
+	h.renderEngagement(w, r, "auditeng_engagement")
+}
+
+func (h *handlers) report(w http.ResponseWriter, r *http.Request) {
+	h.renderEngagement(w, r, "auditeng_report")
+}
+
+func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page string) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	v, err := h.svc.Engagement(r.Context(), principal(r), id)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	d := engagementData{View: v, Results: Results, Severities: Severities}
+	if page == "auditeng_engagement" && (v.Access.Plan || v.Access.Respond || v.Access.Approve) {
+		d.People, _, _ = h.svc.org.People(r.Context(), org.PersonFilter{Scope: authz.Everywhere, NotLeft: true, Limit: 2000})
+		d.Units, _ = h.svc.org.Units(r.Context(), org.UnitFilter{Scope: authz.Everywhere})
+	}
+	pg := h.kit.Page(r, "auditeng.title.engagement", d)
+	pg.Title = v.Engagement.Title
+	pg.Nav, pg.Flash = "auditeng", pg.Done(r, "auditeng.done.")
+	h.kit.Render(w, r, http.StatusOK, page, pg)
+}
+
+// step runs a change on the engagement in the path and redirects to it.
+func (h *handlers) step(flash, anchor string, fn func(h *handlers, r *http.Request, p *authz.Principal, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := httpx.PathID(r, "id")
+		if err == nil {
+			err = fn(h, r, principal(r), id)
+		}
+		if err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+		webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), flash+anchor)
+	}
+}
+
+func (h *handlers) evidence(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	p := principal(r)
+	if _, _, err := h.svc.conduct(r.Context(), p, id); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	u, err := tracker.ReadUpload(w, r, "file", h.svc.MaxFile)
+	if err == nil {
+		_, err = h.svc.AttachEvidence(r.Context(), p, id, r.FormValue("ref"), u)
+	}
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), "evidence")
+}
+
+func (h *handlers) file(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	fid, err := httpx.PathID(r, "file")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	f, data, err := h.svc.Evidence(r.Context(), principal(r), id, fid)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	tracker.ServeFile(w, f, data)
+}
+
+func (h *handlers) remediate(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	fid, err := httpx.PathID(r, "finding")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	a, err := h.svc.Remediate(r.Context(), principal(r), id, fid, tracker.Action{Title: r.FormValue("title"),
+		Description: r.FormValue("description"), OwnerID: formInt(r, "owner"), DueOn: r.FormValue("due_on"), UnitID: formInt(r, "unit")})
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	_ = a
+	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), "remediation")
+}
+
+func (h *handlers) exportEngagement(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	v, err := h.svc.Engagement(r.Context(), principal(r), id)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.xlsx(w, r, fmt.Sprintf("audit-%d.xlsx", id), EngagementTables(i18n.FromRequest(r), v)...)
+}
+
+func (h *handlers) exportPlan(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	v, err := h.svc.Plan(r.Context(), principal(r), id)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.xlsx(w, r, fmt.Sprintf("audit-plan-%d.xlsx", v.Plan.FiscalYear), PlanTable(i18n.FromRequest(r), v))
+}
+
+func (h *handlers) xlsx(w http.ResponseWriter, r *http.Request, name string, ts ...tabular.Table) {
+	var buf bytes.Buffer
+	if err := tabular.WriteXLSX(&buf, ts...); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(buf.Bytes())
+}
+
+func (h *handlers) oscalEngagement(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err, h.kit.Logger)
+		return
+	}
+	v, err := h.svc.Engagement(r.Context(), principal(r), id)
+	if err != nil {
+		httpx.WriteError(w, r, err, h.kit.Logger)
+		return
+	}
+	var buf bytes.Buffer
+	if err := WriteEngagementAR(&buf, v, h.svc.now()); err != nil {
+		httpx.WriteError(w, r, err, h.kit.Logger)
+		return
+	}
+	writeJSONFile(w, fmt.Sprintf("audit-%d-assessment-results.json", id), buf.Bytes())
+}
+
+func (h *handlers) oscalSelfcheck(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err, h.kit.Logger)
+		return
+	}
+	var buf bytes.Buffer
+	if err := h.svc.WriteSelfcheckAR(r.Context(), principal(r), &buf, id); err != nil {
+		httpx.WriteError(w, r, err, h.kit.Logger)
+		return
+	}
+	writeJSONFile(w, fmt.Sprintf("selfcheck-%d-assessment-results.json", id), buf.Bytes())
+}
+
+func writeJSONFile(w http.ResponseWriter, name string, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(b)
+}
+
+// ---- API ----
+
+func (h *handlers) apiErr(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.WriteError(w, r, err, h.kit.Logger)
+}
+
+func (h *handlers) apiPlans(w http.ResponseWriter, r *http.Request) {
+	ps, err := h.svc.Plans(r.Context(), principal(r))
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if ps == nil {
+		ps = []Plan{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, ps)
+}
+
+// PlanInput is the body of POST /api/v1/audits/plans.
+type PlanInput struct {
+	FiscalYear int    `json:"fiscal_year"`
+	Title      string `json:"title"`
+	Note       string `json:"note"`
+}
+
+func (h *handlers) apiCreatePlan(w http.ResponseWriter, r *http.Request) {
+	var in PlanInput
+	if err := httpx.ReadJSON(r, &in); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	pl, err := h.svc.CreatePlan(r.Context(), principal(r), in.FiscalYear, in.Title, in.Note)
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, pl)
+}
+
+func (h *handlers) apiEngagements(w http.ResponseWriter, r *http.Request) {
+	es, err := h.svc.Engagements(r.Context(), principal(r))
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if es == nil {
+		es = []Engagement{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, es)
+}
+
+// EngagementJSON is an engagement with its working papers and findings.
+type EngagementJSON struct {
+	Engagement   Engagement    `json:"engagement"`
+	Papers       []Paper       `json:"papers"`
+	Findings     []Finding     `json:"findings"`
+	Instructions []Instruction `json:"instructions"`
+	Unanswered   int           `json:"unanswered"`
+}
+
+func (h *handlers) apiEngagement(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	v, err := h.svc.Engagement(r.Context(), principal(r), id)
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	out := EngagementJSON{Engagement: v.Engagement, Findings: v.Findings, Instructions: v.Instructions, Unanswered: v.Unanswered, Papers: []Paper{}}
+	for _, it := range v.Items {
+		if it.Paper != nil {
+			out.Papers = append(out.Papers, *it.Paper)
+		}
+	}
+	if out.Findings == nil {
+		out.Findings = []Finding{}
+	}
+	if out.Instructions == nil {
+		out.Instructions = []Instruction{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// AuditorInput is the body of POST …/auditors.
+type AuditorInput struct {
+	PersonID    int64  `json:"person_id"`
+	Outside     bool   `json:"outside"`
+	AccessUntil string `json:"access_until"`
+}
+
+func (h *handlers) apiAuditor(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	var in AuditorInput
+	if err := httpx.ReadJSON(r, &in); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if err := h.svc.AssignAuditor(r.Context(), principal(r), id, in.PersonID, in.Outside, in.AccessUntil); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"assigned": true})
+}
+
+// PaperInput is the body of POST …/papers.
+type PaperInput struct {
+	Ref         string `json:"ref"`
+	Result      Result `json:"result"`
+	Observation string `json:"observation"`
+}
+
+func (h *handlers) apiPaper(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if _, _, err := h.svc.conduct(r.Context(), principal(r), id); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	var in PaperInput
+	if err := httpx.ReadJSON(r, &in); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	p, err := h.svc.SavePaper(r.Context(), principal(r), id, in.Ref, in.Result, in.Observation)
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h *handlers) apiFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if _, _, err := h.svc.conduct(r.Context(), principal(r), id); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	var in Finding
+	if err := httpx.ReadJSON(r, &in); err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	f, err := h.svc.AddFinding(r.Context(), principal(r), id, in)
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, f)
+}
+
+var _ = apperr.Invalid
