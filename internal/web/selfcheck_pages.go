@@ -9,6 +9,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/i18n"
 	"kitei/internal/selfcheck"
 )
 
@@ -333,37 +334,20 @@ func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	pg := s.newPage(r, "sc.my.title", nil)
+	// The service decides whether the answer is taken (campaign open, item
+	// on the checklist, not submitted, comment given); its refusal is shown
+	// beside the item in the reader's language.
 	comment := r.FormValue("comment")
-	value, verr := selfcheck.ParseValue(r.FormValue("value"))
-	onList := false
-	for _, it := range v.Items {
-		onList = onList || it.ID == item
+	value, err := selfcheck.ParseValue(r.FormValue("value"))
+	if err == nil {
+		_, err = s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, value, comment)
 	}
-	var status int
-	var msg string
-	switch {
-	case !v.Open:
-		status, msg = http.StatusConflict, s.closedMsg(pg, v)
-	case !onList:
-		status, msg = http.StatusNotFound, pg.T("sc.err.notitem", item)
-	case v.Checklist.Status == selfcheck.Submitted:
-		status, msg = http.StatusConflict, pg.T("sc.err.submitted")
-	case verr != nil:
-		status, msg = http.StatusBadRequest, pg.T("sc.err.value")
-	case value.NeedsComment() && strings.TrimSpace(comment) == "":
-		status, msg = http.StatusBadRequest, pg.T("sc.err.comment", value.Label())
-	default:
-		if _, err := s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, value, comment); err != nil {
-			if statusOf(err) == http.StatusInternalServerError {
-				s.failErr(w, r, err)
-				return
-			}
-			status, msg = statusOf(err), err.Error()
+	if err != nil {
+		if statusOf(err) == http.StatusInternalServerError {
+			s.failErr(w, r, err)
+			return
 		}
-	}
-	if msg != "" {
-		s.renderMy(w, r, status, v, item, value, comment, msg)
+		s.renderMy(w, r, statusOf(err), v, item, value, comment, apperr.Message(err, i18n.FromRequest(r)))
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?done=saved#item-%d", id, item), http.StatusSeeOther)
