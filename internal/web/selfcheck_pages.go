@@ -394,7 +394,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin),
-		Bars: stackedBars(ru), Heat: heatMap(ru)}
+		Bars: stackedBars(ru, i18n.FromRequest(r)), Heat: heatMap(ru)}
 	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
 		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
 		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, p, id, item, unit); err != nil {
@@ -482,7 +482,7 @@ var (
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // stackedBars draws one bar per unit: shares of each answer.
-func stackedBars(ru *selfcheck.Rollup) template.HTML {
+func stackedBars(ru *selfcheck.Rollup, lang i18n.Lang) template.HTML {
 	const w, rowH, label = 640.0, 22.0, 200.0
 	rows := ru.Rows
 	if len(rows) > 60 {
@@ -511,7 +511,8 @@ func stackedBars(ru *selfcheck.Rollup) template.HTML {
 		}
 	}
 	ly := h - 12
-	for i, l := range []struct{ name, col string }{{"実施している", colYes}, {"一部実施", colPartial}, {"実施していない", colNo}, {"該当なし", colNA}} {
+	for i, l := range []struct{ name, col string }{{i18n.T(lang, "selfcheck.value.yes"), colYes}, {i18n.T(lang, "selfcheck.value.partial"), colPartial},
+		{i18n.T(lang, "selfcheck.value.no"), colNo}, {i18n.T(lang, "selfcheck.value.na"), colNA}} {
 		x := label + float64(i)*110
 		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f" font-size="11">%s</text>`,
 			x, ly-9, l.col, x+14, ly, l.name)
