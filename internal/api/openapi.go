@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
-	"kitei/internal/httpx"
 )
 
 // schemaTypes names the Go types behind the documented request and
@@ -21,7 +21,20 @@ var schemaTypes = map[string]any{
 	"CatalogDocument": CatalogDocument{},
 	"EditionList":     []catalog.Edition{},
 	"SearchResult":    SearchResult{},
-	"Error":           httpx.ErrorBody{},
+}
+
+// errorBodySchema documents httpx.ErrorBody, the one shape of every API
+// error (the guard's 401 and 403 included).
+var errorBodySchema = map[string]any{
+	"type":     "object",
+	"required": []string{"error", "message"},
+	"properties": map[string]any{
+		"error": map[string]any{"type": "string", "description": "the error's code",
+			"enum": []string{string(apperr.BadRequest), string(apperr.Unauthorized), string(apperr.Forbidden), string(apperr.NotFound),
+				string(apperr.Conflict), string(apperr.TooLarge), string(apperr.Invalid), string(apperr.Internal)}},
+		"key":     map[string]any{"type": "string", "description": "the message key in kitei's catalogs, for clients with their own texts"},
+		"message": map[string]any{"type": "string", "description": "the message for people, in the request's language (?lang=, the kitei_lang cookie, else Japanese)"},
+	},
 }
 
 // RegisterSchema adds a named body type for the OpenAPI document (used by
@@ -77,6 +90,7 @@ func (a *API) Document() map[string]any {
 	for name, v := range schemaTypes {
 		schemas[name] = schemaOf(reflect.TypeOf(v))
 	}
+	schemas["ErrorBody"] = errorBodySchema
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -110,7 +124,7 @@ func operationID(rt Route) string {
 func responses(rt Route) map[string]any {
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{
-			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
 	}
 	ok := map[string]any{"description": "OK"}
 	if rt.Response != "" {
@@ -118,10 +132,17 @@ func responses(rt Route) map[string]any {
 	} else {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 	}
-	out := map[string]any{"200": ok, "400": errResp("Invalid input"), "404": errResp("Not found")}
+	out := map[string]any{"200": ok,
+		"400": errResp("The request cannot be read (malformed JSON, an unknown field, a bad query parameter)"),
+		"404": errResp("Not found, or outside the caller's scope"),
+		"409": errResp("Conflicts with the record's state"),
+		"422": errResp("Breaks a rule of the capability (validation)"),
+	}
+	if rt.Method == "POST" || rt.Method == "PUT" {
+		out["413"] = errResp("Too large")
+	}
 	if rt.Method == "POST" {
 		out["201"] = ok
-		out["413"] = errResp("Too large")
 	}
 	if rt.Perm != authz.Public {
 		out["401"] = errResp("Not signed in")

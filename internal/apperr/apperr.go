@@ -10,7 +10,6 @@ package apperr
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"kitei/internal/i18n"
@@ -35,14 +34,14 @@ const (
 )
 
 // Error is an error with a code and a message meant for the user: a
-// catalog key with its arguments, or (for causes from outside kitei, such
-// as a parser's) a literal message.
+// catalog key with its arguments, or (Cause: for causes from outside kitei,
+// such as a parser's) the cause's own text. There is no constructor for a
+// literal message: every text a person reads lives in the catalogs.
 type Error struct {
-	Code    Code
-	Key     string // message key in the i18n catalogs
-	Args    []any  // its arguments; an error or a Text among them is translated too
-	Message string // literal message when there is no key
-	Err     error  // underlying cause, if any
+	Code Code
+	Key  string // message key in the i18n catalogs
+	Args []any  // its arguments; an error or a Text among them is translated too
+	Err  error  // underlying cause, if any
 	// ShowCause appends the cause's message after the key's ("…: cause").
 	ShowCause bool
 }
@@ -55,8 +54,6 @@ func (e *Error) Text(lang i18n.Lang) string {
 	switch {
 	case e.Key != "":
 		msg = i18n.T(lang, e.Key, localArgs(lang, e.Args)...)
-	case e.Message != "":
-		msg = e.Message
 	case e.Err != nil:
 		return Message(e.Err, lang)
 	}
@@ -154,23 +151,6 @@ func Public(err error, lang i18n.Lang) string {
 		return i18n.T(lang, "error.internal")
 	}
 	return Message(err, lang)
-}
-
-// New returns an error with code and a formatted literal message. Prefer
-// E with a catalog key for anything a person reads.
-func New(code Code, format string, args ...any) error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Wrap returns err with code and a message prefix.
-func Wrap(code Code, err error, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	if msg != "" {
-		msg += ": " + err.Error()
-	} else {
-		msg = err.Error()
-	}
-	return &Error{Code: code, Message: msg, Err: err}
 }
 
 // Cause returns err with code, its message being the cause's own (an error

@@ -54,9 +54,9 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (JobResult, error) 
 		case r.EndsOn != "" && r.EndsOn < today:
 			next := r
 			next.Status, next.UpdatedAt = Expired, now.UTC()
-			msg := fmt.Sprintf("「%s」の期間（%s まで）が終了しました。", r.Title, r.EndsOn)
+			msg := ja("approval.notice.expired", r.Title, r.EndsOn)
 			if t.EndReport {
-				msg += "終了報告を提出してください。"
+				msg += ja("approval.notice.report_due")
 			}
 			a, err := s.org.Person(ctx, r.ApplicantID)
 			if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (JobResult, error) 
 				return res, err
 			}
 			ns = append(ns, s.notice(d.ID, d.Email, "request.remind", r.ID,
-				fmt.Sprintf("「%s」（%s さん）が %d 日間あなたの決裁を待っています。", r.Title, r.ApplicantName, o.Days), now))
+				ja("approval.notice.overdue_decision", r.Title, r.ApplicantName, o.Days), now))
 		case "end_report":
 			key = fmt.Sprintf("approval.chase:%d:%s", r.ID, today)
 			a, err := s.org.Person(ctx, r.ApplicantID)
@@ -107,11 +107,11 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (JobResult, error) 
 				return res, err
 			}
 			ns = append(ns, s.notice(a.ID, a.Email, "request.chase", r.ID,
-				fmt.Sprintf("「%s」の期間は %s に終了しました。終了報告を提出してください（%d 日経過）。", r.Title, r.EndsOn, o.Days), now))
+				ja("approval.notice.overdue_report", r.Title, r.EndsOn, o.Days), now))
 			if r.DeciderID != 0 {
 				if d, err := s.org.Person(ctx, r.DeciderID); err == nil {
 					ns = append(ns, s.notice(d.ID, d.Email, "request.chase", r.ID,
-						fmt.Sprintf("%s さんの「%s」の終了報告が未提出です（期間終了 %s）。", r.ApplicantName, r.Title, r.EndsOn), now))
+						ja("approval.notice.overdue_report_decider", r.ApplicantName, r.Title, r.EndsOn), now))
 				}
 			}
 		}
@@ -133,7 +133,7 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (JobResult, error) 
 		var ns []Notice
 		for _, p := range office {
 			n := s.notice(p.ID, p.Email, "request.overdue", 0,
-				fmt.Sprintf("期限を過ぎた申請が %d 件あります（決裁待ち・終了報告未提出）。延滞一覧を確認してください。", len(overdue)), now)
+				ja("approval.notice.overdue_office", len(overdue)), now)
 			n.Ref = "request:overdue"
 			ns = append(ns, n)
 		}

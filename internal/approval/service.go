@@ -418,22 +418,22 @@ func (s *Service) submit(ctx context.Context, t *Type, r Request, created *Event
 	if rule.Outcome == OutcomeNotice {
 		next.Status = s.startStatus(next, today)
 		kind = "request.notice"
-		msg = fmt.Sprintf("%s さんから「%s」の届出がありました（%s、%s）。", r.ApplicantName, t.Name, r.Level, r.Title)
+		msg = ja("approval.notice.filed", r.ApplicantName, t.Name, r.Level, r.Title)
 	} else {
 		next.Status = Submitted
 		kind = "request.submitted"
-		msg = fmt.Sprintf("%s さんから「%s」の承認依頼が届いています: %s", r.ApplicantName, t.Name, r.Title)
+		msg = ja("approval.notice.submitted", r.ApplicantName, t.Name, r.Title)
 		if r.Emergency {
-			msg = fmt.Sprintf("%s さんから「%s」の事後届出（緊急時）が届いています: %s", r.ApplicantName, t.Name, r.Title)
+			msg = ja("approval.notice.emergency", r.ApplicantName, t.Name, r.Title)
 		}
 	}
 	if escalated {
-		msg += "（申請者が本来の決裁者のため、上位の責任者に回付されています）"
+		msg += ja("approval.notice.escalated")
 	}
 	ns := []Notice{s.notice(decider.ID, decider.Email, kind, r.ID, msg, now)}
 	note := ""
 	if escalated {
-		note = "escalated to the superior of the applicant's decider / 上位者へ回付"
+		note = ja("approval.note.escalated")
 	}
 	if created != nil {
 		return s.fileSubmitted(ctx, r, *created, next, note, ns)
@@ -516,7 +516,7 @@ func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, id int64, no
 		d, err := s.org.Person(ctx, r.DeciderID)
 		if err == nil {
 			ns = append(ns, s.notice(d.ID, d.Email, "request.withdrawn", r.ID,
-				fmt.Sprintf("%s さんが「%s」の申請を取り下げました。", r.ApplicantName, r.Title), now))
+				ja("approval.notice.withdrawn", r.ApplicantName, r.Title), now))
 		}
 	}
 	return s.transition(ctx, r, next, ActWithdraw, r.ApplicantID, note, ns)
@@ -549,9 +549,9 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, id int64, d De
 		return r, apperr.E(apperr.Forbidden, "approval.err.you_filed_request_cannot_decide", id)
 	}
 	if r.DeciderID != pid {
-		who := r.DeciderName
-		if who == "" {
-			who = "nobody yet / 未定"
+		var who any = r.DeciderName
+		if r.DeciderName == "" {
+			who = apperr.Msg("approval.nobody_yet")
 		}
 		return r, apperr.E(apperr.Forbidden, "approval.err.request_decided_by_by_you", id, who)
 	}
@@ -589,17 +589,17 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, id int64, d De
 	case ActApprove:
 		next.Status = s.startStatus(r, now.Format(DateLayout))
 		next.Conditions = strings.TrimSpace(d.Conditions)
-		msg = fmt.Sprintf("「%s」が承認されました。", r.Title)
+		msg = ja("approval.notice.approved", r.Title)
 		if next.Conditions != "" {
-			msg += "条件: " + next.Conditions
+			msg += ja("approval.notice.conditions", next.Conditions)
 		}
 	case ActReject:
 		next.Status = Rejected
-		msg = fmt.Sprintf("「%s」は却下されました。理由: %s", r.Title, next.Decision)
+		msg = ja("approval.notice.rejected", r.Title, next.Decision)
 	case ActReturn:
 		next.Status = Returned
 		next.DecidedAt = time.Time{}
-		msg = fmt.Sprintf("「%s」が差し戻されました。修正して再提出してください。理由: %s", r.Title, next.Decision)
+		msg = ja("approval.notice.returned", r.Title, next.Decision)
 	}
 	a, err := s.org.Person(ctx, r.ApplicantID)
 	if err != nil {
@@ -608,7 +608,7 @@ func (s *Service) Decide(ctx context.Context, p *authz.Principal, id int64, d De
 	ns := []Notice{s.notice(a.ID, a.Email, "request."+d.Action, r.ID, msg, now)}
 	note := next.Decision
 	if next.Conditions != "" {
-		note = strings.TrimSpace("条件: " + next.Conditions + " " + note)
+		note = strings.TrimSpace(ja("approval.notice.conditions", next.Conditions) + " " + note)
 	}
 	return s.transition(ctx, r, next, d.Action, pid, note, ns)
 }
@@ -639,7 +639,7 @@ func (s *Service) ReportEnd(ctx context.Context, p *authz.Principal, id int64, r
 	if r.DeciderID != 0 {
 		if d, err := s.org.Person(ctx, r.DeciderID); err == nil {
 			ns = append(ns, s.notice(d.ID, d.Email, "request.ended", r.ID,
-				fmt.Sprintf("%s さんから「%s」の終了報告がありました。", r.ApplicantName, r.Title), now))
+				ja("approval.notice.ended", r.ApplicantName, r.Title), now))
 		}
 	}
 	return s.transition(ctx, r, next, ActEnd, r.ApplicantID, report, ns)
@@ -663,11 +663,15 @@ func (s *Service) transition(ctx context.Context, prev, next Request, action str
 
 func (s *Service) notice(personID int64, email, kind string, requestID int64, msg string, at time.Time) Notice {
 	return Notice{PersonID: personID, Email: email, Kind: kind, Ref: requestRef(requestID),
-		Message: msg, CreatedAt: at.UTC(), Subject: "【kitei】" + short(msg, 40)}
+		Message: msg, CreatedAt: at.UTC(), Subject: ja("approval.mail.subject", short(msg, 40))}
 }
 
 // requestRef is the ref of a request's notices.
 func requestRef(id int64) string { return "request:" + strconv.FormatInt(id, 10) }
+
+// ja is a notice or e-mail text: notices are stored in Japanese, the
+// language of the organisation.
+func ja(key string, args ...any) string { return i18n.T(i18n.Ja, key, args...) }
 
 func short(s string, n int) string {
 	r := []rune(s)
@@ -687,7 +691,7 @@ func (s *Service) mail(ctx context.Context, ns []Notice) {
 		if n.Email == "" {
 			continue
 		}
-		body := n.Message + "\n\n" + "kitei の受信箱（/inbox）でも確認できます。\n"
+		body := ja("approval.mail.body", n.Message)
 		if err := s.Mailer.Send(ctx, n.Email, n.Subject, body); err != nil && s.Logf != nil {
 			s.Logf("approval mail failed", "to", n.Email, "err", err)
 		}

@@ -567,7 +567,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keep int64, curren
 		return err
 	}
 	if !ok {
-		return apperr.Wrap(apperr.Invalid, &PolicyError{Key: "password.err.current"}, "")
+		return apperr.Cause(apperr.Invalid, &PolicyError{Key: "password.err.current"})
 	}
 	if err := s.CheckPassword(ctx, u, next); err != nil {
 		return err
@@ -653,7 +653,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID int64, code string) er
 	now := s.now()
 	step, ok := matchTOTP(u.TOTPSecret, code, now)
 	if !ok {
-		return apperr.Wrap(apperr.Invalid, &PolicyError{Key: "totp.err.code"}, "")
+		return apperr.Cause(apperr.Invalid, &PolicyError{Key: "totp.err.code"})
 	}
 	return s.Store.SetTOTPSecret(ctx, u.ID, u.TOTPSecret, now, step,
 		userEvent(ActionTOTPEnrol, u.ID, map[string]any{"login": u.Login}))
@@ -684,7 +684,7 @@ const tokenPrefix = "kitei_"
 func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (string, APIToken, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 100 {
-		return "", APIToken{}, apperr.Wrap(apperr.Invalid, &PolicyError{Key: "token.err.name"}, "")
+		return "", APIToken{}, apperr.Cause(apperr.Invalid, &PolicyError{Key: "token.err.name"})
 	}
 	raw, hash, err := newToken()
 	if err != nil {

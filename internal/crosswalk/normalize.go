@@ -8,8 +8,8 @@ import (
 
 // Rulebooks derived from one standard say the same thing in their own
 // words for the organisation and its people: the unified standard speaks of
-// 府省庁 and 行政事務従事者, an agency rewrites them as 研究所 / 機構 and
-// 業務従事者 / 役職員等. Matching on raw text would reward or punish those
+// 府省庁 and 行政事務従事者, an agency rewrites them as 研究所 or 機構 and
+// 業務従事者 or 役職員等. Matching on raw text would reward or punish those
 // words; normalize maps each family to one spelling before scoring.
 //
 // Longer forms come first so that, for example, 役職員等及び情報取扱事務従事者

@@ -103,9 +103,10 @@ func TestSelfcheckInBrowser(t *testing.T) {
 	// 1: autosave on choosing 実施している.
 	do(t, staff, chromedp.Click(chromedp.CSS(`li.sc-item:nth-child(1) input[value=yes]`)))
 	waitText(t, staff, `li.sc-item:nth-child(1) .sc-state`, "保存しました")
-	// 2: 一部実施 needs a comment; autosave waits for it.
+	// 2: 一部実施 needs a comment: the API refuses it and the status shows
+	// the service's reason in Japanese, the page's language.
 	do(t, staff, chromedp.Click(chromedp.CSS(`li.sc-item:nth-child(2) input[value=partial]`)))
-	waitText(t, staff, `li.sc-item:nth-child(2) .sc-state`, "コメントが必要")
+	waitText(t, staff, `li.sc-item:nth-child(2) .sc-state`, "保存できませんでした: 「一部実施」の場合は、不足している点と今後の予定をコメントに書いてください。")
 	do(t, staff, chromedp.SendKeys(chromedp.CSS(`li.sc-item:nth-child(2) textarea`), "掲示は済み、研修は来月"))
 	eval[bool](t, staff, `document.activeElement.blur(), true`)
 	waitText(t, staff, `li.sc-item:nth-child(2) .sc-state`, "保存しました")

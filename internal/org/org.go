@@ -128,7 +128,10 @@ var (
 // invalid is a validation error with a message key of the catalogs.
 func invalid(key string, args ...any) error { return apperr.E(apperr.Invalid, key, args...) }
 
-func checkText(field, v string, required bool, max int) error {
+// field names a form field in messages, in the message's language.
+func field(name string) apperr.T { return apperr.Msg("org.field." + name) }
+
+func checkText(field any, v string, required bool, max int) error {
 	if required && strings.TrimSpace(v) == "" {
 		return invalid("org.err.required", field)
 	}
@@ -141,8 +144,9 @@ func checkText(field, v string, required bool, max int) error {
 	return nil
 }
 
-// CheckDate validates an optional YYYY-MM-DD date.
-func CheckDate(field, v string) error {
+// CheckDate validates an optional YYYY-MM-DD date; field names it in the
+// message (an apperr.T to have it translated).
+func CheckDate(field any, v string) error {
 	if v == "" {
 		return nil
 	}
@@ -166,16 +170,16 @@ func (u *Unit) Validate() error {
 	if !codeRe.MatchString(u.Code) {
 		return invalid("org.err.unit_code_use_letters_digits", u.Code)
 	}
-	if err := checkText("unit name", u.Name, true, 200); err != nil {
+	if err := checkText(field("unit_name"), u.Name, true, 200); err != nil {
 		return err
 	}
-	if err := checkText("English name", u.NameEn, false, 200); err != nil {
+	if err := checkText(field("name_en"), u.NameEn, false, 200); err != nil {
 		return err
 	}
 	if u.ParentID != 0 && u.ParentID == u.ID {
 		return invalid("org.err.unit_cannot_own_parent")
 	}
-	return checkText("kind", u.Kind, false, 40)
+	return checkText(field("kind"), u.Kind, false, 40)
 }
 
 // Normalize trims the fields and applies defaults.
@@ -210,10 +214,10 @@ func (p *Person) Validate() error {
 	if !codeRe.MatchString(p.EmployeeNo) {
 		return invalid("org.err.employee_number_use_letters_digits", p.EmployeeNo)
 	}
-	if err := checkText("name", p.Name, true, 100); err != nil {
+	if err := checkText(field("name"), p.Name, true, 100); err != nil {
 		return err
 	}
-	if err := checkText("kana", p.NameKana, false, 100); err != nil {
+	if err := checkText(field("kana"), p.NameKana, false, 100); err != nil {
 		return err
 	}
 	if err := CheckEmail(p.Email); err != nil {
@@ -227,8 +231,10 @@ func (p *Person) Validate() error {
 	default:
 		return invalid("org.err.status_active_leave_left", p.Status)
 	}
-	for _, d := range [][2]string{{"joined on", p.JoinedOn}, {"transferred on", p.TransferredOn}, {"left on", p.LeftOn}} {
-		if err := CheckDate(d[0], d[1]); err != nil {
+	for _, d := range []struct {
+		name, v string
+	}{{"joined_on", p.JoinedOn}, {"transferred_on", p.TransferredOn}, {"left_on", p.LeftOn}} {
+		if err := CheckDate(field(d.name), d.v); err != nil {
 			return err
 		}
 	}
@@ -253,10 +259,10 @@ func (r *Role) Validate() error {
 	if !roleKeyRe.MatchString(r.Key) {
 		return invalid("org.err.role_key_lower_case_letters", r.Key)
 	}
-	if err := checkText("role name", r.Name, true, 100); err != nil {
+	if err := checkText(field("role_name"), r.Name, true, 100); err != nil {
 		return err
 	}
-	if err := checkText("English role name", r.NameEn, false, 100); err != nil {
+	if err := checkText(field("role_name_en"), r.NameEn, false, 100); err != nil {
 		return err
 	}
 	switch r.Scope {
@@ -293,19 +299,19 @@ func (a *Assignment) Validate(role Role) error {
 			return invalid("org.err.role_organisation_wide_takes_system", role.Key)
 		}
 	}
-	if err := checkText("system", a.SystemRef, false, 100); err != nil {
+	if err := checkText(field("system"), a.SystemRef, false, 100); err != nil {
 		return err
 	}
-	if err := checkText("note", a.Note, false, 500); err != nil {
+	if err := checkText(field("note"), a.Note, false, 500); err != nil {
 		return err
 	}
 	if a.StartsOn == "" {
 		return invalid("org.err.start_date_required")
 	}
-	if err := CheckDate("start date", a.StartsOn); err != nil {
+	if err := CheckDate(field("start_date"), a.StartsOn); err != nil {
 		return err
 	}
-	if err := CheckDate("end date", a.EndsOn); err != nil {
+	if err := CheckDate(field("end_date"), a.EndsOn); err != nil {
 		return err
 	}
 	if a.EndsOn != "" && a.EndsOn < a.StartsOn {

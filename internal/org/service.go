@@ -424,7 +424,7 @@ func (s *Service) EndAssignment(ctx context.Context, actor *authz.Principal, id 
 	if endsOn == "" {
 		endsOn = s.today()
 	}
-	if err := CheckDate("end date", endsOn); err != nil {
+	if err := CheckDate(field("end_date"), endsOn); err != nil {
 		return a, err
 	}
 	if endsOn < a.StartsOn {

@@ -10,6 +10,7 @@ import (
 	"kitei/internal/audit"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/i18n"
 	"kitei/internal/org"
 )
 
@@ -382,7 +383,7 @@ func (r *Registry) Copy(ctx context.Context, w *authz.Principal, sourceID int64,
 		c.UnitID = src.UnitID
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		c.Name = src.Name + "（複製）"
+		c.Name = i18n.T(i18n.Ja, "register.copy_name", src.Name)
 	}
 	if c.Kind == "" {
 		c.Kind = src.Kind
@@ -589,7 +590,7 @@ func (r *Registry) appointISSO(ctx context.Context, y System) error {
 		}
 	}
 	_, err = r.org.Appoint(ctx, authz.System, org.Assignment{PersonID: y.ISSOID, RoleKey: authz.RoleISSO, SystemRef: y.Code,
-		StartsOn: r.today(), Note: "情報システム台帳への登録による"})
+		StartsOn: r.today(), Note: i18n.T(i18n.Ja, "register.note.isso_appointed")})
 	if apperr.Is(err, apperr.NotFound) { // the role catalogue lacks isso
 		return nil
 	}

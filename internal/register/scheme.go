@@ -4,7 +4,7 @@
 // lifecycle, and the cloud services and outsourcing contracts they use.
 //
 // The classification scheme is configuration, not code: the axes and their
-// levels, the level names an organisation prefers (極秘 / 社外秘 / 公開
+// levels, the level names an organisation prefers (極秘, 社外秘, 公開
 // instead of 機密性3/2/1), the handling restrictions and the risk scales are
 // stored in the database and edited by the security office. Levels are kept
 // as numbers, so renaming a level never touches the records.

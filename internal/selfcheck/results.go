@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/i18n"
 )
 
 // ancestors returns the unit ids on path "/1/4/9/" from the root.
@@ -378,7 +379,7 @@ func (s *Service) remind(ctx context.Context, campaignID, unitID int64, scope au
 	if err != nil || len(rs) == 0 {
 		return 0, err
 	}
-	msg := fmt.Sprintf("自己点検「%s」の回答期限は %s です。未回答の項目に回答し、提出してください。", c.Name, c.ClosesOn)
+	msg := i18n.T(i18n.Ja, "selfcheck.notice.remind", c.Name, c.ClosesOn)
 	now := s.now().UTC()
 	ns := make([]Notice, 0, len(rs))
 	for _, r := range rs {
@@ -388,13 +389,13 @@ func (s *Service) remind(ctx context.Context, campaignID, unitID int64, scope au
 		return 0, err
 	}
 	if s.Mailer != nil {
-		subject := fmt.Sprintf("【自己点検】%s の回答期限（%s）", c.Name, c.ClosesOn)
+		subject := i18n.T(i18n.Ja, "selfcheck.mail.remind_subject", c.Name, c.ClosesOn)
 		var failed int
 		for _, r := range rs {
 			if r.Email == "" {
 				continue
 			}
-			if err := s.Mailer.Send(ctx, r.Email, subject, r.Name+" 様\n\n"+msg+"\n"); err != nil {
+			if err := s.Mailer.Send(ctx, r.Email, subject, i18n.T(i18n.Ja, "selfcheck.mail.remind_body", r.Name, msg)); err != nil {
 				failed++
 			}
 		}

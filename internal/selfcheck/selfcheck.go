@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"kitei/internal/apperr"
+	"kitei/internal/i18n"
 )
 
 // DateLayout is how dates are stored and exchanged (西暦, ISO 8601).
@@ -169,20 +170,16 @@ var valueNames = map[Value]string{Yes: "yes", Partial: "partial", No: "no", NA: 
 // String is the value's code (yes, partial, no, na).
 func (v Value) String() string { return valueNames[v] }
 
-// Label is the value as the rulebooks' forms say it.
+// Label is the value as the rulebooks' forms say it (in Japanese).
 func (v Value) Label() string {
-	switch v {
-	case Yes:
-		return "実施している"
-	case Partial:
-		return "一部実施"
-	case No:
-		return "実施していない"
-	case NA:
-		return "該当なし"
+	if _, ok := valueNames[v]; !ok {
+		return ""
 	}
-	return ""
+	return i18n.T(i18n.Ja, "selfcheck.value."+v.String())
 }
+
+// Text is the value's name as a message argument, in the message's language.
+func (v Value) Text() apperr.T { return apperr.Msg("selfcheck.value." + v.String()) }
 
 // NeedsComment reports whether an answer with v must explain itself.
 func (v Value) NeedsComment() bool { return v == Partial || v == No }
@@ -216,7 +213,7 @@ func CheckAnswer(v Value, comment string) (string, error) {
 		return "", apperr.E(apperr.Invalid, "selfcheck.err.answer_use_yes_partial_na2")
 	}
 	if v.NeedsComment() && comment == "" {
-		return "", apperr.E(apperr.Invalid, "selfcheck.err.needs_comment_saying_what_missing", v.Label())
+		return "", apperr.E(apperr.Invalid, "selfcheck.err.needs_comment_saying_what_missing", v.Text())
 	}
 	if utf8.RuneCountInString(comment) > MaxComment {
 		return "", apperr.E(apperr.Invalid, "selfcheck.err.comment_longer_than_characters", MaxComment)

@@ -555,7 +555,7 @@ func (s *Service) checklistOf(ctx context.Context, c Campaign, personID int64) (
 // SaveAnswer stores the person's answer to one item of their checklist. It
 // returns once the answer is committed; it refuses (apperr) a campaign
 // that is not open, an item not on the person's checklist, an invalid
-// value, a missing comment for 一部実施 / 実施していない, and a submitted
+// value, a missing comment for 一部実施 or 実施していない, and a submitted
 // checklist.
 func (s *Service) SaveAnswer(ctx context.Context, campaignID, personID, itemID int64, v Value, comment string) (Answer, error) {
 	comment, err := CheckAnswer(v, comment)

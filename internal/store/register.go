@@ -12,6 +12,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/authz"
+	"kitei/internal/i18n"
 	"kitei/internal/org"
 	"kitei/internal/register"
 )
@@ -493,9 +494,9 @@ func writeSystem(ctx context.Context, tx *sql.Tx, y *register.System) error {
 // seed 001 Art. 17 has every ledger update reported to them.
 func (s *Registers) notifyChief(ctx context.Context, tx *sql.Tx, y register.System, action string) error {
 	day := org.Day(time.Now())
-	msg := fmt.Sprintf("情報システム台帳: %s（%s）が%sされました", y.Name, y.Code, map[string]string{"create": "登録", "import": "取込で更新"}[action])
+	msg := i18n.T(i18n.Ja, "register.notice.system_"+action, y.Name, y.Code)
 	if action != "create" && action != "import" {
-		msg = fmt.Sprintf("情報システム台帳: %s（%s）が更新されました", y.Name, y.Code)
+		msg = i18n.T(i18n.Ja, "register.notice.system_update", y.Name, y.Code)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO notices (person_id, kind, ref, message, created_at)
 		SELECT DISTINCT a.person_id, 'register', $1, $2, $3 FROM assignments a

@@ -9,6 +9,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/i18n"
 	"kitei/internal/selfcheck"
 )
 
@@ -359,37 +360,20 @@ func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	pg := s.newPage(r, "sc.my.title", nil)
+	// The service decides whether the answer is taken (campaign open, item
+	// on the checklist, not submitted, comment given); its refusal is shown
+	// beside the item in the reader's language.
 	comment := r.FormValue("comment")
-	value, verr := selfcheck.ParseValue(r.FormValue("value"))
-	onList := false
-	for _, it := range v.Items {
-		onList = onList || it.ID == item
+	value, err := selfcheck.ParseValue(r.FormValue("value"))
+	if err == nil {
+		_, err = s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, value, comment)
 	}
-	var status int
-	var msg string
-	switch {
-	case !v.Open:
-		status, msg = http.StatusConflict, s.closedMsg(pg, v)
-	case !onList:
-		status, msg = http.StatusNotFound, pg.T("sc.err.notitem", item)
-	case v.Checklist.Status == selfcheck.Submitted:
-		status, msg = http.StatusConflict, pg.T("sc.err.submitted")
-	case verr != nil:
-		status, msg = http.StatusBadRequest, pg.T("sc.err.value")
-	case value.NeedsComment() && strings.TrimSpace(comment) == "":
-		status, msg = http.StatusBadRequest, pg.T("sc.err.comment", value.Label())
-	default:
-		if _, err := s.Selfcheck.SaveAnswer(r.Context(), id, authz.From(r.Context()).PersonID, item, value, comment); err != nil {
-			if statusOf(err) == http.StatusInternalServerError {
-				s.failErr(w, r, err)
-				return
-			}
-			status, msg = statusOf(err), err.Error()
+	if err != nil {
+		if statusOf(err) == http.StatusInternalServerError {
+			s.failErr(w, r, err)
+			return
 		}
-	}
-	if msg != "" {
-		s.renderMy(w, r, status, v, item, value, comment, msg)
+		s.renderMy(w, r, statusOf(err), v, item, value, comment, apperr.Message(err, i18n.FromRequest(r)))
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?done=saved#item-%d", id, item), http.StatusSeeOther)
@@ -436,7 +420,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin),
-		Bars: stackedBars(ru), Heat: heatMap(ru)}
+		Bars: stackedBars(ru, i18n.FromRequest(r)), Heat: heatMap(ru)}
 	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
 		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
 		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, p, id, item, unit); err != nil {
@@ -524,7 +508,7 @@ var (
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // stackedBars draws one bar per unit: shares of each answer.
-func stackedBars(ru *selfcheck.Rollup) template.HTML {
+func stackedBars(ru *selfcheck.Rollup, lang i18n.Lang) template.HTML {
 	const w, rowH, label = 640.0, 22.0, 200.0
 	rows := ru.Rows
 	if len(rows) > 60 {
@@ -553,7 +537,8 @@ func stackedBars(ru *selfcheck.Rollup) template.HTML {
 		}
 	}
 	ly := h - 12
-	for i, l := range []struct{ name, col string }{{"実施している", colYes}, {"一部実施", colPartial}, {"実施していない", colNo}, {"該当なし", colNA}} {
+	for i, l := range []struct{ name, col string }{{i18n.T(lang, "selfcheck.value.yes"), colYes}, {i18n.T(lang, "selfcheck.value.partial"), colPartial},
+		{i18n.T(lang, "selfcheck.value.no"), colNo}, {i18n.T(lang, "selfcheck.value.na"), colNA}} {
 		x := label + float64(i)*110
 		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f" font-size="11">%s</text>`,
 			x, ly-9, l.col, x+14, ly, l.name)

@@ -75,11 +75,11 @@ func TestSelfcheckPages(t *testing.T) {
 	// Refusals show the checklist again with the reason beside the item,
 	// in the person's language, keeping what they typed.
 	code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"no"}, "comment": {" "}})
-	if code != 400 || !strings.Contains(body, "「実施していない」の場合は") || !strings.Contains(body, `value="no" required checked`) ||
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "「実施していない」の場合は") || !strings.Contains(body, `value="no" required checked`) ||
 		!strings.Contains(body, "sc-refused") {
 		t.Fatalf("save without comment %d", code)
 	}
-	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"maybe"}}); code != 400 || !strings.Contains(body, "回答を「実施している」") {
+	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, item), url.Values{"value": {"maybe"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "回答を「実施している」") {
 		t.Fatalf("save with an invalid value %d", code)
 	}
 	if code, body := do(staffP, "POST", fmt.Sprintf("%s/my/%d", base, 999999), url.Values{"value": {"yes"}}); code != 404 || !strings.Contains(body, "項目 999999 はあなたの点検票にありません") {

@@ -19,7 +19,7 @@ import (
 //	2 …                              paragraph ref 第1条第2項 (the first, unnumbered
 //	                                  paragraph is 第1条第1項)
 //	(1) …                            clause (号) ref 第1条第2項第1号, (22)の2 → 第22号の2
-//	ア …  / イ …                     subitem  ref 第1条第2項第1号ア
+//	ア …  or イ …                     subitem  ref 第1条第2項第1号ア
 //	[規程第3条第1項]                 cross-reference: kept in References of the
 //	                                  node it follows, never in any Text
 //	附則(令和…)                      supplementary provisions: part ref 附則 or

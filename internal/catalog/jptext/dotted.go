@@ -11,7 +11,7 @@ import (
 // The dotted style: 統一基準 and the policies modelled on it.
 //
 //	第2編 …              volume (編), ref 第2編
-//	第1.2部 … / 第 2 部 … part (部), ref 第1.2部 / 第2部
+//	第1.2部 … or 第 2 部 … part (部), ref 第1.2部 or 第2部
 //	1.2.1 … / 1.2.1.1 …  sections (節, 款, 項), ref 1.2.1.1; A.1.1 for appendices
 //	(1) …                heading, ref 1.2.1.1(1)
 //	(a) …                item (遵守事項), ref 1.2.1.1(1)(a)

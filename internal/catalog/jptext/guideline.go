@@ -26,7 +26,7 @@ import (
 // or directly under the item when it has no group. Refs use half-width
 // digits and parentheses ("（１）" → "(1)"); Text and Title keep the
 // source's own characters. Items are the requirements; groups and examples
-// are informative. Category tags wrapped over two lines (【要検討事 / 項】)
+// are informative. Category tags wrapped over two lines (【要検討事 + newline + 項】)
 // are joined first. Lines holding only a page number are dropped. Nested
 // bullets that the source shows by indentation alone are kept flat.
 

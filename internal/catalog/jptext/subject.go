@@ -12,7 +12,7 @@ import (
 // before 「は、」. The rule here is structural, not a list of known roles:
 // the phrase must end in a word that names a person, body or group (責任者,
 // 管理者, 委員会, 従事者, 者, 等, CSIRT, …), and may join several roles with
-// 又は / 及び / 並びに / 若しくは / 、.
+// 又は, 及び, 並びに, 若しくは and 、.
 
 // subjectSuffixes are endings of a phrase that names an actor. Longer
 // endings come first only for readability; any match is enough.

@@ -15,7 +15,9 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   // Self-inspection: answer forms carrying data-autosave save through the
   // API as soon as an answer changes; the form still posts normally when
-  // the button is pressed (and everywhere without JS).
+  // the button is pressed (and everywhere without JS). The service decides
+  // what is accepted: a refusal shows the API's message, which is in the
+  // page's language (the URL carries ?lang=).
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var state = form.querySelector(".sc-state");
     var texts = form.closest("[data-msg-saved]");
@@ -31,10 +33,6 @@ document.addEventListener("DOMContentLoaded", function () {
       var comment = form.querySelector("textarea[name=comment]");
       if (!picked) return;
       var text = comment ? comment.value : "";
-      if ((picked.value === "partial" || picked.value === "no") && text.trim() === "") {
-        show("comment", "", "bad");
-        return;
-      }
       if (busy) { again = true; return; }
       busy = true;
       show("saving", "", "");
@@ -48,6 +46,7 @@ document.addEventListener("DOMContentLoaded", function () {
             form.closest(".sc-item").classList.remove("sc-refused");
             show("saved", "", "ok");
           } else {
+            form.closest(".sc-item").classList.add("sc-refused");
             show("failed", body.message || String(resp.status), "bad");
           }
         });
