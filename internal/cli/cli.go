@@ -46,6 +46,9 @@ func commands() map[string]command {
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
+		"backup":    {"consistent online backup of a SQLite store (-o FILE)", runBackup},
+		"restore":   {"restore a backup into an empty store; --check a restored store", runRestore},
+		
 	}
 }
 
