@@ -48,7 +48,6 @@ func commands() map[string]command {
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 		"backup":    {"consistent online backup of a SQLite store (-o FILE)", runBackup},
 		"restore":   {"restore a backup into an empty store; --check a restored store", runRestore},
-		
 	}
 }
 
