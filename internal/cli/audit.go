@@ -16,16 +16,18 @@ import (
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
 	sub := map[string]func(context.Context, *Env, []string) error{
-		"verify": auditVerify,
-		"list":   auditList,
-		"export": auditExport,
+		"verify":     auditVerify,
+		"list":       auditList,
+		"export":     auditExport,
+		"keygen":     auditKeygen,
+		"checkpoint": auditCheckpoint,
 	}
 	if len(args) == 0 {
-		return usageErr("kitei audit verify|list|export …")
+		return usageErr("kitei audit verify|list|export|keygen|checkpoint …")
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return usageErr("unknown audit command %q (verify, list, export)", args[0])
+		return usageErr("unknown audit command %q (verify, list, export, keygen, checkpoint)", args[0])
 	}
 	return f(ctx, env, args[1:])
 }
@@ -36,6 +38,7 @@ var errBroken = errors.New("audit trail broken")
 func auditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit verify")
 	dsn := dbFlag(fs, env)
+	cps := checkpointFlags(fs, env)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +47,9 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := cps.verify(ctx, env, db); err != nil {
+		return err
+	}
 	res, err := audit.Verify(ctx, db.Audit())
 	if err != nil {
 		return err
