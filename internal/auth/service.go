@@ -16,6 +16,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/authz"
+	"kitei/internal/metrics"
 )
 
 // Recorder appends audit events that are not part of a store transaction
@@ -336,7 +337,8 @@ func (s *Service) record(ctx context.Context, ev audit.Event) {
 // Login checks login, password and (when the account has TOTP) code, and
 // starts a session. Every failure returns ErrCredentials so the answer does
 // not reveal whether the login exists, the account is locked or disabled.
-func (s *Service) Login(ctx context.Context, login, password, code string, m Meta) (*LoginResult, error) {
+func (s *Service) Login(ctx context.Context, login, password, code string, m Meta) (res *LoginResult, err error) {
+	defer func() { metrics.SignIn("password", err == nil) }()
 	now := s.now()
 	login = NormalizeLogin(login)
 	pol, err := s.Policy(ctx)
@@ -392,8 +394,12 @@ func (s *Service) Login(ctx context.Context, login, password, code string, m Met
 	}
 	if reason != "" {
 		ev := failed(u, reason)
-		if _, _, err := s.Store.LoginFailed(ctx, u.ID, now, rules.LockAfter, rules.LockFor(), &ev); err != nil {
+		_, until, err := s.Store.LoginFailed(ctx, u.ID, now, rules.LockAfter, rules.LockFor(), &ev)
+		if err != nil {
 			return nil, err
+		}
+		if !until.IsZero() {
+			metrics.Lockout()
 		}
 		return nil, ErrCredentials
 	}

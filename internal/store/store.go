@@ -18,6 +18,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"kitei/internal/metrics"
 )
 
 // Dialect names the database engine.
@@ -226,7 +228,9 @@ func (db *DB) Close() error {
 
 // Tx runs fn in a write transaction and commits it; the commit is durable
 // when Tx returns nil.
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	start := time.Now()
+	defer func() { metrics.Commit(time.Since(start), err) }()
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err
