@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 		"backup":    {"consistent online backup of a SQLite store (-o FILE)", runBackup},
 		"restore":   {"restore a backup into an empty store; --check a restored store", runRestore},
+		"secrets":   {"key for secrets at rest: keygen, rotate", runSecrets},
 	}
 }
 
@@ -142,6 +143,10 @@ func openStore(ctx context.Context, dsn string) (*store.DB, error) {
 		return nil, err
 	}
 	if err := ensureRoles(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := loadSecrets(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -150,6 +150,9 @@ func (s *Auth) userWhere(ctx context.Context, where string, arg any) (auth.User,
 	if err != nil {
 		return u, fmt.Errorf("read account: %w", err)
 	}
+	if u.TOTPSecret, err = s.db.Secrets.Open(u.TOTPSecret, totpPlace(u.ID)); err != nil {
+		return u, err
+	}
 	return u, nil
 }
 
@@ -372,6 +375,10 @@ func (s *Auth) SetDisabled(ctx context.Context, userID int64, at time.Time, reas
 
 // SetTOTPSecret implements auth.Store.
 func (s *Auth) SetTOTPSecret(ctx context.Context, userID int64, secret string, enabledAt time.Time, step int64, ev *audit.Event) error {
+	secret, err := s.sealTOTP(userID, secret)
+	if err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3
 			WHERE id = $4`, secret, anull(enabledAt), step, userID)

@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"kitei/internal/metrics"
+	"kitei/internal/secrets"
 )
 
 // Dialect names the database engine.
@@ -53,6 +54,8 @@ type DB struct {
 	R, W    *sql.DB
 	dsn     string
 	stop    func() // stops background work (the SQLite checkpointer)
+	// Secrets seals stored secrets (TOTP seeds); nil: kept as they are.
+	Secrets *secrets.Keyring
 }
 
 // Options tune Open.
