@@ -1,14 +1,19 @@
 package app
 
 import (
+	"os"
+
 	"kitei/internal/capability"
+	"kitei/internal/ops"
 )
 
 // modules lists the capabilities built in the capability shape (see
 // internal/capability). Adding one is one line here, over a service built
 // in New.
 func (a *App) modules() []capability.Module {
-	return []capability.Module{}
+	return []capability.Module{
+		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv)),
+	}
 }
 
 // Modules is every capability module, built once.
