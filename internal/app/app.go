@@ -7,6 +7,7 @@ package app
 
 import (
 	"log/slog"
+	"os"
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
@@ -19,6 +20,7 @@ import (
 	"kitei/internal/catalog/oscal"
 	"kitei/internal/catalog/xlsxfmt"
 	"kitei/internal/crosswalk"
+	"kitei/internal/oidc"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -40,6 +42,8 @@ type App struct {
 	Register  *register.Registry
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
+	// OIDC is sign-in through OpenID providers (KITEI_OIDC_CONFIG).
+	OIDC *oidc.Set
 
 	mods []capability.Module
 }
@@ -58,6 +62,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Register = register.NewRegistry(db.Registers(), a.Org, a.Catalogs)
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
+	a.OIDC = oidc.FromEnv(os.Getenv, a.Auth, a.Kit, logger)
 	return a
 }
 

@@ -13,6 +13,7 @@ import (
 func (a *App) modules() []capability.Module {
 	return []capability.Module{
 		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv)),
+		a.OIDC.Module(),
 	}
 }
 

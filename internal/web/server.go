@@ -60,6 +60,14 @@ type Deps struct {
 	Version       string
 	// StoreName is shown on the home page ("SQLite", "PostgreSQL").
 	StoreName string
+	// SignInButtons lead to the configured OpenID providers (internal/oidc).
+	SignInButtons []SignInButton
+}
+
+// SignInButton is one "sign in with …" button of the sign-in page.
+type SignInButton struct {
+	Href  string
+	Label string // shown as is (the provider's name as the organisation calls it)
 }
 
 // Server renders pages for Deps.
