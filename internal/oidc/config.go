@@ -162,3 +162,10 @@ func (c *Config) Local() (on bool, breakGlass map[string]bool) {
 	}
 	return c.LocalLogin == nil || *c.LocalLogin, breakGlass
 }
+
+// WithSecret returns c with its client secret set (for tests and callers
+// that read the secret themselves).
+func (c ProviderConfig) WithSecret(secret string) ProviderConfig {
+	c.clientSecret = secret
+	return c
+}
