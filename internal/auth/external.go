@@ -216,4 +216,3 @@ func (s *Service) ClearMFAPending(ctx context.Context, sessionID int64) error {
 	}
 	return xs.ClearMFAPending(ctx, sessionID)
 }
-

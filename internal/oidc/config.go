@@ -32,8 +32,8 @@ type Config struct {
 	BaseURL string `yaml:"base_url"`
 	// LocalLogin false turns password sign-in off for everyone but the
 	// BreakGlass logins (default true).
-	LocalLogin *bool    `yaml:"local_login"`
-	BreakGlass []string `yaml:"break_glass"`
+	LocalLogin *bool            `yaml:"local_login"`
+	BreakGlass []string         `yaml:"break_glass"`
 	Providers  []ProviderConfig `yaml:"providers"`
 }
 

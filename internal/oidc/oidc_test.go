@@ -235,4 +235,3 @@ func hasRole(p interface{ Can(authz.Permission) bool }, role string) bool {
 	}
 	return false
 }
-

@@ -222,5 +222,4 @@ func (p *Provider) Identify(ctx context.Context, svc *auth.Service, c Claims) (a
 	return ext, nil
 }
 
-
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
