@@ -5,6 +5,7 @@ import (
 
 	"kitei/internal/capability"
 	"kitei/internal/ops"
+	"kitei/internal/scim"
 )
 
 // modules lists the capabilities built in the capability shape (see
@@ -14,6 +15,7 @@ func (a *App) modules() []capability.Module {
 	return []capability.Module{
 		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv)),
 		a.OIDC.Module(),
+		(&scim.Service{Org: a.Org, Auth: a.Auth, Token: os.Getenv("KITEI_SCIM_TOKEN")}).Module(),
 	}
 }
 

@@ -219,3 +219,13 @@ func (s *Service) ClearMFAPending(ctx context.Context, sessionID int64) error {
 	}
 	return xs.ClearMFAPending(ctx, sessionID)
 }
+
+// UserByPerson returns the account of a person (secrets cleared).
+func (s *Service) UserByPerson(ctx context.Context, personID int64) (User, error) {
+	xs, err := s.external()
+	if err != nil {
+		return User{}, err
+	}
+	u, err := xs.UserByPerson(ctx, personID)
+	return clean(u), err
+}
