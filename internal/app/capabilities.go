@@ -13,7 +13,7 @@ import (
 // in New.
 func (a *App) modules() []capability.Module {
 	return []capability.Module{
-		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv)),
+		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv), a.Auth.DisableLeavers),
 		a.OIDC.Module(),
 		(&scim.Service{Org: a.Org, Auth: a.Auth, Token: os.Getenv("KITEI_SCIM_TOKEN")}).Module(),
 	}

@@ -20,6 +20,8 @@ type ExternalStore interface {
 	PersonByEmail(ctx context.Context, email string) (int64, error)
 	// ClearMFAPending records that the session's second factor was given.
 	ClearMFAPending(ctx context.Context, sessionID int64) error
+	// Leavers lists the enabled accounts of people who have left.
+	Leavers(ctx context.Context) ([]int64, error)
 }
 
 // External is a person an OpenID provider vouched for.
@@ -228,4 +230,27 @@ func (s *Service) UserByPerson(ctx context.Context, personID int64) (User, error
 	}
 	u, err := xs.UserByPerson(ctx, personID)
 	return clean(u), err
+}
+
+// DisableLeavers disables the account of everyone who has left (however
+// the directory learnt it: SCIM, an import, the pages), ending their
+// sessions and tokens. The ops job runs it every quarter hour, so an
+// account is disabled the day its person leaves even if nobody uses it.
+func (s *Service) DisableLeavers(ctx context.Context) (int, error) {
+	xs, err := s.external()
+	if err != nil {
+		return 0, err
+	}
+	ids, err := xs.Leavers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		u, err := s.Store.User(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		s.disableLeft(ctx, u)
+	}
+	return len(ids), nil
 }

@@ -36,13 +36,37 @@ type Jobs interface {
 	FinishJob(ctx context.Context, key, owner string, at time.Time) error
 }
 
-// Module is the ops capability: no pages, one job when configured.
-func Module(st audit.Store, jobs Jobs, cfg Config) capability.Module {
+// Module is the ops capability: no pages; the job that disables the
+// accounts of people who left, and the checkpoint job when configured.
+func Module(st audit.Store, jobs Jobs, cfg Config, leavers func(context.Context) (int, error)) capability.Module {
 	m := capability.Module{Name: "ops"}
+	if leavers != nil {
+		m.Jobs = append(m.Jobs, capability.Job{Name: "auth.leavers", Interval: 15 * time.Minute,
+			Run: func(ctx context.Context, owner string, every time.Duration, logf func(string, ...any)) {
+				go func() {
+					t := time.NewTicker(every)
+					defer t.Stop()
+					for {
+						n, err := leavers(ctx)
+						metrics.Job("auth.leavers", err)
+						if err != nil {
+							logf("disabling accounts of leavers failed", "err", err)
+						} else if n > 0 {
+							logf("accounts of leavers disabled", "count", n)
+						}
+						select {
+						case <-ctx.Done():
+							return
+						case <-t.C:
+						}
+					}
+				}()
+			}})
+	}
 	if cfg.Dir == "" || cfg.KeyFile == "" {
 		return m
 	}
-	m.Jobs = []capability.Job{{Name: "audit.checkpoint", Interval: cfg.Every,
+	m.Jobs = append(m.Jobs, capability.Job{Name: "audit.checkpoint", Interval: cfg.Every,
 		Run: func(ctx context.Context, owner string, every time.Duration, logf func(string, ...any)) {
 			go func() {
 				t := time.NewTicker(every)
@@ -58,7 +82,7 @@ func Module(st audit.Store, jobs Jobs, cfg Config) capability.Module {
 					}
 				}
 			}()
-		}}}
+		}})
 	return m
 }
 

@@ -63,3 +63,23 @@ func (s *Auth) ClearMFAPending(ctx context.Context, sessionID int64) error {
 	}
 	return nil
 }
+
+// Leavers implements auth.ExternalStore: enabled accounts of people who
+// have left.
+func (s *Auth) Leavers(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT u.id FROM users u JOIN people p ON p.id = u.person_id
+		WHERE p.status = 'left' AND u.disabled_at IS NULL ORDER BY u.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
