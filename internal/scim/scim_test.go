@@ -86,7 +86,7 @@ func TestSCIMProvisioning(t *testing.T) {
 
 	code, created := scim.do("POST", "/Users", map[string]any{
 		"schemas": []string{userSchema, entSchema}, "userName": "tanaka", "displayName": "田中 太郎", "active": true,
-		"emails": []any{map[string]any{"value": "tanaka@example.jp", "primary": true, "type": "work"}},
+		"emails":  []any{map[string]any{"value": "tanaka@example.jp", "primary": true, "type": "work"}},
 		entSchema: map[string]any{"employeeNumber": "E5001", "department": "A"},
 	})
 	if code != http.StatusCreated {
