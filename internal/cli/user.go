@@ -31,6 +31,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		"reset-password": userResetPassword,
 		"list":           userList,
 		"token":          userToken,
+		"reset-totp":     userResetTOTP,
 	}
 	if len(args) == 0 {
 		return usageErr("kitei user create|disable|enable|reset-password|list|token …")

@@ -37,3 +37,15 @@ func userToken(ctx context.Context, env *Env, args []string) error {
 		return nil
 	})
 }
+
+// userResetTOTP removes an account's TOTP (it enrols again at its next
+// sign-in) — also the way back in when the secrets key was lost.
+func userResetTOTP(ctx context.Context, env *Env, args []string) error {
+	return userByLoginArg(ctx, env, "reset-totp", args, func(svc *auth.Service, u auth.User) error {
+		if err := svc.ResetTOTP(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s の2段階認証を解除しました。次回ログイン時に再設定が必要です。\n", u.Login)
+		return nil
+	})
+}

@@ -81,17 +81,20 @@ func TestTOTPSecretsAtRest(t *testing.T) {
 		if got, err := db.Auth().User(ctx, old.ID); err != nil || got.TOTPSecret != legacy.Secret {
 			t.Fatalf("after rotation: %v", err)
 		}
-		db.Secrets, _ = secrets.Parse(k1) // only the retired key
-		if _, err := db.Auth().User(ctx, old.ID); !errors.Is(err, secrets.ErrNoKey) {
-			t.Fatalf("opened with a retired key: %v", err)
+		db.Secrets, _ = secrets.Parse(k1) // only the retired key: the seed reads as none (codes refused)
+		if got, err := db.Auth().User(ctx, old.ID); err != nil || got.TOTPSecret != "" {
+			t.Fatalf("opened with a retired key: %q %v", got.TOTPSecret, err)
+		}
+		if _, err := db.Secrets.Open(rawTOTP(t, db, old.ID), "users.totp_secret:1"); !errors.Is(err, secrets.ErrNoKey) {
+			t.Fatalf("retired key: %v", err)
 		}
 		// A sealed seed copied into another row does not open there.
 		db.Secrets, _ = secrets.Parse(k2)
 		if _, err := db.W.Exec(`UPDATE users SET totp_secret = $1 WHERE id = $2`, rawTOTP(t, db, old.ID), u.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Auth().User(ctx, u.ID); err == nil {
-			t.Fatal("a seed moved to another account opened")
+		if got, err := db.Auth().User(ctx, u.ID); err != nil || got.TOTPSecret != "" {
+			t.Fatalf("a seed moved to another account opened: %q %v", got.TOTPSecret, err)
 		}
 	})
 }
