@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 
 	"kitei/internal/auth"
@@ -234,4 +235,42 @@ func hasRole(p interface{ Can(authz.Permission) bool }, role string) bool {
 		}
 	}
 	return false
+}
+
+// TestTOTPAfterProviderWithoutMFA: an account with TOTP signs in at a
+// provider that reports only a password; the session is held at /login/mfa
+// until the right code, and a wrong code counts as a failure.
+func TestTOTPAfterProviderWithoutMFA(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	setup, err := e.auth.BeginTOTP(ctx, e.hana.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(setup.Secret, time.Now().Add(-30*time.Second))
+	if err := e.auth.ConfirmTOTP(ctx, e.hana.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	raw, nonce := e.token(t, e.kitei, "hana", "pw-hana")
+	res, err := e.set.SignIn(ctx, e.kitei, raw, nonce, auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.auth.Authenticate(ctx, res.Token)
+	if err != nil || !id.NeedsMFA {
+		t.Fatalf("session must owe a TOTP code: %+v %v", id, err)
+	}
+	if err := e.auth.CompleteMFA(ctx, id, "000000", auth.Meta{}); err == nil {
+		t.Fatal("wrong code accepted")
+	}
+	if u, _ := e.auth.User(ctx, e.hana.ID); u.FailedCount != 1 {
+		t.Fatalf("wrong code not counted: %d", u.FailedCount)
+	}
+	code, _ = totp.GenerateCode(setup.Secret, time.Now())
+	if err := e.auth.CompleteMFA(ctx, id, code, auth.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if id, err = e.auth.Authenticate(ctx, res.Token); err != nil || id.NeedsMFA || id.NeedsTOTP {
+		t.Fatalf("after the code: %+v %v", id, err)
+	}
 }
