@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,4 +144,58 @@ func serveAt(t *testing.T, dsn, addr string) {
 		cancel()
 		<-done
 	})
+}
+
+// TestOIDCRefusedOverHTTP: through kitei's own pages (no browser), a
+// person the provider knows but kitei's directory does not is refused with
+// the explanation and no session; a callback with a forged state is refused.
+func TestOIDCRefusedOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "k.db")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr
+	op := oidctest.Start(t, []oidctest.User{
+		{ID: "x1", Username: "outsider", Password: "Idp-Passw0rd", Email: "outsider@example.jp", EmployeeNo: "Z9"},
+	}, oidctest.Client{ID: "kitei-http", Secret: "http-secret", RedirectURI: base + "/login/oidc/corp/callback"})
+	cfgFile := filepath.Join(dir, "oidc.yaml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf("base_url: %s\nproviders:\n  - name: corp\n    issuer: %s\n    client_id: kitei-http\n    client_secret_env: E2E_HTTP_SECRET\n", base, op.Issuer)), 0o600)
+	t.Setenv("KITEI_OIDC_CONFIG", cfgFile)
+	t.Setenv("E2E_HTTP_SECRET", "http-secret")
+	serveAt(t, dsn, addr)
+
+	jar, _ := cookiejar.New(nil)
+	cb, err := op.SignInWith(jar, base+"/login/oidc/corp", "outsider", "Idp-Passw0rd", base+"/login/oidc/corp/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(cb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "組織名簿に見つからない") {
+		t.Fatalf("unknown person: %d %.400s", resp.StatusCode, body)
+	}
+	u, _ := url.Parse(base)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "kitei_session" && ck.Value != "" {
+			t.Fatal("a session cookie was set for an unknown person")
+		}
+	}
+	// A callback whose state is not the one this browser started with.
+	resp, err = c.Get(base + "/login/oidc/corp/callback?code=x&state=forged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("forged state: %d", resp.StatusCode)
+	}
 }

@@ -135,6 +135,11 @@ var idRE = regexp.MustCompile(`name="id" value="([^"]+)"`)
 // state), without requesting it.
 func (o *OP) SignIn(authURL, username, password, stopAt string) (*url.URL, error) {
 	jar, _ := cookiejar.New(nil)
+	return o.SignInWith(jar, authURL, username, password, stopAt)
+}
+
+// SignInWith is SignIn with the cookies of jar (the relying party's too).
+func (o *OP) SignInWith(jar http.CookieJar, authURL, username, password, stopAt string) (*url.URL, error) {
 	var stopped *url.URL
 	c := &http.Client{Jar: jar, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
 		if strings.HasPrefix(r.URL.String(), stopAt) {
