@@ -7,6 +7,7 @@ package app
 
 import (
 	"log/slog"
+	"os"
 
 	"kitei/internal/approval"
 	"kitei/internal/audit"
@@ -21,6 +22,7 @@ import (
 	"kitei/internal/catalog/xlsxfmt"
 	"kitei/internal/crosswalk"
 	"kitei/internal/incident"
+	"kitei/internal/oidc"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -50,6 +52,8 @@ type App struct {
 	Audits    *auditeng.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
+	// OIDC is sign-in through OpenID providers (KITEI_OIDC_CONFIG).
+	OIDC *oidc.Set
 
 	mods []capability.Module
 }
@@ -73,6 +77,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Training = training.NewService(db.Trainings(), a.Org)
 	a.Tracker = tracker.NewService(db.Tracker(), a.Org)
 	a.Audits = auditeng.NewService(db.Audits(), a.Org, a.Catalogs, a.Tracker, a.Selfcheck, a.Crosswalk)
+	a.OIDC = oidc.FromEnv(os.Getenv, a.Auth, a.Kit, logger)
 	return a
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
 	"kitei/internal/auditeng"
@@ -14,6 +15,9 @@ import (
 	"kitei/internal/wareki"
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
+
+	"kitei/internal/ops"
+	"kitei/internal/scim"
 )
 
 // modules lists the capabilities built in the capability shape (see
@@ -31,6 +35,9 @@ func (a *App) modules() []capability.Module {
 		training.NewModule(a.Training, a.Kit),
 		tracker.Module(a.Tracker, a.Kit, a.Org),
 		auditeng.Module(a.Audits, a.Kit),
+		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv), a.Auth.DisableLeavers),
+		a.OIDC.Module(),
+		(&scim.Service{Org: a.Org, Auth: a.Auth, Token: os.Getenv("KITEI_SCIM_TOKEN")}).Module(),
 	}
 }
 

@@ -32,7 +32,7 @@ func (a *App) WebDeps(o WebOptions) web.Deps {
 		Store: a.DB, Catalogs: a.Catalogs, Crosswalk: a.Crosswalk, Org: a.Org, Audit: a.Audit,
 		Selfcheck: a.Selfcheck, Register: a.Register, Approval: a.Approval, Auth: a.Auth,
 		API: a.APIRoutes(o.Version), SecureCookies: o.SecureCookies,
-		Logger: a.Logger, Version: o.Version, StoreName: a.StoreName(),
+		Logger: a.Logger, Version: o.Version, StoreName: a.StoreName(), SignInButtons: a.signInButtons(o),
 	}
 }
 
@@ -41,3 +41,13 @@ func (a *App) APIRoutes(version string) []httpx.Route { return a.API(version).Ro
 
 // Web builds the web server.
 func (a *App) Web(o WebOptions) (*web.Server, error) { return web.New(a.WebDeps(o)) }
+
+// signInButtons lead to the configured OpenID providers.
+func (a *App) signInButtons(o WebOptions) []web.SignInButton {
+	a.OIDC.SecureCookies = o.SecureCookies
+	var out []web.SignInButton
+	for _, b := range a.OIDC.Buttons() {
+		out = append(out, web.SignInButton{Href: b.Href, Label: b.Label})
+	}
+	return out
+}

@@ -74,6 +74,13 @@ type Session struct {
 	PrevLoginAt   time.Time
 	PrevLoginIP   string
 	PrevFailed    int
+	// Method is how the session began: "password" or "oidc:PROVIDER".
+	Method string
+	// MFAPending: the provider's sign-in had no second factor, so kitei
+	// asks for a TOTP code before the session may be used.
+	MFAPending bool
+	// IdPRoles are kitei roles the provider's groups gave this session.
+	IdPRoles []string
 }
 
 // Active reports whether the session may be used at now.

@@ -16,6 +16,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/authz"
+	"kitei/internal/metrics"
 )
 
 // Recorder appends audit events that are not part of a store transaction
@@ -37,6 +38,10 @@ type Service struct {
 	Now func() time.Time
 	// Hash are the argon2id parameters for new hashes.
 	Hash HashParams
+	// LocalOff refuses password sign-in (people sign in through an OpenID
+	// provider) except for the break-glass logins in BreakGlass.
+	LocalOff   bool
+	BreakGlass map[string]bool
 
 	dummyHash string
 }
@@ -297,6 +302,9 @@ type Identity struct {
 	NeedsPassword bool
 	// NeedsTOTP: the policy requires TOTP and the account has none yet.
 	NeedsTOTP bool
+	// NeedsMFA: the session began at an OpenID provider without a second
+	// factor; a TOTP code must be given before anything else.
+	NeedsMFA bool
 }
 
 // LoginResult is a successful sign-in: the session token for the cookie.
@@ -336,7 +344,8 @@ func (s *Service) record(ctx context.Context, ev audit.Event) {
 // Login checks login, password and (when the account has TOTP) code, and
 // starts a session. Every failure returns ErrCredentials so the answer does
 // not reveal whether the login exists, the account is locked or disabled.
-func (s *Service) Login(ctx context.Context, login, password, code string, m Meta) (*LoginResult, error) {
+func (s *Service) Login(ctx context.Context, login, password, code string, m Meta) (res *LoginResult, err error) {
+	defer func() { metrics.SignIn("password", err == nil) }()
 	now := s.now()
 	login = NormalizeLogin(login)
 	pol, err := s.Policy(ctx)
@@ -370,6 +379,9 @@ func (s *Service) Login(ctx context.Context, login, password, code string, m Met
 	case u.Locked(now):
 		s.record(ctx, failed(u, "locked"))
 		return nil, ErrCredentials
+	case s.LocalOff && !s.BreakGlass[u.Login]:
+		s.record(ctx, failed(u, "local sign-in off"))
+		return nil, ErrCredentials
 	}
 	p, active, err := s.Principal(ctx, u)
 	if err != nil {
@@ -392,8 +404,12 @@ func (s *Service) Login(ctx context.Context, login, password, code string, m Met
 	}
 	if reason != "" {
 		ev := failed(u, reason)
-		if _, _, err := s.Store.LoginFailed(ctx, u.ID, now, rules.LockAfter, rules.LockFor(), &ev); err != nil {
+		_, until, err := s.Store.LoginFailed(ctx, u.ID, now, rules.LockAfter, rules.LockFor(), &ev)
+		if err != nil {
 			return nil, err
+		}
+		if !until.IsZero() {
+			metrics.Lockout()
 		}
 		return nil, ErrCredentials
 	}
@@ -427,6 +443,7 @@ func (s *Service) identity(u User, sess Session, p *authz.Principal, pol Policy,
 		id.NeedsPassword = true
 	}
 	id.NeedsTOTP = pol.TOTPRequired(priv) && !u.TOTPEnabled
+	s.externalIdentity(id, sess)
 	return id
 }
 
@@ -465,6 +482,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Identity, er
 	if err != nil {
 		return nil, err
 	}
+	s.withIdPRoles(p, sess.IdPRoles)
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		idle := minTime(now.Add(pol.IdleTimeout()), sess.ExpiresAt)
 		if err := s.Store.TouchSession(ctx, sess.ID, now, idle); err != nil {

@@ -16,19 +16,21 @@ import (
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
 	sub := map[string]func(context.Context, *Env, []string) error{
-		"verify": auditVerify,
-		"list":   auditList,
-		"export": auditExport,
+		"verify":     auditVerify,
+		"list":       auditList,
+		"export":     auditExport,
+		"keygen":     auditKeygen,
+		"checkpoint": auditCheckpoint,
 	}
 	for name, f := range auditengCommands { // audits (internal/auditeng): plan, engagement, finding, actions
 		sub[name] = f
 	}
 	if len(args) == 0 {
-		return usageErr("kitei audit verify|list|export (the trail) | plan|engagement|finding|actions (audits) …")
+		return usageErr("kitei audit verify|list|export|keygen|checkpoint (the trail) | plan|engagement|finding|actions (audits) …")
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return usageErr("unknown audit command %q (verify, list, export, plan, engagement, finding, actions)", args[0])
+		return usageErr("unknown audit command %q (verify, list, export, keygen, checkpoint, plan, engagement, finding, actions)", args[0])
 	}
 	return f(ctx, env, args[1:])
 }
@@ -39,6 +41,7 @@ var errBroken = errors.New("audit trail broken")
 func auditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit verify")
 	dsn := dbFlag(fs, env)
+	cps := checkpointFlags(fs, env)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +50,9 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := cps.verify(ctx, env, db); err != nil {
+		return err
+	}
 	res, err := audit.Verify(ctx, db.Audit())
 	if err != nil {
 		return err

@@ -83,7 +83,7 @@ func TestAuthorizationMatrixCatchesBrokenRoutes(t *testing.T) {
 		{"handler refuses everyone", unit, func(t *testing.T) func(*web.Deps) {
 			return tamperAPI(t, unit, func(r *httpx.Route) {
 				r.Handler = func(w http.ResponseWriter, r *http.Request) {
-					httpx.WriteError(w, r, apperr.New(apperr.Forbidden, "refused"), nil)
+					httpx.WriteError(w, r, apperr.E(apperr.Forbidden, "error.forbidden"), nil)
 				}
 			})
 		}, []string{

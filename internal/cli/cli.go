@@ -52,6 +52,9 @@ func commands() map[string]command {
 		"demo":      {"fill an empty store with a fictitious organisation to try kitei", runDemo},
 		"training":  {"education and training: courses, publish, plans, follow, results, attendance, drill, jobs", runTraining},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
+		"backup":    {"consistent online backup of a SQLite store (-o FILE)", runBackup},
+		"restore":   {"restore a backup into an empty store; --check a restored store", runRestore},
+		"secrets":   {"key for secrets at rest: keygen, rotate", runSecrets},
 	}
 }
 
@@ -163,6 +166,10 @@ func openStore(ctx context.Context, dsn string) (*store.DB, error) {
 		return nil, err
 	}
 	if err := ensureRoles(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := loadSecrets(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

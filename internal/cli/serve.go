@@ -28,6 +28,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	secureCookies := fs.Bool("secure-cookies", envBool(env, "KITEI_SECURE_COOKIES"),
 		"mark the session cookie Secure even over plain HTTP, behind a TLS proxy (env KITEI_SECURE_COOKIES)")
 	withDemo := fs.Bool("demo", false, "on an empty store, first fill in the demo organisation (see kitei demo)")
+	mopt := metricsFlags(fs, env)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -74,8 +75,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	handler, err := mopt.mount(ctx, srv.Handler(), logger)
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -30,13 +30,15 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		"enable":         userEnable,
 		"reset-password": userResetPassword,
 		"list":           userList,
+		"token":          userToken,
+		"reset-totp":     userResetTOTP,
 	}
 	if len(args) == 0 {
-		return usageErr("kitei user create|disable|enable|reset-password|list …")
+		return usageErr("kitei user create|disable|enable|reset-password|list|token …")
 	}
 	f, ok := sub[args[0]]
 	if !ok {
-		return usageErr("unknown user command %q (create, disable, enable, reset-password, list)", args[0])
+		return usageErr("unknown user command %q (create, disable, enable, reset-password, list, token)", args[0])
 	}
 	return f(ctx, env, args[1:])
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"kitei/internal/apperr"
+	"kitei/internal/metrics"
 )
 
 // groupWriter commits concurrent answer saves together. One goroutine takes
@@ -84,6 +85,7 @@ func (g *groupWriter) loop() {
 		}
 		// The commit must not depend on any one caller's context.
 		errs := g.store.SaveAnswers(context.Background(), writes)
+		metrics.Batch(len(writes))
 		for i, r := range batch {
 			r.err <- errs[i]
 		}

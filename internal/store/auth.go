@@ -150,6 +150,12 @@ func (s *Auth) userWhere(ctx context.Context, where string, arg any) (auth.User,
 	if err != nil {
 		return u, fmt.Errorf("read account: %w", err)
 	}
+	// A seed that does not open (key lost, value tampered or moved) reads
+	// as none: its codes are refused, and the account can still be
+	// disabled, reset and listed.
+	if u.TOTPSecret, err = s.db.Secrets.Open(u.TOTPSecret, totpPlace(u.ID)); err != nil {
+		u.TOTPSecret = ""
+	}
 	return u, nil
 }
 
@@ -295,20 +301,22 @@ func (s *Auth) LoginFailed(ctx context.Context, userID int64, at time.Time, lock
 }
 
 const sessionCols = `id, user_id, token_hash, created_at, last_seen_at, idle_expires_at, expires_at, revoked_at,
-	ip, user_agent, notice_pending, prev_login_at, prev_login_ip, prev_failed`
+	ip, user_agent, notice_pending, prev_login_at, prev_login_ip, prev_failed, method, mfa_pending, idp_roles`
 
 func scanSession(row scanner) (auth.Session, error) {
 	var (
 		ss                           auth.Session
 		created, seen, idle, expires string
 		revoked, prevLogin           sql.NullString
-		notice                       int
+		notice, mfa                  int
+		roles                        string
 	)
 	err := row.Scan(&ss.ID, &ss.UserID, &ss.TokenHash, &created, &seen, &idle, &expires, &revoked,
-		&ss.IP, &ss.UserAgent, &notice, &prevLogin, &ss.PrevLoginIP, &ss.PrevFailed)
+		&ss.IP, &ss.UserAgent, &notice, &prevLogin, &ss.PrevLoginIP, &ss.PrevFailed, &ss.Method, &mfa, &roles)
 	if err != nil {
 		return ss, err
 	}
+	ss.MFAPending, ss.IdPRoles = mfa != 0, decodeRoles(roles)
 	valid := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
 	ss.CreatedAt, ss.LastSeenAt = aparse(valid(created)), aparse(valid(seen))
 	ss.IdleExpiresAt, ss.ExpiresAt = aparse(valid(idle)), aparse(valid(expires))
@@ -326,11 +334,16 @@ func (s *Auth) LoginSucceeded(ctx context.Context, userID int64, sess *auth.Sess
 		if err := oneRow(res, err, "account"); err != nil {
 			return err
 		}
+		if sess.Method == "" {
+			sess.Method = "password"
+		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at,
-			idle_expires_at, expires_at, ip, user_agent, notice_pending, prev_login_at, prev_login_ip, prev_failed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			idle_expires_at, expires_at, ip, user_agent, notice_pending, prev_login_at, prev_login_ip, prev_failed,
+			method, mfa_pending, idp_roles)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 			sess.TokenHash, userID, at, atext(sess.LastSeenAt), atext(sess.IdleExpiresAt), atext(sess.ExpiresAt),
-			sess.IP, sess.UserAgent, b2i(sess.NoticePending), anull(sess.PrevLoginAt), sess.PrevLoginIP, sess.PrevFailed).
+			sess.IP, sess.UserAgent, b2i(sess.NoticePending), anull(sess.PrevLoginAt), sess.PrevLoginIP, sess.PrevFailed,
+			sess.Method, b2i(sess.MFAPending), encodeRoles(sess.IdPRoles)).
 			Scan(&sess.ID)
 		if err != nil {
 			return err
@@ -372,6 +385,10 @@ func (s *Auth) SetDisabled(ctx context.Context, userID int64, at time.Time, reas
 
 // SetTOTPSecret implements auth.Store.
 func (s *Auth) SetTOTPSecret(ctx context.Context, userID int64, secret string, enabledAt time.Time, step int64, ev *audit.Event) error {
+	secret, err := s.sealTOTP(userID, secret)
+	if err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3
 			WHERE id = $4`, secret, anull(enabledAt), step, userID)

@@ -18,6 +18,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"kitei/internal/metrics"
+	"kitei/internal/secrets"
 )
 
 // Dialect names the database engine.
@@ -51,6 +54,8 @@ type DB struct {
 	R, W    *sql.DB
 	dsn     string
 	stop    func() // stops background work (the SQLite checkpointer)
+	// Secrets seals stored secrets (TOTP seeds); nil: kept as they are.
+	Secrets *secrets.Keyring
 }
 
 // Options tune Open.
@@ -226,7 +231,9 @@ func (db *DB) Close() error {
 
 // Tx runs fn in a write transaction and commits it; the commit is durable
 // when Tx returns nil.
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	start := time.Now()
+	defer func() { metrics.Commit(time.Since(start), err) }()
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -15,9 +15,10 @@ import (
 // --- sign-in and sign-out --------------------------------------------------
 
 type loginData struct {
-	Banner string
-	Next   string
-	Login  string
+	Banner  string
+	Next    string
+	Login   string
+	Buttons []SignInButton // OpenID providers
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +40,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		s.failErr(w, r, err)
 		return
 	}
-	d.Banner = pol.Banner
+	d.Banner, d.Buttons = pol.Banner, s.SignInButtons
 	p := s.newPage(r, "login.title", d)
 	p.Nav = "login"
 	if errKey != "" {
@@ -194,6 +195,12 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.failErr(w, r, err)
 		return
+	}
+	if id.Session.MFAPending { // enrolling gave the second factor the provider did not
+		if err := s.Auth.ClearMFAPending(r.Context(), id.Session.ID); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
 	}
 	http.Redirect(w, r, "/account?done=totp", http.StatusSeeOther)
 }

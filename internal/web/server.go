@@ -16,6 +16,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/crosswalk"
 	"kitei/internal/httpx"
+	"kitei/internal/metrics"
 	"kitei/internal/org"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
@@ -59,6 +60,14 @@ type Deps struct {
 	Version       string
 	// StoreName is shown on the home page ("SQLite", "PostgreSQL").
 	StoreName string
+	// SignInButtons lead to the configured OpenID providers (internal/oidc).
+	SignInButtons []SignInButton
+}
+
+// SignInButton is one "sign in with …" button of the sign-in page.
+type SignInButton struct {
+	Href  string
+	Label string // shown as is (the provider's name as the organisation calls it)
 }
 
 // Server renders pages for Deps.
@@ -178,6 +187,7 @@ func (s *Server) routes() []route {
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.withSession(h)
+	h = metrics.Middleware(h, s.routePattern)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
 	h = s.logRequests(h)
@@ -189,4 +199,10 @@ func (s *Server) Handler() http.Handler {
 // requirePermission in session.go).
 func (s *Server) guard(p authz.Permission, h http.HandlerFunc) http.Handler {
 	return s.requirePermission(p, h)
+}
+
+// routePattern names the route r matches, for the metrics ("" if none).
+func (s *Server) routePattern(r *http.Request) string {
+	_, p := s.mux.Handler(r)
+	return p
 }

@@ -113,6 +113,8 @@ func setupStep(id *auth.Identity) string {
 	switch {
 	case id.TokenID != 0:
 		return ""
+	case id.NeedsMFA:
+		return "/login/mfa"
 	case id.NeedsPassword:
 		return "/account/password"
 	case id.NeedsTOTP:
