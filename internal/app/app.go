@@ -20,6 +20,7 @@ import (
 	"kitei/internal/catalog/xlsxfmt"
 	"kitei/internal/crosswalk"
 	"kitei/internal/org"
+	"kitei/internal/policy"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
@@ -38,6 +39,7 @@ type App struct {
 	Selfcheck *selfcheck.Service
 	Approval  *approval.Service
 	Register  *register.Registry
+	Policy    *policy.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 
@@ -58,6 +60,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Register = register.NewRegistry(db.Registers(), a.Org, a.Catalogs)
 	a.Approval = approval.NewService(db.Approvals(), a.Org, a.Catalogs)
 	a.Approval.Targets = a.Register // request targets are entries of the registers
+	a.Policy = policy.NewService(db.Policies(), a.Catalogs, a.Crosswalk, a.Org)
 	return a
 }
 

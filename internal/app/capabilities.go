@@ -2,13 +2,16 @@ package app
 
 import (
 	"kitei/internal/capability"
+	"kitei/internal/policy"
 )
 
 // modules lists the capabilities built in the capability shape (see
 // internal/capability). Adding one is one line here, over a service built
 // in New.
 func (a *App) modules() []capability.Module {
-	return []capability.Module{}
+	return []capability.Module{
+		policy.Module(a.Policy, a.Kit),
+	}
 }
 
 // Modules is every capability module, built once.

@@ -85,16 +85,16 @@ type Doc struct {
 	// document implements (ParentNumber its edition number); Scope lists
 	// the parent sections it was derived from. A template document keeps
 	// its template here too (Origin tells which).
-	ParentCatalog int64    `json:"parent_catalog,omitempty"`
-	ParentEdition int64    `json:"parent_edition,omitempty"`
-	ParentNumber  int      `json:"parent_number,omitempty"`
-	ParentName    string   `json:"parent_name,omitempty"`
-	Scope         []string `json:"scope,omitempty"`
-	CatalogID     int64    `json:"catalog_id,omitempty"` // the catalog its published versions became
-	Status        string   `json:"status"`
-	Published     int      `json:"published"` // number of the version in force, 0 before the first
-	Rev           int      `json:"rev"`       // changes on every write; edits name it
-	CreatedBy     string   `json:"created_by"`
+	ParentCatalog int64     `json:"parent_catalog,omitempty"`
+	ParentEdition int64     `json:"parent_edition,omitempty"`
+	ParentNumber  int       `json:"parent_number,omitempty"`
+	ParentName    string    `json:"parent_name,omitempty"`
+	Scope         []string  `json:"scope,omitempty"`
+	CatalogID     int64     `json:"catalog_id,omitempty"` // the catalog its published versions became
+	Status        string    `json:"status"`
+	Published     int       `json:"published"` // number of the version in force, 0 before the first
+	Rev           int       `json:"rev"`       // changes on every write; edits name it
+	CreatedBy     string    `json:"created_by"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -156,15 +156,15 @@ type Comment struct {
 // Task is a revision task opened when the parent catalog has a new
 // edition: the derived items the parent's changes touch.
 type Task struct {
-	ID         int64       `json:"id"`
-	DocID      int64       `json:"doc_id"`
-	FromNumber int         `json:"from_number"` // parent edition the document implements
-	ToNumber   int         `json:"to_number"`   // the new parent edition
-	Items      []TaskItem  `json:"items"`
-	Status     string      `json:"status"` // open, closed
-	CreatedAt  time.Time   `json:"created_at"`
-	ClosedBy   string      `json:"closed_by,omitempty"`
-	ClosedAt   time.Time   `json:"closed_at,omitzero"`
+	ID         int64      `json:"id"`
+	DocID      int64      `json:"doc_id"`
+	FromNumber int        `json:"from_number"` // parent edition the document implements
+	ToNumber   int        `json:"to_number"`   // the new parent edition
+	Items      []TaskItem `json:"items"`
+	Status     string     `json:"status"` // open, closed
+	CreatedAt  time.Time  `json:"created_at"`
+	ClosedBy   string     `json:"closed_by,omitempty"`
+	ClosedAt   time.Time  `json:"closed_at,omitzero"`
 }
 
 // TaskItem is one derived item a parent change touches.

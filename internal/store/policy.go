@@ -44,7 +44,6 @@ func scanPolicyDoc(row scanner) (policy.Doc, error) {
 	return d, nil
 }
 
-
 func insertPolicyNodes(ctx context.Context, tx *sql.Tx, docID int64, nodes []policy.Node) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_nodes WHERE doc_id = $1`, docID); err != nil {
 		return err
@@ -102,7 +101,6 @@ func orEmpty(s []string) []string {
 	}
 	return s
 }
-
 
 // Doc implements policy.Store.
 func (s *Policies) Doc(ctx context.Context, id int64) (policy.Doc, error) {
@@ -437,10 +435,14 @@ func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.E(apperr.NotFound, "policy.err.no_task", taskID)
+			// Closing a closed task again changes nothing.
+			var status string
+			err := tx.QueryRowContext(ctx, `SELECT status FROM policy_tasks WHERE id = $1 AND doc_id = $2`, taskID, docID).Scan(&status)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.E(apperr.NotFound, "policy.err.no_task", taskID)
+			}
+			return err
 		}
 		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID})
 	})
 }
-
-
