@@ -75,6 +75,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	ctx := context.Background()
 	a := app.New(db, nil)
 	w := &world{a: a, mail: &mails{}}
+	t.Cleanup(a.Close)
 	a.Policy.Mailer = w.mail
 	o := a.Org
 	if err := o.EnsureBuiltinRoles(ctx); err != nil {
