@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
+		"policy":    {"the organisation's own rulebooks: list, jobs (publication, revision tasks), export (docx, pdf …)", runPolicy},
 	}
 }
 
