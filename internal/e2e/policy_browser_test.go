@@ -176,6 +176,15 @@ func TestPolicyInBrowser(t *testing.T) {
 	if page := mainText(t, ciso); !strings.Contains(page, "公開済") || !strings.Contains(page, "原案どおり了承") {
 		t.Errorf("the approved version shows:\n%s", page)
 	}
+	// On a phone the 新旧対照表 and the version fit the screen.
+	do(t, ciso, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	for _, path := range []string{"/policies/1/diff?old=parent&new=1", "/policies/1/versions/1", "/policies/1"} {
+		do(t, ciso, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if w := eval[int](t, ciso, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s is %d px wide on a 390 px screen", path, w)
+		}
+	}
+	shot(t, ciso, "policy-4b-phone")
 	// The published draft offers no edits, and the edit route refuses.
 	do(t, chief, chromedp.Navigate(base+"/policies/1"), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	if n := eval[int](t, chief, `document.querySelectorAll('a.pol-edit, form.pol-add, form.pol-submit').length`); n != 0 {
@@ -223,6 +232,12 @@ func TestPolicyInBrowser(t *testing.T) {
 		)
 		if i == 0 {
 			shot(t, staff, "policy-5-read")
+		}
+		if i == 1 {
+			do(t, staff, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+			if w := eval[int](t, staff, `document.documentElement.scrollWidth`); w > 390 {
+				t.Errorf("the rules are %d px wide on a 390 px screen", w)
+			}
 		}
 		do(t, staff, chromedp.Click(chromedp.CSS(`form.pol-ack button`)))
 		waitPath(t, staff, "/policies/1/read", "done=acked")
