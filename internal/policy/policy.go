@@ -228,7 +228,10 @@ type Store interface {
 	// for that parent edition (false then), with its notices.
 	OpenTask(ctx context.Context, t Task, ns []Notice) (Task, bool, error)
 	Tasks(ctx context.Context, docID int64) ([]Task, error)
-	CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time) error
+	// CloseTask marks a task done (closing it again changes nothing) and
+	// moves the document onto the parent edition the task was for, when
+	// it is newer than the one it implements.
+	CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time, parentEdition int64, parentNumber int) error
 }
 
 // maxNodes bounds a document.

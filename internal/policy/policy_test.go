@@ -379,6 +379,15 @@ func TestDerivedLifecycle(t *testing.T) {
 		if err := svc.CloseTask(ctx, w.chief, d.ID, tasks[0].ID); err != nil {
 			t.Fatal(err)
 		}
+		if err := svc.CloseTask(ctx, w.chief, d.ID, tasks[0].ID); err != nil {
+			t.Errorf("closing a closed task again: %v", err)
+		}
+		if d, _ = svc.Doc(ctx, w.chief, d.ID); d.ParentNumber != 2 {
+			t.Errorf("after the task the document implements parent edition %d", d.ParentNumber)
+		}
+		if res, _ := svc.RunJobs(ctx); res.Tasks != 0 {
+			t.Error("a task was opened again for the edition already followed")
+		}
 
 		// A revision starts from the version in force; diffing two
 		// versions works after the second is published.

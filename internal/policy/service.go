@@ -906,12 +906,32 @@ func (s *Service) Tasks(ctx context.Context, p *authz.Principal, id int64) ([]Ta
 	return s.store.Tasks(ctx, id)
 }
 
-// CloseTask marks a revision task done.
+// CloseTask marks a revision task done: the document now implements the
+// parent edition the task was opened for (diffs against the parent and the
+// links made at the next publication use it).
 func (s *Service) CloseTask(ctx context.Context, p *authz.Principal, id, taskID int64) error {
 	if err := authz.Require(p, Draft); err != nil {
 		return err
 	}
-	return s.store.CloseTask(withActor(ctx, p), id, taskID, login(p), s.now())
+	d, err := s.store.Doc(ctx, id)
+	if err != nil {
+		return err
+	}
+	tasks, err := s.store.Tasks(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.ID != taskID {
+			continue
+		}
+		_, e, err := s.catalogs.EditionByNumber(ctx, d.ParentCatalog, t.ToNumber)
+		if err != nil {
+			return err
+		}
+		return s.store.CloseTask(withActor(ctx, p), id, taskID, login(p), s.now(), e.ID, e.Number)
+	}
+	return apperr.E(apperr.NotFound, "policy.err.no_task", taskID)
 }
 
 // Reading is a published document as a staff member reads it.

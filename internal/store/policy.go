@@ -427,7 +427,7 @@ func (s *Policies) Tasks(ctx context.Context, docID int64) ([]policy.Task, error
 }
 
 // CloseTask implements policy.Store.
-func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time) error {
+func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time, parentEdition int64, parentNumber int) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE policy_tasks SET status = 'closed', closed_by = $3, closed_at = $4
 			WHERE id = $1 AND doc_id = $2 AND status = 'open'`, taskID, docID, by, formatTime(at))
@@ -443,6 +443,10 @@ func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string
 			}
 			return err
 		}
-		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID})
+		if _, err := tx.ExecContext(ctx, `UPDATE policy_docs SET parent_edition = $2, parent_number = $3, rev = rev + 1, updated_at = $4
+			WHERE id = $1 AND parent_number < $3`, docID, parentEdition, parentNumber, formatTime(at)); err != nil {
+			return err
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID, "parent_edition": parentNumber})
 	})
 }
