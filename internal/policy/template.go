@@ -30,7 +30,9 @@ type Placeholder struct {
 var OrgTerms = []string{"当社", "本学", "当法人", "当機構"}
 
 var (
-	placeholderRE = regexp.MustCompile(`[^\s、。「」（）()＜＞：:/／]*[○〇●×]+[^\s、。「」（）()＜＞：:/／]*|20yy\.mm\.dd|yyyy年mm月dd日`)
+	// A blank with the kanji, katakana and Latin letters next to it
+	// (○○システム, ○○社, 容量○TB), not the hiragana around it.
+	placeholderRE = regexp.MustCompile(`[\p{Han}\p{Katakana}ー0-9A-Za-z０-９Ａ-Ｚａ-ｚ.@\-]{0,8}[○〇●]+[\p{Han}\p{Katakana}ー0-9A-Za-z０-９Ａ-Ｚａ-ｚ.@\-]{0,8}|20yy\.mm\.dd|yyyy年mm月dd日`)
 	numberRE      = regexp.MustCompile(`[0-9０-９]+\s*(文字以上|文字以下|桁以上|分以内|分以上|時間以内|日以内|日以上|日前|か月|ヶ月|カ月|年以上|年間|回以上|世代)`)
 	editNoteRE    = regexp.MustCompile(`※編集時注意[：:][^。]*。?`)
 )
