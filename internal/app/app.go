@@ -24,6 +24,7 @@ import (
 	"kitei/internal/incident"
 	"kitei/internal/oidc"
 	"kitei/internal/org"
+	"kitei/internal/policy"
 	"kitei/internal/register"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
@@ -50,6 +51,7 @@ type App struct {
 	Training  *training.Service
 	Tracker   *tracker.Service
 	Audits    *auditeng.Service
+	Policy    *policy.Service
 	// Kit renders the pages of every capability.
 	Kit *webui.Kit
 	// OIDC is sign-in through OpenID providers (KITEI_OIDC_CONFIG).
@@ -78,6 +80,7 @@ func New(db *store.DB, logger *slog.Logger) *App {
 	a.Tracker = tracker.NewService(db.Tracker(), a.Org)
 	a.Audits = auditeng.NewService(db.Audits(), a.Org, a.Catalogs, a.Tracker, a.Selfcheck, a.Crosswalk)
 	a.OIDC = oidc.FromEnv(os.Getenv, a.Auth, a.Kit, logger)
+	a.Policy = policy.NewService(db.Policies(), a.Catalogs, a.Crosswalk, a.Org)
 	return a
 }
 

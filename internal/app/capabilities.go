@@ -17,6 +17,7 @@ import (
 	"kitei/internal/yearly"
 
 	"kitei/internal/ops"
+	"kitei/internal/policy"
 	"kitei/internal/scim"
 )
 
@@ -38,6 +39,7 @@ func (a *App) modules() []capability.Module {
 		ops.Module(a.Audit, a.DB.Selfchecks(), ops.ConfigFromEnv(os.Getenv), a.Auth.DisableLeavers),
 		a.OIDC.Module(),
 		(&scim.Service{Org: a.Org, Auth: a.Auth, Token: os.Getenv("KITEI_SCIM_TOKEN")}).Module(),
+		policy.Module(a.Policy, a.Kit),
 	}
 }
 

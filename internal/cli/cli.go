@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"backup":    {"consistent online backup of a SQLite store (-o FILE)", runBackup},
 		"restore":   {"restore a backup into an empty store; --check a restored store", runRestore},
 		"secrets":   {"key for secrets at rest: keygen, rotate", runSecrets},
+		"policy":    {"the organisation's own rulebooks: list, jobs (publication, revision tasks), export (docx, pdf …)", runPolicy},
 	}
 }
 

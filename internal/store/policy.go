@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"kitei/internal/apperr"
+	"kitei/internal/audit"
+	"kitei/internal/policy"
+)
+
+// Policies implements policy.Store.
+type Policies struct{ db *DB }
+
+// Policies returns the policy document store.
+func (db *DB) Policies() *Policies { return &Policies{db: db} }
+
+var _ policy.Store = (*Policies)(nil)
+
+func policyAudit(ctx context.Context, tx *sql.Tx, d Dialect, action string, id int64, kv map[string]any) error {
+	return AppendAudit(ctx, tx, d, &audit.Event{Action: "policy." + action, ObjectType: "policy",
+		ObjectID: strconv.FormatInt(id, 10), Detail: audit.Details(kv)})
+}
+
+const policyDocCols = `d.id, d.name, d.title, d.origin, d.parent_catalog, d.parent_edition, d.parent_number, d.scope, d.catalog_id,
+	d.status, d.published, d.rev, d.created_by, d.created_at, d.updated_at, COALESCE(c.name, '')`
+
+const policyDocFrom = ` FROM policy_docs d LEFT JOIN catalogs c ON c.id = d.parent_catalog`
+
+func scanPolicyDoc(row scanner) (policy.Doc, error) {
+	var d policy.Doc
+	var scope, created, updated string
+	err := row.Scan(&d.ID, &d.Name, &d.Title, &d.Origin, &d.ParentCatalog, &d.ParentEdition, &d.ParentNumber, &scope, &d.CatalogID,
+		&d.Status, &d.Published, &d.Rev, &d.CreatedBy, &created, &updated, &d.ParentName)
+	if err != nil {
+		return d, err
+	}
+	_ = json.Unmarshal([]byte(scope), &d.Scope)
+	d.CreatedAt, d.UpdatedAt = parseTime(created), parseTime(updated)
+	return d, nil
+}
+
+func insertPolicyNodes(ctx context.Context, tx *sql.Tx, docID int64, nodes []policy.Node) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_nodes WHERE doc_id = $1`, docID); err != nil {
+		return err
+	}
+	for i, n := range nodes {
+		refs := ""
+		if len(n.References) > 0 {
+			refs = jsonText(n.References)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO policy_nodes (doc_id, pos, ref, parent, kind, title, text, requirement, subject, category, refs, derived_from)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			docID, i, n.Ref, n.Parent, n.Kind, n.Title, n.Text, b2i(n.Requirement), n.Subject, n.Category, refs, n.DerivedFrom); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertPolicyChange(ctx context.Context, tx *sql.Tx, docID int64, ch policy.Change) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO policy_changes (doc_id, action, ref, old_ref, note, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		docID, ch.Action, ch.Ref, ch.OldRef, ch.Note, ch.Actor, formatTime(ch.At))
+	return err
+}
+
+// CreateDoc implements policy.Store.
+func (s *Policies) CreateDoc(ctx context.Context, d policy.Doc, nodes []policy.Node, ch policy.Change) (policy.Doc, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO policy_docs (name, title, origin, parent_catalog, parent_edition, parent_number, scope,
+			status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			d.Name, d.Title, d.Origin, d.ParentCatalog, d.ParentEdition, d.ParentNumber, jsonText(orEmpty(d.Scope)),
+			d.Status, d.CreatedBy, formatTime(d.CreatedAt)).Scan(&d.ID); err != nil {
+			if isUnique(err) {
+				return apperr.E(apperr.Conflict, "policy.err.name_taken", d.Name)
+			}
+			return err
+		}
+		if err := insertPolicyNodes(ctx, tx, d.ID, nodes); err != nil {
+			return err
+		}
+		if err := insertPolicyChange(ctx, tx, d.ID, ch); err != nil {
+			return err
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "create", d.ID, map[string]any{"name": d.Name, "origin": d.Origin,
+			"parent": d.ParentCatalog, "nodes": len(nodes)})
+	})
+	if err != nil {
+		return d, err
+	}
+	return s.Doc(ctx, d.ID)
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Doc implements policy.Store.
+func (s *Policies) Doc(ctx context.Context, id int64) (policy.Doc, error) {
+	d, err := scanPolicyDoc(s.db.R.QueryRowContext(ctx, `SELECT `+policyDocCols+policyDocFrom+` WHERE d.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, apperr.E(apperr.NotFound, "policy.err.not_found", id)
+	}
+	return d, err
+}
+
+// Docs implements policy.Store.
+func (s *Policies) Docs(ctx context.Context) ([]policy.Doc, error) {
+	return queryAll(ctx, s.db.R, `SELECT `+policyDocCols+policyDocFrom+` ORDER BY d.name`, scanPolicyDoc)
+}
+
+func scanPolicyNode(row scanner) (policy.Node, error) {
+	var n policy.Node
+	var req int
+	var refs string
+	err := row.Scan(&n.Ref, &n.Parent, &n.Kind, &n.Title, &n.Text, &req, &n.Subject, &n.Category, &refs, &n.DerivedFrom)
+	n.Requirement = req != 0
+	if refs != "" {
+		_ = json.Unmarshal([]byte(refs), &n.References)
+	}
+	return n, err
+}
+
+// DraftNodes implements policy.Store.
+func (s *Policies) DraftNodes(ctx context.Context, docID int64) ([]policy.Node, error) {
+	return queryAll(ctx, s.db.R, `SELECT ref, parent, kind, title, text, requirement, subject, category, refs, derived_from
+		FROM policy_nodes WHERE doc_id = $1 ORDER BY pos`, scanPolicyNode, docID)
+}
+
+// bumpDoc moves the document from status at rev to next (conflict when
+// it has changed meanwhile).
+func bumpDoc(ctx context.Context, tx *sql.Tx, id int64, status string, rev int, next string, at time.Time, catalogID int64, published int) error {
+	q := `UPDATE policy_docs SET status = $4, rev = rev + 1, updated_at = $5`
+	args := []any{id, status, rev, next, formatTime(at)}
+	if catalogID != 0 {
+		q += `, catalog_id = $6, published = $7`
+		args = append(args, catalogID, published)
+	}
+	res, err := tx.ExecContext(ctx, q+` WHERE id = $1 AND status = $2 AND rev = $3`, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return apperr.E(apperr.Conflict, "policy.err.stale")
+	}
+	return nil
+}
+
+// SaveDraft implements policy.Store.
+func (s *Policies) SaveDraft(ctx context.Context, docID int64, rev int, nodes []policy.Node, ch policy.Change) (policy.Doc, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := bumpDoc(ctx, tx, docID, policy.StatusDraft, rev, policy.StatusDraft, ch.At, 0, 0); err != nil {
+			return err
+		}
+		if err := insertPolicyNodes(ctx, tx, docID, nodes); err != nil {
+			if isUnique(err) {
+				return apperr.E(apperr.Conflict, "policy.err.ref_taken", ch.Ref)
+			}
+			return err
+		}
+		if err := insertPolicyChange(ctx, tx, docID, ch); err != nil {
+			return err
+		}
+		kv := map[string]any{"op": ch.Action, "ref": ch.Ref, "note": ch.Note}
+		if ch.OldRef != "" {
+			kv["old_ref"] = ch.OldRef
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "edit", docID, kv)
+	})
+	if err != nil {
+		return policy.Doc{}, err
+	}
+	return s.Doc(ctx, docID)
+}
+
+// Changes implements policy.Store.
+func (s *Policies) Changes(ctx context.Context, docID int64) ([]policy.Change, error) {
+	return queryAll(ctx, s.db.R, `SELECT id, doc_id, action, ref, old_ref, note, actor, at FROM policy_changes WHERE doc_id = $1 ORDER BY id DESC`,
+		func(row scanner) (policy.Change, error) {
+			var c policy.Change
+			var at string
+			err := row.Scan(&c.ID, &c.DocID, &c.Action, &c.Ref, &c.OldRef, &c.Note, &c.Actor, &at)
+			c.At = parseTime(at)
+			return c, err
+		}, docID)
+}
+
+func optT(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(t)
+}
+
+// Transition implements policy.Store.
+func (s *Policies) Transition(ctx context.Context, t policy.Transition) (policy.Doc, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := bumpDoc(ctx, tx, t.DocID, t.FromStatus, t.Rev, t.ToStatus, t.Change.At, t.CatalogID, t.Published); err != nil {
+			return err
+		}
+		kv := map[string]any{"from": t.FromStatus, "to": t.ToStatus}
+		if v := t.Version; v != nil {
+			kv["version"] = v.Number
+			if v.ID == 0 {
+				nodes, err := json.Marshal(v.Nodes)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO policy_versions (doc_id, number, status, nodes, note, submitted_by, submitted_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.DocID, v.Number, v.Status, string(nodes), v.Note, v.SubmittedBy, formatTime(v.SubmittedAt)); err != nil {
+					if isUnique(err) {
+						return apperr.E(apperr.Conflict, "policy.err.stale")
+					}
+					return err
+				}
+			} else {
+				// Only the decision and publication fields change; the
+				// snapshot never does.
+				if _, err := tx.ExecContext(ctx, `UPDATE policy_versions SET status = $2, deliberation = $3, decided_by = $4, decided_at = $5,
+					effective_on = $6, published_at = $7, edition = $8 WHERE id = $1`, v.ID, v.Status, v.Deliberation, v.DecidedBy,
+					optT(v.DecidedAt), v.EffectiveOn, optT(v.PublishedAt), v.Edition); err != nil {
+					return err
+				}
+				if v.EffectiveOn != "" {
+					kv["effective_on"] = v.EffectiveOn
+				}
+				if v.Edition != 0 {
+					kv["catalog"], kv["edition"] = t.CatalogID, v.Edition
+				}
+			}
+		}
+		if t.Draft != nil {
+			if err := insertPolicyNodes(ctx, tx, t.DocID, t.Draft); err != nil {
+				return err
+			}
+		}
+		if err := insertPolicyChange(ctx, tx, t.DocID, t.Change); err != nil {
+			return err
+		}
+		if err := insertPolicyNotices(ctx, tx, t.Notices); err != nil {
+			return err
+		}
+		if t.Change.Note != "" {
+			kv["note"] = t.Change.Note
+		}
+		kv["notices"] = len(t.Notices)
+		return policyAudit(ctx, tx, s.db.Dialect, t.Change.Action, t.DocID, kv)
+	})
+	if err != nil {
+		return policy.Doc{}, err
+	}
+	return s.Doc(ctx, t.DocID)
+}
+
+func insertPolicyNotices(ctx context.Context, tx *sql.Tx, ns []policy.Notice) error {
+	for _, n := range ns {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notices (person_id, kind, ref, message, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			n.PersonID, n.Kind, n.Ref, n.Message, formatTime(n.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const policyVersionCols = `id, doc_id, number, status, note, submitted_by, submitted_at, deliberation, decided_by, decided_at,
+	effective_on, published_at, edition`
+
+func scanPolicyVersion(row scanner, withNodes bool) (policy.Version, error) {
+	var v policy.Version
+	var sub, dec, pub, nodes string
+	dest := []any{&v.ID, &v.DocID, &v.Number, &v.Status, &v.Note, &v.SubmittedBy, &sub, &v.Deliberation, &v.DecidedBy, &dec,
+		&v.EffectiveOn, &pub, &v.Edition}
+	if withNodes {
+		dest = append(dest, &nodes)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return v, err
+	}
+	v.SubmittedAt = parseTime(sub)
+	if dec != "" {
+		v.DecidedAt = parseTime(dec)
+	}
+	if pub != "" {
+		v.PublishedAt = parseTime(pub)
+	}
+	if withNodes {
+		if err := json.Unmarshal([]byte(nodes), &v.Nodes); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// Versions implements policy.Store.
+func (s *Policies) Versions(ctx context.Context, docID int64) ([]policy.Version, error) {
+	return queryAll(ctx, s.db.R, `SELECT `+policyVersionCols+` FROM policy_versions WHERE doc_id = $1 ORDER BY number DESC`,
+		func(row scanner) (policy.Version, error) { return scanPolicyVersion(row, false) }, docID)
+}
+
+// Version implements policy.Store.
+func (s *Policies) Version(ctx context.Context, docID int64, number int) (policy.Version, error) {
+	v, err := scanPolicyVersion(s.db.R.QueryRowContext(ctx, `SELECT `+policyVersionCols+`, nodes FROM policy_versions WHERE doc_id = $1 AND number = $2`,
+		docID, number), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, apperr.E(apperr.NotFound, "policy.err.no_version", number)
+	}
+	return v, err
+}
+
+// AddComment implements policy.Store.
+func (s *Policies) AddComment(ctx context.Context, c policy.Comment) (policy.Comment, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO policy_comments (doc_id, version, ref, body, author, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.DocID, c.Version, c.Ref, c.Body, c.Author, formatTime(c.At)).Scan(&c.ID); err != nil {
+			return err
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "comment", c.DocID, map[string]any{"version": c.Version, "ref": c.Ref})
+	})
+	return c, err
+}
+
+// Comments implements policy.Store.
+func (s *Policies) Comments(ctx context.Context, docID int64, version int) ([]policy.Comment, error) {
+	return queryAll(ctx, s.db.R, `SELECT id, doc_id, version, ref, body, author, at FROM policy_comments WHERE doc_id = $1 AND version = $2 ORDER BY id`,
+		func(row scanner) (policy.Comment, error) {
+			var c policy.Comment
+			var at string
+			err := row.Scan(&c.ID, &c.DocID, &c.Version, &c.Ref, &c.Body, &c.Author, &at)
+			c.At = parseTime(at)
+			return c, err
+		}, docID, version)
+}
+
+// Ack implements policy.Store.
+func (s *Policies) Ack(ctx context.Context, docID int64, version int, personID int64, at time.Time) (bool, error) {
+	added := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO policy_acks (doc_id, version, person_id, at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (doc_id, version, person_id) DO NOTHING`, docID, version, personID, formatTime(at))
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		added = n == 1
+		if !added {
+			return nil
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "ack", docID, map[string]any{"version": version, "person": personID})
+	})
+	return added, err
+}
+
+// Acks implements policy.Store.
+func (s *Policies) Acks(ctx context.Context, docID int64, version int) (map[int64]time.Time, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT person_id, at FROM policy_acks WHERE doc_id = $1 AND version = $2`, docID, version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id int64
+		var at string
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, err
+		}
+		out[id] = parseTime(at)
+	}
+	return out, rows.Err()
+}
+
+// OpenTask implements policy.Store.
+func (s *Policies) OpenTask(ctx context.Context, t policy.Task, ns []policy.Notice) (policy.Task, bool, error) {
+	opened := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO policy_tasks (doc_id, from_number, to_number, items, status, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_id, to_number) DO NOTHING RETURNING id`,
+			t.DocID, t.FromNumber, t.ToNumber, jsonText(orEmptyItems(t.Items)), t.Status, formatTime(t.CreatedAt)).Scan(&t.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already open: another run or replica made it
+		}
+		if err != nil {
+			return err
+		}
+		opened = true
+		if err := insertPolicyNotices(ctx, tx, ns); err != nil {
+			return err
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "task_open", t.DocID, map[string]any{"task": t.ID, "from": t.FromNumber,
+			"to": t.ToNumber, "items": len(t.Items)})
+	})
+	return t, opened, err
+}
+
+func orEmptyItems(it []policy.TaskItem) []policy.TaskItem {
+	if it == nil {
+		return []policy.TaskItem{}
+	}
+	return it
+}
+
+// Tasks implements policy.Store.
+func (s *Policies) Tasks(ctx context.Context, docID int64) ([]policy.Task, error) {
+	return queryAll(ctx, s.db.R, `SELECT id, doc_id, from_number, to_number, items, status, created_at, closed_by, closed_at
+		FROM policy_tasks WHERE doc_id = $1 ORDER BY id DESC`, func(row scanner) (policy.Task, error) {
+		var t policy.Task
+		var items, created, closed string
+		if err := row.Scan(&t.ID, &t.DocID, &t.FromNumber, &t.ToNumber, &items, &t.Status, &created, &t.ClosedBy, &closed); err != nil {
+			return t, err
+		}
+		_ = json.Unmarshal([]byte(items), &t.Items)
+		t.CreatedAt = parseTime(created)
+		if closed != "" {
+			t.ClosedAt = parseTime(closed)
+		}
+		return t, nil
+	}, docID)
+}
+
+// CloseTask implements policy.Store.
+func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time, parentEdition int64, parentNumber int) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE policy_tasks SET status = 'closed', closed_by = $3, closed_at = $4
+			WHERE id = $1 AND doc_id = $2 AND status = 'open'`, taskID, docID, by, formatTime(at))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Closing a closed task again changes nothing.
+			var status string
+			err := tx.QueryRowContext(ctx, `SELECT status FROM policy_tasks WHERE id = $1 AND doc_id = $2`, taskID, docID).Scan(&status)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.E(apperr.NotFound, "policy.err.no_task", taskID)
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE policy_docs SET parent_edition = $2, parent_number = $3, rev = rev + 1, updated_at = $4
+			WHERE id = $1 AND parent_number < $3`, docID, parentEdition, parentNumber, formatTime(at)); err != nil {
+			return err
+		}
+		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID, "parent_edition": parentNumber})
+	})
+}
