@@ -13,3 +13,12 @@ func TestBenchRefusesBadRate(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchTrainingRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"--people", "0"}, {"--clients", "-1"}, {"--questions", "0"}} {
+		code, out, errOut := run(t, append([]string{"bench", "training"}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "must be positive") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}

@@ -673,8 +673,14 @@ func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter
 // MarkOpened implements training.Store.
 func (t *Trainings) MarkOpened(ctx context.Context, id int64, at time.Time) error {
 	return t.group(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE training_assignments SET opened_at = $2 WHERE id = $1 AND opened_at = ''`, id, formatTime(at))
-		return err
+		res, err := tx.ExecContext(ctx, `UPDATE training_assignments SET opened_at = $2 WHERE id = $1 AND opened_at = ''`, id, formatTime(at))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return trAudit(ctx, tx, t.db.Dialect, "training.open", "training_assignment", id, 0, nil)
 	})
 }
 
@@ -719,9 +725,13 @@ func (t *Trainings) OpenAttempt(ctx context.Context, assignmentID int64) (traini
 // StartAttempt implements training.Store.
 func (t *Trainings) StartAttempt(ctx context.Context, a training.Attempt) (training.Attempt, error) {
 	err := t.group(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO training_attempts (assignment_id, course_id, person_id, shown, answers, started_at)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO training_attempts (assignment_id, course_id, person_id, shown, answers, started_at)
 			VALUES ($1, $2, $3, $4, '{}', $5) RETURNING id`, a.AssignmentID, a.CourseID, a.PersonID,
-			trJSON(shown{Order: a.Order, Choices: a.ChoiceOrder}), formatTime(a.StartedAt)).Scan(&a.ID)
+			trJSON(shown{Order: a.Order, Choices: a.ChoiceOrder}), formatTime(a.StartedAt)).Scan(&a.ID); err != nil {
+			return err
+		}
+		return trAudit(ctx, tx, t.db.Dialect, "training.attempt_start", "training_assignment", a.AssignmentID, 0,
+			map[string]any{"attempt": a.ID, "course": a.CourseID, "person": a.PersonID})
 	})
 	return a, err
 }

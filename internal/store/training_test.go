@@ -293,6 +293,13 @@ func TestTrainingAnswersCheckedOnServer(t *testing.T) {
 		if _, err := w.svc.StartAttempt(ctx, staff, c.ID); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("start after completing: %v", err)
 		}
+		// Opening (once), each start and each answer are in the audit trail.
+		for action, want := range map[string]int{"training.open": 1, "training.attempt_start": 2, "training.attempt": 2} {
+			var n int
+			if err := db.R.QueryRow(`SELECT COUNT(*) FROM audit_events WHERE action = $1`, action).Scan(&n); err != nil || n != want {
+				t.Errorf("audit %s: %d events, want %d (%v)", action, n, want, err)
+			}
+		}
 
 		// Another person opens and starts during the period, answers after it.
 		if _, err := w.svc.OpenCourse(ctx, other, c.ID); err != nil {
