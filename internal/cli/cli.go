@@ -40,7 +40,7 @@ func commands() map[string]command {
 		"catalog":   {"import, list, show and export catalogs", runCatalog},
 		"user":      {"create, disable, enable, reset and list sign-in accounts", runUser},
 		"org":       {"import and export the organisation, list units and people", runOrg},
-		"audit":     {"verify, list and export the audit trail", runAudit},
+		"audit":     {"the audit trail (verify, list, export) and audits (plan, engagement, finding, actions)", runAudit},
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
