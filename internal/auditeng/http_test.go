@@ -215,3 +215,59 @@ func orgPerson(no, name string, unit int64) org.Person {
 func orgAssign(person int64, role string, unit int64) org.Assignment {
 	return org.Assignment{PersonID: person, RoleKey: role, UnitID: unit, StartsOn: "2024-04-01"}
 }
+
+// TestOutsideAuditorOverHTTP: through the API and the pages an outside
+// auditor sees only the engagement they are on, not the other audit nor
+// the plan.
+func TestOutsideAuditorOverHTTP(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	srv, err := w.App.Web(app.WebOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	s := w.App.Audits
+	chief, ciso := w.P(t, w.Chief), w.P(t, w.CISO)
+	plan, _ := s.CreatePlan(ctx, chief, 2026, "", "")
+	mine, err := s.AddEngagement(ctx, chief, plan.ID, auditeng.Engagement{Title: "総務課監査", UnitID: w.Audited.ID, CatalogID: w.CatalogID,
+		Scope: []string{"2.1.2"}, StartsOn: "2026-06-01", EndsOn: "2026-06-30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.AddEngagement(ctx, chief, plan.ID, auditeng.Engagement{Title: "監査室監査", UnitID: w.Auditors.ID, CatalogID: w.CatalogID,
+		Scope: []string{"2.1.2"}, StartsOn: "2026-06-01", EndsOn: "2026-06-30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AssignAuditor(ctx, chief, mine.ID, w.X.ID, true, "2026-07-31"); err != nil {
+		t.Fatal(err)
+	}
+	s.SubmitPlan(ctx, chief, plan.ID)
+	s.ApprovePlan(ctx, ciso, plan.ID)
+	x := w.P(t, w.X)
+	get := func(path string) (int, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req = req.WithContext(authz.WithPrincipal(req.Context(), x))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	code, body := get("/api/v1/audits/engagements")
+	if code != 200 || !strings.Contains(body, "総務課監査") || strings.Contains(body, "監査室監査") {
+		t.Errorf("engagement list: %d %s", code, body)
+	}
+	if code, _ := get(fmt.Sprintf("/audits/engagements/%d", mine.ID)); code != 200 {
+		t.Errorf("own engagement page: %d", code)
+	}
+	for _, p := range []string{fmt.Sprintf("/audits/engagements/%d", other.ID), fmt.Sprintf("/api/v1/audits/engagements/%d", other.ID),
+		fmt.Sprintf("/audits/plans/%d", plan.ID), fmt.Sprintf("/audits/engagements/%d/oscal.json", other.ID)} {
+		if code, _ := get(p); code != http.StatusNotFound && code != http.StatusForbidden {
+			t.Errorf("%s: %d, want refused", p, code)
+		}
+	}
+	if code, body := get("/audits"); code != 200 || strings.Contains(body, "監査室監査") || !strings.Contains(body, "総務課監査") {
+		t.Errorf("audit index for the outside auditor: %d", code)
+	}
+}

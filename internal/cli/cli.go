@@ -43,7 +43,7 @@ func commands() map[string]command {
 		"catalog":   {"import, list, show and export catalogs", runCatalog},
 		"user":      {"create, disable, enable, reset and list sign-in accounts", runUser},
 		"org":       {"import and export the organisation, list units and people", runOrg},
-		"audit":     {"verify, list and export the audit trail", runAudit},
+		"audit":     {"the audit trail (verify, list, export) and audits (plan, engagement, finding, actions)", runAudit},
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"incident":  {"incidents: list (ledger), show, report, triage, record notices sent, close, jobs, config, contacts", runIncident},
