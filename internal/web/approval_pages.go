@@ -174,13 +174,11 @@ func (s *Server) reqCreate(w http.ResponseWriter, r *http.Request) {
 	in := reqInput(r, t)
 	req, err := s.Approval.File(ctx, authz.From(ctx), in, r.FormValue("submit") != "")
 	if err != nil {
-		if req.ID != 0 {
-			// The draft was stored but could not be submitted.
-			http.Redirect(w, r, fmt.Sprintf("/requests/%d/edit?err=%s", req.ID, url.QueryEscape(err.Error())), http.StatusSeeOther)
-			return
-		}
-		if apperr.CodeOf(err) == apperr.Invalid {
-			s.reqForm(w, r, http.StatusBadRequest, &reqFormData{Type: t, Values: in.Values, Emerg: in.Emergency}, err.Error())
+		// Nothing was stored (filing with submit is one transaction): the
+		// form comes back with what was typed and why it was refused.
+		status := map[apperr.Code]int{apperr.Invalid: http.StatusBadRequest, apperr.Conflict: http.StatusConflict}[apperr.CodeOf(err)]
+		if status != 0 {
+			s.reqForm(w, r, status, &reqFormData{Type: t, Values: in.Values, Emerg: in.Emergency}, err.Error())
 			return
 		}
 		s.failErr(w, r, err)

@@ -102,6 +102,35 @@ func TestApprovalPages(t *testing.T) {
 	if code != 303 || !strings.HasPrefix(hdr.Get("Location"), "/requests/1?") {
 		t.Fatalf("file %d %s", code, hdr.Get("Location"))
 	}
+	// Submissions refused after the draft checks store nothing (filing
+	// with submit is one transaction): the form comes back with what was
+	// typed. A period already over is refused as invalid; the officer, who
+	// would decide their own request and has nobody above them here, gets
+	// a conflict.
+	past := url.Values{}
+	for k, v := range form {
+		past[k] = v
+	}
+	past.Set("title", "過去の期間の運用")
+	past.Set("starts_on", "2000-01-01")
+	past.Set("ends_on", "2000-01-02")
+	if code, body, _ := do(staff, "POST", "/requests", past); code != 400 || !strings.Contains(body, "過去の期間の運用") {
+		t.Fatalf("filing a past period: %d", code)
+	}
+	own := url.Values{}
+	for k, v := range form {
+		own[k] = v
+	}
+	own.Set("title", "自分で決裁する運用")
+	if code, body, _ := do(officer, "POST", "/requests", own); code != 409 || !strings.Contains(body, "自分で決裁する運用") {
+		t.Fatalf("filing with nobody to decide: %d", code)
+	}
+	if rs, _ := svc.Mine(ctx, staff); len(rs) != 1 {
+		t.Fatalf("staff has %d requests after the refused filings, want 1", len(rs))
+	}
+	if rs, _ := svc.Mine(ctx, officer); len(rs) != 0 {
+		t.Fatalf("the officer's refused filing left %d requests", len(rs))
+	}
 	if code, body, _ := do(officer, "GET", "/requests/1", nil); code != 200 || !strings.Contains(body, `action="/requests/1/decide"`) {
 		t.Fatalf("officer view %d", code)
 	}
