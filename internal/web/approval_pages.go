@@ -575,6 +575,10 @@ func noticeLink(ref string) string {
 		return "/audits/plans/" + strings.TrimPrefix(ref, "auditeng:plan:")
 	case strings.HasPrefix(ref, "auditeng:"):
 		return "/audits/engagements/" + strings.TrimPrefix(ref, "auditeng:")
+	case strings.HasPrefix(ref, "policy:"):
+		return "/policies/" + strings.TrimPrefix(ref, "policy:") + "/read"
+	case strings.HasPrefix(ref, "training:"):
+		return "/training"
 	}
 	return ""
 }
