@@ -137,8 +137,13 @@ func Fill(ctx context.Context, a *app.App, o Options) (*Result, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	f := &filler{a: a, s: &s, o: o, res: &Result{}, rng: rand.New(rand.NewPCG(2025, 4))}
-	for _, step := range []func(context.Context) error{f.organisation, f.catalogs, f.accounts, f.registers, f.requests, f.campaign} {
+	var x extra
+	if err := json.Unmarshal(b, &x); err != nil {
+		return nil, err
+	}
+	f := &filler{a: a, s: &s, x: &x, o: o, res: &Result{}, rng: rand.New(rand.NewPCG(2025, 4))}
+	for _, step := range []func(context.Context) error{f.organisation, f.catalogs, f.accounts, f.registers, f.requests,
+		f.campaign, f.incidents, f.course, f.audit, f.plan} {
 		if err := step(ctx); err != nil {
 			return f.res, err
 		}
@@ -149,6 +154,7 @@ func Fill(ctx context.Context, a *app.App, o Options) (*Result, error) {
 type filler struct {
 	a      *app.App
 	s      *spec
+	x      *extra
 	o      Options
 	res    *Result
 	rng    *rand.Rand
