@@ -46,6 +46,12 @@ func kitei(t testing.TB, args ...string) string {
 // URL and what it printed on stdout; it stops when the test ends.
 func server(t testing.TB, dsn string) (string, *bytes.Buffer) {
 	t.Helper()
+	return serverWith(t, dsn)
+}
+
+// serverWith is server with extra flags for `kitei serve`.
+func serverWith(t testing.TB, dsn string, extra ...string) (string, *bytes.Buffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	var out, errb bytes.Buffer
@@ -53,7 +59,7 @@ func server(t testing.TB, dsn string) (string, *bytes.Buffer) {
 		Ready: func(addr string) { ready <- addr }}
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Main(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn"})
+		done <- cli.Main(ctx, env, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-level", "warn"}, extra...))
 	}()
 	var addr string
 	select {

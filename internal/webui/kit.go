@@ -110,11 +110,15 @@ func Message(r *http.Request, err error) string {
 // in the query when flash is not empty (the target page shows it).
 func SeeOther(w http.ResponseWriter, r *http.Request, target, flash string) {
 	if flash != "" {
+		path, frag, hasFrag := strings.Cut(target, "#")
 		sep := "?"
-		if strings.Contains(target, "?") {
+		if strings.Contains(path, "?") {
 			sep = "&"
 		}
-		target += sep + "done=" + url.QueryEscape(flash)
+		target = path + sep + "done=" + url.QueryEscape(flash)
+		if hasFrag {
+			target += "#" + frag // the query goes before the fragment
+		}
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
