@@ -468,7 +468,7 @@ func (s *Service) Requests(ctx context.Context, p *authz.Principal, it Item) ([]
 }
 
 // Target is the item as a request points at it: key is its number or its
-// code; p must be able to read it.
+// code.
 func (s *Service) Target(ctx context.Context, p *authz.Principal, kind, key string) (register.Target, error) {
 	key = strings.TrimSpace(key)
 	var it Item
@@ -486,7 +486,10 @@ func (s *Service) Target(ctx context.Context, p *authz.Principal, kind, key stri
 			return register.Target{}, err
 		}
 	}
-	if !may(p, Read, it) {
+	// Besides its readers, the person it is issued or lent to and the
+	// staff of its own unit may name it (they are who take it out).
+	mine := p != nil && p.PersonID != 0 && (it.HolderID == p.PersonID || (p.UnitPath != "" && p.UnitPath == it.UnitPath))
+	if !may(p, Read, it) && !mine {
 		return register.Target{}, apperr.E(apperr.NotFound, "inv.err.not_found", key)
 	}
 	return register.Target{Ref: kind + ":" + itoa(it.ID), Kind: kind, ID: it.ID, Code: it.Code, Name: it.Name,

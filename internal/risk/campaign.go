@@ -245,6 +245,9 @@ func (s *Service) SubmitUnit(ctx context.Context, p *authz.Principal, campaignID
 	}
 	for _, u := range v.Units {
 		if u.UnitID == unitID {
+			if !u.SubmittedAt.IsZero() {
+				return apperr.E(apperr.Conflict, "risk.err.submitted")
+			}
 			if !u.CanSubmit {
 				return apperr.E(apperr.Forbidden, "error.forbidden.unit")
 			}
