@@ -177,6 +177,7 @@ type UnitView struct {
 	Assets    []register.Asset  // the unit's assets to assess
 	Systems   []register.System // the unit's systems to assess
 	CanSubmit bool
+	UnitWide  bool // the reader assesses the whole unit (not only a system of it)
 	HeatMap   template.HTML
 }
 
@@ -219,6 +220,7 @@ func (s *Service) Campaign(ctx context.Context, p *authz.Principal, id int64, la
 				return v, err
 			}
 			unitWide := p.CanIn(Write, u.UnitPath)
+			uv.UnitWide = unitWide
 			for _, y := range ys {
 				if unitWide || slices.Contains(mine, y.Code) {
 					uv.Systems = append(uv.Systems, y)

@@ -165,7 +165,8 @@ func (h *handlers) newForm(w http.ResponseWriter, r *http.Request) {
 	if kind == "" {
 		kind = OnAsset
 	}
-	h.render(w, r, "risk_new", "risk.new", formData{Risk: Risk{SubjectKind: kind, Method: m.Kind}, Method: m, Subject: q.Get("subject"),
+	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
+	h.render(w, r, "risk_new", "risk.new", formData{Risk: Risk{SubjectKind: kind, Method: m.Kind, UnitID: unit}, Method: m, Subject: q.Get("subject"),
 		Units: h.units(r.Context()), Campaign: cid, Treatment: Treatments, Kinds: SubjectKinds})
 }
 
@@ -199,7 +200,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 			p := h.kit.Page(r, "risk.new", formData{Risk: Risk{Title: in.Title, SubjectKind: in.SubjectKind, ThreatText: in.ThreatText,
 				VulnText: in.VulnText, Threat: in.Threat, Vulnerability: in.Vulnerability, Likelihood: in.Likelihood, Impact: in.Impact,
 				RThreat: in.RThreat, RVulnerability: in.RVuln, RLikelihood: in.RLikelihood, Treatment: in.Treatment, ReviewOn: in.ReviewOn,
-				Note: in.Note, SystemCode: in.SystemCode}, Method: m, Subject: in.Subject, Units: h.units(r.Context()), Campaign: in.CampaignID,
+				Note: in.Note, SystemCode: in.SystemCode, UnitID: in.UnitID}, Method: m, Subject: in.Subject, Units: h.units(r.Context()), Campaign: in.CampaignID,
 				Treatment: Treatments, Kinds: SubjectKinds})
 			p.Nav, p.Error = "risk", webui.Message(r, err)
 			h.kit.Render(w, r, http.StatusBadRequest, "risk_new", p)
