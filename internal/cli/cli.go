@@ -44,6 +44,8 @@ func commands() map[string]command {
 		"crosswalk": {"suggest, review and report links between catalogs", runCrosswalk},
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
+		"inventory": {"export and import devices, media and controlled areas; chase overdue media", runInventory},
+		"risk":      {"list and export the risk register; run the reminders", runRisk},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"bench":     {"measure kitei against its performance targets (bench selfcheck)", runBench},
 	}

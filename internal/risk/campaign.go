@@ -272,7 +272,7 @@ func HeatMap(m Method, rs []Risk, lang i18n.Lang) template.HTML {
 			count[[2]int{r.Impact, r.Likelihood}]++
 		}
 	}
-	const cell, left, topPad = 56, 64, 8
+	const cell, left, topPad = 56, 64, 24
 	w, h := left+cell*len(lik)+8, topPad+cell*len(imp)+48
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">`,
@@ -302,7 +302,7 @@ func HeatMap(m Method, rs []Risk, lang i18n.Lang) template.HTML {
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11">%s</text>`, left+cell*len(lik)/2, topPad+len(imp)*cell+36,
 		template.HTMLEscapeString(i18n.T(lang, "risk.likelihood")+" →"))
-	fmt.Fprintf(&b, `<text x="4" y="%d" font-size="11">%s</text>`, topPad+10, template.HTMLEscapeString(i18n.T(lang, "risk.impact")))
+	fmt.Fprintf(&b, `<text x="4" y="%d" font-size="11">%s</text>`, topPad-8, template.HTMLEscapeString(i18n.T(lang, "risk.impact")))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
