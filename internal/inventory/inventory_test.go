@@ -346,3 +346,91 @@ func TestForeignUnitNotVisible(t *testing.T) {
 		}
 	}
 }
+
+// An area's entry record is imported from a sheet; a bad row stores nothing.
+func TestAreaLogImport(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := setup(t, db)
+	ctx := context.Background()
+	area := save(t, w.a.Inventory, inventory.KindArea, map[string]string{"code": "R-1", "name": "サーバ室", "unit": "A", "area_class": "server_room"})
+	officer := w.principal(t, w.officer)
+	sheet := func(rows ...[]any) []byte {
+		var buf bytes.Buffer
+		if err := tabular.WriteXLSX(&buf, tabular.Table{Header: []string{"入室日時", "退室日時", "氏名", "所属", "目的", "同行者"}, Rows: rows}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	in := time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC)
+	n, rep, err := w.a.Inventory.ImportLog(ctx, officer, area.ID, "visitor", "v.xlsx", sheet(
+		[]any{in, in.Add(time.Hour), "保守 太郎", "保守会社", "定期点検", "職員E1"},
+		[]any{"2026-04-02 13:00", "", "監査 花子", "監査法人", "監査", ""}))
+	if err != nil || !rep.OK() || n != 2 {
+		t.Fatalf("import: %d %v %+v", n, err, rep.Errors)
+	}
+	logs, err := w.a.Inventory.Logs(ctx, officer, area.ID)
+	if err != nil || len(logs) != 2 || logs[1].Name != "保守 太郎" || !logs[1].EnteredAt.Equal(in) || logs[0].Affiliation != "監査法人" {
+		t.Fatalf("logs %+v %v", logs, err)
+	}
+	_, rep, err = w.a.Inventory.ImportLog(ctx, officer, area.ID, "entry", "e.xlsx", sheet([]any{"いつか", "", "誰か", "", "", ""}))
+	if err != nil || rep.OK() || rep.Errors[0].Row != 2 {
+		t.Fatalf("bad row: %v %+v", err, rep.Errors)
+	}
+	if logs, _ := w.a.Inventory.Logs(ctx, officer, area.ID); len(logs) != 2 {
+		t.Fatalf("a bad file stored rows: %d", len(logs))
+	}
+	if _, _, err := w.a.Inventory.ImportLog(ctx, w.principal(t, w.other), area.ID, "entry", "e.xlsx", sheet()); err == nil {
+		t.Fatal("a staff member of another unit imported an area's log")
+	}
+}
+
+// The contact list is generated from the appointments, with each person's
+// contact means, per unit (in the reader's scope) and per system.
+func TestContacts(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := setup(t, db)
+	ctx := context.Background()
+	o := w.a.Org
+	if _, err := o.Appoint(ctx, org.Assignment{PersonID: w.other.ID, RoleKey: authz.RoleDivisionISO, UnitID: w.unitB.ID, StartsOn: "2024-04-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Appoint(ctx, org.Assignment{PersonID: w.staff.ID, RoleKey: authz.RoleSecOffice, StartsOn: "2024-04-01"}); err != nil {
+		t.Fatal(err)
+	}
+	office := w.principal(t, w.staff)
+	if err := w.a.Inventory.SaveMeans(ctx, office, w.officer.ID, []inventory.Means{{Kind: "phone", Value: "内線 1234"}, {Kind: "mobile", Value: "090-0000-0000", Note: "夜間"}}); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := w.a.Inventory.Contacts(ctx, office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ""
+	for _, g := range gs {
+		for _, c := range g.Contacts {
+			text += g.Kind + ":" + g.Code + ":" + c.Name + ":" + c.RoleKey
+			for _, m := range c.Means {
+				text += ":" + m.Value
+			}
+			text += "\n"
+		}
+	}
+	for _, want := range []string{"organisation::職員E2:security_office", "unit:A:職員E1:division_iso:内線 1234:090-0000-0000", "unit:B:職員E3:division_iso"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("contact list lacks %q:\n%s", want, text)
+		}
+	}
+	officerGs, err := w.a.Inventory.Contacts(ctx, w.principal(t, w.officer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range officerGs {
+		if g.Code == "B" {
+			t.Fatal("the officer of A sees B's contacts")
+		}
+	}
+	tb := inventory.ContactsTable(gs, "ja")
+	if len(tb.Rows) != 3 || tb.Rows[1][5] != "電話（内線）: 内線 1234 / 携帯電話: 090-0000-0000" {
+		t.Fatalf("contacts sheet %v", tb.Rows)
+	}
+}
