@@ -297,6 +297,20 @@ func TestTakeOutRequestShowsOnMedium(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "説明会資料の持出し") || !strings.Contains(body, "/requests/"+itoaID(r.ID)) {
 		t.Fatalf("medium page (status %d) does not show the request", status)
 	}
+	// 区域外利用 names a terminal the same way.
+	pc := save(t, w.a.Inventory, inventory.KindDevice, map[string]string{"code": "PC-042", "name": "モバイルPC", "unit": "A", "device_type": "mobile", "holder": "E2", "status": "in_use"})
+	o, err := w.a.Approval.File(ctx, w.principal(t, w.staff), approval.Input{TypeKey: approval.TypeOutsideArea, Values: map[string]string{
+		"title": "出張先での資料作成", "level": "要保全情報", "terminal": "PC-042", "target_ref": "device:PC-042", "place": "出張先ホテル",
+		"starts_on": day, "ends_on": day, "measures": "覗き見防止フィルタ"}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.TargetRef != "device:"+itoaID(pc.ID) {
+		t.Fatalf("terminal target stored as %q", o.TargetRef)
+	}
+	if status, body := get(t, ts.URL+"/inventory/device/"+itoaID(pc.ID)); status != 200 || !strings.Contains(body, "出張先での資料作成") {
+		t.Fatalf("device page (status %d) does not show the 区域外利用 request", status)
+	}
 	// The request's page links back to the medium.
 	status, body = get(t, ts.URL+"/requests/"+itoaID(r.ID))
 	if status != 200 || !strings.Contains(body, "/inventory/medium/"+itoaID(m.ID)) {

@@ -242,3 +242,37 @@ func TestCampaignReminders(t *testing.T) {
 		}
 	})
 }
+
+// The security office switches to the likelihood × impact matrix; new
+// ratings follow it, and only the office may change the method.
+func TestMatrixMethodSelectable(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := setup(t, db)
+	ctx := context.Background()
+	s := w.a.Risk
+	if err := s.SaveMethod(ctx, w.principal(t, w.officer), risk.MatrixMethod()); err == nil {
+		t.Fatal("a unit officer changed the risk method")
+	}
+	if err := s.SaveMethod(ctx, w.principal(t, w.chief), risk.MatrixMethod()); err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Create(ctx, w.principal(t, w.officer), risk.Input{Title: "委託先からの漏えい", SubjectKind: risk.OnOrg, UnitID: w.unitB.ID,
+		Impact: 4, Likelihood: 3, RLikelihood: 2, Treatment: risk.Transfer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Method != risk.MethodMatrix || x.Value != 12 || x.RValue != 8 || x.Threat != 0 {
+		t.Fatalf("matrix rating %+v", x)
+	}
+	if _, err := s.Create(ctx, w.principal(t, w.officer), risk.Input{Title: "x", SubjectKind: risk.OnOrg, UnitID: w.unitB.ID, Impact: 6, Likelihood: 1}); err == nil {
+		t.Fatal("an impact off the scale was accepted")
+	}
+	m, _ := s.Method(ctx)
+	m.Threshold = 8
+	if err := s.SaveMethod(ctx, w.principal(t, w.chief), m); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.Method(ctx); !m.Over(8) || m.Over(7) {
+		t.Fatal("the edited threshold was not stored")
+	}
+}
