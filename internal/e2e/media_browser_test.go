@@ -44,7 +44,7 @@ func TestMediaInBrowser(t *testing.T) {
 	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format("2006-01-02") }
 
 	// 1. The officer lends USB-001 to 田中 until tomorrow.
-	officer := browser(t)
+	officer := longBrowser(t)
 	signInAs(t, officer, base, "takahashi", officerPw)
 	do(t, officer,
 		chromedp.Navigate(base+"/"),
@@ -71,7 +71,7 @@ func TestMediaInBrowser(t *testing.T) {
 	}
 
 	// 2. 田中 files the 持出し of the stick, naming it.
-	staff := browser(t)
+	staff := longBrowser(t)
 	signInAs(t, staff, base, "tanaka", staffPw)
 	const title = "説明会資料を保存したUSBメモリの持出し"
 	do(t, staff,
@@ -111,5 +111,13 @@ func TestMediaInBrowser(t *testing.T) {
 	if inbox := mainText(t, staff); !strings.Contains(inbox, "USB-001（暗号化USBメモリ 1）の返却期限を過ぎています") {
 		t.Fatalf("the borrower's inbox lacks the chase:\n%s", inbox)
 	}
-	do(t, officer, chromedp.Navigate(base+"/inventory/medium"), chromedp.WaitVisible(chromedp.CSS(`main table.list`)))
+	// On a phone the register pages do not overflow.
+	do(t, officer, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	for _, path := range []string{"/inventory/medium", medium, "/contacts"} {
+		do(t, officer, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if w := eval[int](t, officer, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s is %d px wide on a phone", path, w)
+		}
+	}
+	shot(t, officer, "media-3-phone")
 }
