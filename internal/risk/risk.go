@@ -139,6 +139,7 @@ type Filter struct {
 	UnitID     int64
 	Query      string
 	Retired    bool
+	Acceptance string // only risks in this acceptance state
 }
 
 // Store persists the risk register. Implemented by internal/store; every

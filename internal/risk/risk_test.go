@@ -276,3 +276,32 @@ func TestMatrixMethodSelectable(t *testing.T) {
 		t.Fatal("the edited threshold was not stored")
 	}
 }
+
+// The job records a decision made while nobody reads the risk.
+func TestSyncAllRecordsDecision(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := setup(t, db)
+	ctx := context.Background()
+	s := w.a.Risk
+	officer := w.principal(t, w.officer)
+	x, err := s.Create(ctx, officer, risk.Input{Title: "委託先の事故", SubjectKind: risk.OnOrg, UnitID: w.unitB.ID, Impact: 3, Threat: 3, Vulnerability: 3, Treatment: risk.Accept})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, err = s.RequestAcceptance(ctx, officer, x.ID, "費用対効果"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.Approval.Decide(ctx, w.principal(t, w.ciso), x.RequestID, approval.Decision{Action: approval.ActReject, Note: "対策を講じること"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SyncAll(ctx); err != nil || n != 1 {
+		t.Fatalf("sync: %d %v", n, err)
+	}
+	if n, _ := s.SyncAll(ctx); n != 0 {
+		t.Fatalf("second sync changed %d", n)
+	}
+	rs, _ := s.List(ctx, authz.System, risk.Filter{})
+	if len(rs) != 1 || rs[0].Acceptance != risk.AcceptRejected || rs[0].AcceptedBy != w.ciso.Name {
+		t.Fatalf("after the job: %+v", rs)
+	}
+}

@@ -568,15 +568,12 @@ func (s *Service) sync(ctx context.Context, r Risk) (Risk, error) {
 
 // SyncAll brings every pending acceptance up to date (the job).
 func (s *Service) SyncAll(ctx context.Context) (int, error) {
-	rs, err := s.store.Risks(ctx, Filter{Scope: authz.Everywhere})
+	rs, err := s.store.Risks(ctx, Filter{Scope: authz.Everywhere, Acceptance: AcceptRequested, Retired: true})
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, r := range rs {
-		if r.Acceptance != AcceptRequested {
-			continue
-		}
 		next, err := s.sync(ctx, r)
 		if err != nil {
 			return n, err

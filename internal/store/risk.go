@@ -206,6 +206,9 @@ func (s *Risks) Risks(ctx context.Context, f risk.Filter) ([]risk.Risk, error) {
 		like := args.add("%" + likeEscape(q) + "%")
 		conds = append(conds, `(r.code LIKE `+like+` ESCAPE '\' OR r.title LIKE `+like+` ESCAPE '\' OR r.subject_label LIKE `+like+` ESCAPE '\')`)
 	}
+	if f.Acceptance != "" {
+		conds = append(conds, `r.acceptance = `+args.add(f.Acceptance))
+	}
 	if !f.Retired {
 		conds = append(conds, `r.retired = 0`)
 	}
