@@ -574,6 +574,10 @@ func noticeLink(ref string) string {
 		return "/requests/" + strings.TrimPrefix(ref, "request:")
 	case strings.HasPrefix(ref, "selfcheck:"):
 		return "/selfcheck/campaigns/" + strings.TrimPrefix(ref, "selfcheck:") + "/my"
+	case strings.HasPrefix(ref, "risk.campaign:"):
+		return "/risks/campaigns/" + strings.TrimPrefix(ref, "risk.campaign:")
+	case strings.HasPrefix(ref, "medium:"):
+		return "/inventory/medium/" + strings.TrimPrefix(ref, "medium:")
 	}
 	return ""
 }
