@@ -448,3 +448,35 @@ func TestContacts(t *testing.T) {
 		t.Fatalf("contacts sheet %v", tb.Rows)
 	}
 }
+
+// The API adds and lists entries within the caller's scope.
+func TestInventoryAPI(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := setup(t, db)
+	ts := serve(t, w.a, w.principal(t, w.officer))
+	post := func(body string) (int, string) {
+		resp, err := http.Post(ts.URL+"/api/v1/inventory/device", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := post(`{"code":"PC-9","name":"PC","unit":"A","device_type":"terminal","status":"in_use","encryption":"ディスク全体"}`); status != 201 || !strings.Contains(body, `"encryption":"full_disk"`) {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if status, _ := post(`{"code":"PC-10","name":"PC","unit":"B","device_type":"terminal","status":"in_use"}`); status != 403 {
+		t.Fatalf("create in a foreign unit: %d", status)
+	}
+	if status, body := post(`{"code":"PC-11","name":"PC","unit":"A","device_type":"toaster","status":"in_use"}`); status != 400 || !strings.Contains(body, "toaster") {
+		t.Fatalf("bad option: %d %s", status, body)
+	}
+	status, body := get(t, ts.URL+"/api/v1/inventory/device")
+	if status != 200 || !strings.Contains(body, `"code":"PC-9"`) || strings.Contains(body, "PC-10") {
+		t.Fatalf("list: %d %s", status, body)
+	}
+	if status, _ := get(t, ts.URL+"/api/v1/inventory/toaster"); status != 404 {
+		t.Fatalf("unknown register: %d", status)
+	}
+}
