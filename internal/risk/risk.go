@@ -151,6 +151,10 @@ type Store interface {
 	CreateRisk(ctx context.Context, r Risk, ch Change) (Risk, error)
 	UpdateRisk(ctx context.Context, r Risk, ch Change) (Risk, error)
 	Risk(ctx context.Context, id int64) (Risk, error)
+	RiskByCode(ctx context.Context, code string) (Risk, error)
+	// ApplyImport adds (ID 0; the given code, or R-00001 after the id when
+	// empty) or updates every risk in one transaction.
+	ApplyImport(ctx context.Context, rs []Risk, ch Change) (added, updated int, err error)
 	Risks(ctx context.Context, f Filter) ([]Risk, error)
 	History(ctx context.Context, id int64) ([]Change, error)
 

@@ -1,9 +1,13 @@
 package risk_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +22,7 @@ import (
 	"kitei/internal/risk"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
+	"kitei/internal/tabular"
 )
 
 func TestMethods(t *testing.T) {
@@ -304,4 +309,89 @@ func TestSyncAllRecordsDecision(t *testing.T) {
 	if len(rs) != 1 || rs[0].Acceptance != risk.AcceptRejected || rs[0].AcceptedBy != w.ciso.Name {
 		t.Fatalf("after the job: %+v", rs)
 	}
+}
+
+// The risk register goes xlsx → a fresh store → xlsx unchanged.
+func TestRiskRegisterRoundTripXLSX(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		w := setup(t, db)
+		ctx := context.Background()
+		s := w.a.Risk
+		officer := w.principal(t, w.officer)
+		if _, err := s.Create(ctx, authz.System, risk.Input{Title: "人事記録の漏えい", SubjectKind: risk.OnAsset, Subject: "A-001", ThreatText: "標的型攻撃",
+			VulnText: "多要素認証なし", Threat: 3, Vulnerability: 2, RThreat: 2, RVuln: 1, Treatment: risk.Reduce, Owner: "S1", ReviewOn: "2027-03-31", Note: "次期更改で対応"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Create(ctx, authz.System, risk.Input{Title: "文書管理システムの停止", SubjectKind: risk.OnSystem, Subject: "SYS-001", Threat: 2, Vulnerability: 2, Treatment: risk.Transfer}); err != nil {
+			t.Fatal(err)
+		}
+		x, err := s.Create(ctx, officer, risk.Input{Title: "窓口の混雑による誤交付", SubjectKind: risk.OnOrg, UnitID: w.unitB.ID, Impact: 3, Threat: 3, Vulnerability: 3, Treatment: risk.Accept})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x, err = s.RequestAcceptance(ctx, officer, x.ID, "人員増は困難"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.Approval.Decide(ctx, w.principal(t, w.ciso), x.RequestID, approval.Decision{Action: approval.ActApprove}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SyncAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		retired, err := s.Create(ctx, authz.System, risk.Input{Title: "旧システム", SubjectKind: risk.OnOrg, UnitID: w.unitA.ID, Impact: 1, Threat: 1, Vulnerability: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Retire(ctx, authz.System, retired.ID, true, "廃止済み"); err != nil {
+			t.Fatal(err)
+		}
+		export := func(s *risk.Service) []byte {
+			tb, err := s.ExportTable(ctx, authz.System)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := tabular.WriteXLSX(&buf, tb); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}
+		first := export(s)
+		var other *store.DB
+		if db.Dialect == store.Postgres {
+			other = storetest.Postgres(t, os.Getenv(storetest.EnvPostgres))
+		} else {
+			other = storetest.SQLite(t)
+		}
+		fresh := setup(t, other)
+		res, err := fresh.a.Risk.Import(ctx, authz.System, "risks.xlsx", first)
+		if err != nil || !res.OK() || res.Added != 4 {
+			t.Fatalf("import: %v %+v", err, res)
+		}
+		second := export(fresh.a.Risk)
+		a, _ := tabular.ReadXLSX(first)
+		b, _ := tabular.ReadXLSX(second)
+		if len(a[0].Rows) != 4 || !reflect.DeepEqual(a, b) {
+			t.Fatalf("round trip changed the register:\n%v\n%v", a, b)
+		}
+		text := fmt.Sprint(a[0].Rows)
+		for _, want := range []string{"受容（CISO 承認済み）", "職員C1", "A-001", "SYS-001", "S1", "廃止"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the export lacks %q: %s", want, text)
+			}
+		}
+		// A wrong row is reported and nothing is stored.
+		var buf bytes.Buffer
+		if err := tabular.WriteCSV(&buf, tabular.Table{Header: []string{"リスク", "対象の種類", "対象（台帳ID）", "重要度", "脅威の起こりやすさ", "脆弱性の程度"},
+			Rows: [][]any{{"ok", "情報資産", "A-001", 2, 1, 1}, {"bad", "情報資産", "A-999", 2, 1, 1}}}, tabular.UTF8BOM); err != nil {
+			t.Fatal(err)
+		}
+		res, err = fresh.a.Risk.Import(ctx, authz.System, "r.csv", buf.Bytes())
+		if err != nil || res.OK() || res.Errors[0].Row != 3 {
+			t.Fatalf("bad file: %v %+v", err, res.Errors)
+		}
+		if rs, _ := fresh.a.Risk.List(ctx, authz.System, risk.Filter{}); len(rs) != 3 {
+			t.Fatalf("%d risks after a refused file", len(rs))
+		}
+	})
 }

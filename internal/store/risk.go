@@ -116,51 +116,10 @@ func riskArgs(r risk.Risk) ([]any, error) {
 
 // CreateRisk implements risk.Store. The code is R-00001 after the id.
 func (s *Risks) CreateRisk(ctx context.Context, r risk.Risk, ch risk.Change) (risk.Risk, error) {
-	args, err := riskArgs(r)
-	if err != nil {
-		return r, err
-	}
-	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		tmp := fmt.Sprintf("tmp-%d", time.Now().UnixNano())
-		if err := tx.QueryRowContext(ctx, `INSERT INTO risks (title, subject_kind, subject_ref, subject_label, unit_id, system_code,
-			campaign_id, method, threat_text, vulnerability_text, impact, threat, vulnerability, likelihood, value, r_threat,
-			r_vulnerability, r_likelihood, r_value, treatment, measures, owner_id, review_on, acceptance, request_id, accepted_by,
-			accepted_on, note, retired, updated_at, code, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-			$25, $26, $27, $28, $29, $30, $31, $32) RETURNING id`, append(args, tmp, formatTime(r.CreatedAt))...).Scan(&id); err != nil {
+	r.Code = ""
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertRisk(ctx, tx, &r); err != nil {
 			return err
-		}
-		r.ID, r.Code = id, fmt.Sprintf("R-%05d", id)
-		if _, err := tx.ExecContext(ctx, `UPDATE risks SET code = $1 WHERE id = $2`, r.Code, id); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, r, ch)
-	})
-	if err != nil {
-		return r, err
-	}
-	return s.Risk(ctx, id)
-}
-
-// UpdateRisk implements risk.Store.
-func (s *Risks) UpdateRisk(ctx context.Context, r risk.Risk, ch risk.Change) (risk.Risk, error) {
-	args, err := riskArgs(r)
-	if err != nil {
-		return r, err
-	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE risks SET title = $1, subject_kind = $2, subject_ref = $3, subject_label = $4,
-			unit_id = $5, system_code = $6, campaign_id = $7, method = $8, threat_text = $9, vulnerability_text = $10, impact = $11,
-			threat = $12, vulnerability = $13, likelihood = $14, value = $15, r_threat = $16, r_vulnerability = $17,
-			r_likelihood = $18, r_value = $19, treatment = $20, measures = $21, owner_id = $22, review_on = $23, acceptance = $24,
-			request_id = $25, accepted_by = $26, accepted_on = $27, note = $28, retired = $29, updated_at = $30 WHERE id = $31`,
-			append(args, r.ID)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.E(apperr.NotFound, "risk.err.not_found", r.ID)
 		}
 		return s.record(ctx, tx, r, ch)
 	})
@@ -168,6 +127,105 @@ func (s *Risks) UpdateRisk(ctx context.Context, r risk.Risk, ch risk.Change) (ri
 		return r, err
 	}
 	return s.Risk(ctx, r.ID)
+}
+
+// insertRisk adds r with its code, or R-00001 after its id when it has none.
+func (s *Risks) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk) error {
+	args, err := riskArgs(*r)
+	if err != nil {
+		return err
+	}
+	code := r.Code
+	if code == "" {
+		code = fmt.Sprintf("tmp-%d", time.Now().UnixNano())
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO risks (title, subject_kind, subject_ref, subject_label, unit_id, system_code,
+		campaign_id, method, threat_text, vulnerability_text, impact, threat, vulnerability, likelihood, value, r_threat,
+		r_vulnerability, r_likelihood, r_value, treatment, measures, owner_id, review_on, acceptance, request_id, accepted_by,
+		accepted_on, note, retired, updated_at, code, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
+		$25, $26, $27, $28, $29, $30, $31, $32) RETURNING id`, append(args, code, formatTime(r.CreatedAt))...).Scan(&r.ID); err != nil {
+		if uniqueViolation(err) {
+			return apperr.E(apperr.Conflict, "risk.err.code_taken", code)
+		}
+		return err
+	}
+	if r.Code == "" {
+		r.Code = fmt.Sprintf("R-%05d", r.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE risks SET code = $1 WHERE id = $2`, r.Code, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ApplyImport implements risk.Store.
+func (s *Risks) ApplyImport(ctx context.Context, rs []risk.Risk, ch risk.Change) (added, updated int, err error) {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		added, updated = 0, 0
+		for i := range rs {
+			r := &rs[i]
+			if r.ID == 0 {
+				if err := s.insertRisk(ctx, tx, r); err != nil {
+					return err
+				}
+				added++
+			} else {
+				if err := s.updateRisk(ctx, tx, *r); err != nil {
+					return err
+				}
+				updated++
+			}
+			if err := s.record(ctx, tx, *r, risk.Change{At: ch.At, Action: ch.Action, Detail: map[string]any{"title": r.Title}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return added, updated, err
+}
+
+// RiskByCode implements risk.Store.
+func (s *Risks) RiskByCode(ctx context.Context, code string) (risk.Risk, error) {
+	r, err := scanRisk(s.db.R.QueryRowContext(ctx, `SELECT `+riskCols+riskFrom+` WHERE r.code = $1`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, apperr.E(apperr.NotFound, "risk.err.not_found", code)
+	}
+	return r, err
+}
+
+// UpdateRisk implements risk.Store.
+func (s *Risks) UpdateRisk(ctx context.Context, r risk.Risk, ch risk.Change) (risk.Risk, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.updateRisk(ctx, tx, r); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, r, ch)
+	})
+	if err != nil {
+		return r, err
+	}
+	return s.Risk(ctx, r.ID)
+}
+
+func (s *Risks) updateRisk(ctx context.Context, tx *sql.Tx, r risk.Risk) error {
+	args, err := riskArgs(r)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE risks SET title = $1, subject_kind = $2, subject_ref = $3, subject_label = $4,
+		unit_id = $5, system_code = $6, campaign_id = $7, method = $8, threat_text = $9, vulnerability_text = $10, impact = $11,
+		threat = $12, vulnerability = $13, likelihood = $14, value = $15, r_threat = $16, r_vulnerability = $17,
+		r_likelihood = $18, r_value = $19, treatment = $20, measures = $21, owner_id = $22, review_on = $23, acceptance = $24,
+		request_id = $25, accepted_by = $26, accepted_on = $27, note = $28, retired = $29, updated_at = $30 WHERE id = $31`,
+		append(args, r.ID)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.E(apperr.NotFound, "risk.err.not_found", r.ID)
+	}
+	return nil
 }
 
 // Risk implements risk.Store.
