@@ -135,7 +135,7 @@ func inventoryJobs(ctx context.Context, env *Env, args []string) error {
 // runRisk: kitei risk list|export|jobs.
 func runRisk(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usageErr("kitei risk list [--json] | export FILE | jobs [--on DAY]")
+		return usageErr("kitei risk list [--json] | export FILE | import FILE | jobs [--on DAY]")
 	}
 	fs := flags(env, "risk "+args[0])
 	dsn := dbFlag(fs, env)
@@ -153,12 +153,29 @@ func runRisk(ctx context.Context, env *Env, args []string) error {
 	a := services(db)
 	svc := a.Risk
 	switch args[0] {
-	case "list", "export":
-		rs, err := svc.List(ctx, authz.System, risk.Filter{})
+	case "import":
+		if len(pos) != 1 {
+			return usageErr("kitei risk import FILE")
+		}
+		data, err := os.ReadFile(pos[0])
 		if err != nil {
 			return err
 		}
-		m, err := svc.Method(ctx)
+		res, err := svc.Import(ctx, authz.System, filepath.Base(pos[0]), data)
+		if err != nil {
+			return err
+		}
+		if !res.OK() {
+			res.Localize(i18n.Ja)
+			for _, e := range res.Errors {
+				fmt.Fprintf(env.Stderr, "row %d %s %q: %s\n", e.Row, e.Column, e.Value, e.Message)
+			}
+			return fmt.Errorf("%d rows cannot be imported; nothing was stored", len(res.Errors))
+		}
+		fmt.Fprintf(env.Stdout, "+%d added, %d updated\n", res.Added, res.Updated)
+		return nil
+	case "list", "export":
+		rs, err := svc.List(ctx, authz.System, risk.Filter{})
 		if err != nil {
 			return err
 		}
@@ -166,8 +183,17 @@ func runRisk(ctx context.Context, env *Env, args []string) error {
 			if len(pos) != 1 {
 				return usageErr("kitei risk export FILE.xlsx")
 			}
+			t, err := svc.ExportTable(ctx, authz.System)
+			if err != nil {
+				return err
+			}
 			var buf bytes.Buffer
-			if err := tabular.WriteXLSX(&buf, risk.Table(m, rs, i18n.Ja)); err != nil {
+			if strings.EqualFold(filepath.Ext(pos[0]), ".csv") {
+				err = tabular.WriteCSV(&buf, t, tabular.UTF8BOM)
+			} else {
+				err = tabular.WriteXLSX(&buf, t)
+			}
+			if err != nil {
 				return err
 			}
 			return os.WriteFile(pos[0], buf.Bytes(), 0o644)

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ func Module(s *Service, kit *webui.Kit) capability.Module {
 		Pages: []httpx.Route{
 			{Method: "GET", Path: "/risks", Perm: Read, Handler: h.list},
 			{Method: "GET", Path: "/risks/export.xlsx", Perm: Read, Handler: h.export},
+			{Method: "POST", Path: "/risks/import", Perm: Write, Handler: h.importFile},
 			{Method: "GET", Path: "/risks/new", Perm: Write, Handler: h.newForm},
 			{Method: "POST", Path: "/risks", Perm: Write, Handler: h.create},
 			{Method: "GET", Path: "/risks/{id}", Perm: Read, Handler: h.show},
@@ -120,9 +122,44 @@ type listData struct {
 	Query    string
 	CanWrite bool
 	CanAdmin bool
+	Report   *ImportResult
 }
 
 func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
+	h.listPage(w, r, http.StatusOK, nil, nil)
+}
+
+func (h *handlers) importFile(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { h.listPage(w, r, apperr.HTTPStatus(err), nil, err) }
+	if err := r.ParseMultipartForm(tabular.MaxFileSize); err != nil {
+		fail(apperr.E(apperr.Invalid, "risk.err.form"))
+		return
+	}
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		fail(apperr.E(apperr.Invalid, "risk.err.form"))
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, tabular.MaxFileSize+1))
+	if err != nil {
+		fail(err)
+		return
+	}
+	res, err := h.s.Import(r.Context(), me(r), fh.Filename, data)
+	if err != nil {
+		fail(err)
+		return
+	}
+	res.Localize(i18n.FromRequest(r))
+	status := http.StatusOK
+	if !res.OK() {
+		status = http.StatusUnprocessableEntity
+	}
+	h.listPage(w, r, status, &res, nil)
+}
+
+func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, status int, rep *ImportResult, failure error) {
 	q := r.URL.Query()
 	rs, err := h.s.List(r.Context(), me(r), Filter{Query: q.Get("q"), Retired: q.Get("retired") == "1"})
 	if err != nil {
@@ -134,7 +171,13 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.render(w, r, "risk_list", "risk.title", listData{Risks: rs, Method: m, Query: q.Get("q"), CanWrite: me(r).Can(Write), CanAdmin: me(r).Can(Admin)})
+	p := h.kit.Page(r, "risk.title", listData{Risks: rs, Method: m, Query: q.Get("q"), CanWrite: me(r).Can(Write), CanAdmin: me(r).Can(Admin), Report: rep})
+	p.Nav = "risk"
+	p.Flash = p.Done(r, "risk.done.")
+	if failure != nil {
+		p.Error = webui.Message(r, failure)
+	}
+	h.kit.Render(w, r, status, "risk_list", p)
 }
 
 type formData struct {
@@ -423,45 +466,14 @@ func (h *handlers) submitUnit(w http.ResponseWriter, r *http.Request) {
 	webui.SeeOther(w, r, fmt.Sprintf("/risks/campaigns/%d", id), "submitted")
 }
 
-// Table is the risk register as one sheet.
-func Table(m Method, rs []Risk, lang i18n.Lang) tabular.Table {
-	t := tabular.Table{Name: i18n.T(lang, "risk.title")}
-	for _, k := range []string{"code", "title", "subject", "unit", "threat_text", "vulnerability_text", "impact", "likelihood", "value",
-		"residual_likelihood", "residual_value", "treatment", "measures", "owner", "review_on", "acceptance"} {
-		t.Header = append(t.Header, i18n.T(lang, "risk."+k))
-	}
-	for _, r := range rs {
-		tr, acc := "", ""
-		if r.Treatment != "" {
-			tr = i18n.T(lang, "risk.treatment."+r.Treatment)
-		}
-		if r.Acceptance != "" {
-			acc = i18n.T(lang, "risk.acceptance."+r.Acceptance)
-		}
-		var review any = ""
-		if d, err := time.Parse("2006-01-02", r.ReviewOn); err == nil {
-			review = d
-		}
-		t.Rows = append(t.Rows, []any{r.Code, r.Title, r.SubjectLabel, r.UnitName, r.ThreatText, r.VulnText, Name(m.Impact, r.Impact),
-			Name(m.Likelihood, r.Likelihood), r.Value, Name(m.Likelihood, r.RLikelihood), r.RValue, tr, FormatMeasures(r.Measures),
-			r.OwnerName, review, acc})
-	}
-	return t
-}
-
 func (h *handlers) export(w http.ResponseWriter, r *http.Request) {
-	rs, err := h.s.List(r.Context(), me(r), Filter{})
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	m, err := h.s.Method(r.Context())
+	t, err := h.s.ExportTable(r.Context(), me(r))
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
-	if err := tabular.WriteXLSX(&buf, Table(m, rs, i18n.FromRequest(r))); err != nil {
+	if err := tabular.WriteXLSX(&buf, t); err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
@@ -562,6 +574,7 @@ func (s *Service) matrix(ctx context.Context, f *capability.MatrixFixture) (map[
 	return map[string]capability.Target{
 		"GET /risks":                 capability.Fixed("/risks"),
 		"GET /risks/export.xlsx":     capability.Fixed("/risks/export.xlsx"),
+		"POST /risks/import":         capability.Fixed("/risks/import"),
 		"GET /risks/new":             capability.Fixed("/risks/new"),
 		"POST /risks":                capability.Fixed("/risks"),
 		"GET /risks/{id}":            rk("/risks/%d"),
