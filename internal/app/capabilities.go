@@ -16,8 +16,10 @@ import (
 	"kitei/internal/webui"
 	"kitei/internal/yearly"
 
+	"kitei/internal/inventory"
 	"kitei/internal/ops"
 	"kitei/internal/policy"
+	"kitei/internal/risk"
 	"kitei/internal/scim"
 )
 
@@ -40,6 +42,8 @@ func (a *App) modules() []capability.Module {
 		a.OIDC.Module(),
 		(&scim.Service{Org: a.Org, Auth: a.Auth, Token: os.Getenv("KITEI_SCIM_TOKEN")}).Module(),
 		policy.Module(a.Policy, a.Kit),
+		risk.Module(a.Risk, a.Kit),
+		inventory.Module(a.Inventory, a.Kit),
 	}
 }
 

@@ -11,6 +11,9 @@ const (
 	TypeOutsideArea  = "outside_area"   // 要管理対策区域外での端末利用
 	TypeOwnDevice    = "own_device"     // 支給以外の端末の利用
 	TypeCloud        = "cloud"          // クラウドサービス利用
+	// TypeRiskAcceptance keeps a residual risk above the threshold: the
+	// CISO decides (internal/risk files it and records the decision).
+	TypeRiskAcceptance = "risk_acceptance" // リスクの受容
 )
 
 func title(help string) Field {
@@ -91,6 +94,8 @@ func Builtin() []Type {
 				applicant(), title("持ち出す媒体"),
 				level("記録された情報の格付", "Classification of the information on it", "機密性3", "要保全情報", "要安定情報", "機密性2", "その他"),
 				text("media", "媒体の種類と管理番号", "Kind and number of the medium", true),
+				{Key: "target", Type: KindTarget, Label: "持ち出す媒体（媒体管理台帳）", LabelEn: "Medium taken out (media register)",
+					Help: "媒体番号（例: USB-001）又は medium:番号"},
 				text("destination", "持出し先", "Destination", true),
 				period(true),
 				text("protection", "暗号化等の措置", "Encryption and other protection", true),
@@ -119,6 +124,8 @@ func Builtin() []Type {
 				applicant(), title("利用の概要"),
 				level("取り扱う情報", "Information handled", "機密性3", "要保全情報", "要安定情報", "その他"),
 				text("terminal", "端末（管理番号）", "Terminal (asset number)", true),
+				{Key: "target", Type: KindTarget, Label: "利用する端末（端末管理台帳）", LabelEn: "Terminal used (device register)",
+					Help: "端末の管理番号（例: PC-001）又は device:番号"},
 				text("place", "利用場所", "Where", true),
 				period(true),
 				area("measures", "講ずる安全管理措置", "Safeguards", true),
@@ -155,6 +162,18 @@ func Builtin() []Type {
 			},
 			Levels: []LevelRule{{Level: "要機密情報", Outcome: OutcomePermit, DeciderRole: authz.RoleChiefISO},
 				{Level: "要機密情報以外", Outcome: OutcomePermit}},
+		},
+		{
+			Key: TypeRiskAcceptance, Name: "リスクの受容", NameEn: "Accepting a residual risk",
+			Basis:       "000 2.1.3 / 001 第18条 / 003 1 / 004 (1)ウ",
+			DeciderRole: authz.RoleCISO, DeciderFrom: FromUnit, Ord: 80,
+			Fields: []Field{
+				applicant(), title("受容するリスク"),
+				{Key: "target", Type: KindTarget, Required: true, Label: "リスク（リスク登録簿）", LabelEn: "Risk (risk register)",
+					Help: "risk:番号"},
+				text("residual", "残留リスク値 / 基準値", "Residual risk value / threshold", true),
+				area("reason", "受容する理由", "Why the risk is kept", true),
+			},
 		},
 	}
 }

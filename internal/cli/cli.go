@@ -48,6 +48,8 @@ func commands() map[string]command {
 		"register":  {"import and export the registers (assets, systems, services)", runRegister},
 		"incident":  {"incidents: list (ledger), show, report, triage, record notices sent, close, jobs, config, contacts", runIncident},
 		"request":   {"request types, file, list, show and decide requests (例外措置, 持出し…)", runRequest},
+		"inventory": {"export and import devices, media and controlled areas; chase overdue media", runInventory},
+		"risk":      {"list and export the risk register; run the reminders", runRisk},
 		"selfcheck": {"self-inspection campaigns: create, items, publish, progress, rollup, export", runSelfcheck},
 		"demo":      {"fill an empty store with a fictitious organisation to try kitei", runDemo},
 		"training":  {"education and training: courses, publish, plans, follow, results, attendance, drill, jobs", runTraining},

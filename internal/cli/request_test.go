@@ -21,7 +21,7 @@ func TestRequestCommands(t *testing.T) {
 		t.Fatalf("types: %d %s", code, errOut)
 	}
 	var types []map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 7 {
+	if err := json.Unmarshal([]byte(out), &types); err != nil || len(types) != 8 {
 		t.Fatalf("types json (%v): %s", err, out)
 	}
 	for _, k := range []string{"key", "name", "fields", "levels"} {
@@ -29,7 +29,7 @@ func TestRequestCommands(t *testing.T) {
 			t.Errorf("types[0] lacks %q", k)
 		}
 	}
-	if string(types[0]["name"]) != `"例外措置"` || len(types) != 7 || string(types[1]["name"]) != `"情報の持出し"` {
+	if string(types[0]["name"]) != `"例外措置"` || len(types) != 8 || string(types[1]["name"]) != `"情報の持出し"` {
 		t.Errorf("names: %s %s", types[0]["name"], types[1]["name"])
 	}
 

@@ -26,10 +26,16 @@ type Target struct {
 	Code    string `json:"code"` // the entry's own id (a system's code names its ISSO appointments)
 	Name    string `json:"name"`
 	Retired bool   `json:"retired,omitempty"`
+	// Href is the entry's page when it lives outside these registers
+	// (devices, media, risks); empty for assets, systems and services.
+	Href string `json:"href,omitempty"`
 }
 
 // URL is the entry's page.
 func (t Target) URL() string {
+	if t.Href != "" {
+		return t.Href
+	}
 	return "/register/" + t.Kind + "s/" + strconv.FormatInt(t.ID, 10)
 }
 

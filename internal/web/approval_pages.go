@@ -211,7 +211,12 @@ func (s *Server) reqTarget(r *http.Request, ref string) *register.Target {
 	if ref == "" || s.Register == nil {
 		return nil
 	}
-	t, err := s.Register.ResolveRef(r.Context(), who(r), ref)
+	// The engine's resolver also knows media, devices and risks.
+	var res approval.Targets = s.Register
+	if s.Approval != nil && s.Approval.Targets != nil {
+		res = s.Approval.Targets
+	}
+	t, err := res.ResolveRef(r.Context(), who(r), ref)
 	if err != nil || t.Ref != ref {
 		return nil
 	}
@@ -579,6 +584,10 @@ func noticeLink(ref string) string {
 		return "/policies/" + strings.TrimPrefix(ref, "policy:") + "/read"
 	case strings.HasPrefix(ref, "training:"):
 		return "/training"
+	case strings.HasPrefix(ref, "risk.campaign:"):
+		return "/risks/campaigns/" + strings.TrimPrefix(ref, "risk.campaign:")
+	case strings.HasPrefix(ref, "medium:"):
+		return "/inventory/medium/" + strings.TrimPrefix(ref, "medium:")
 	}
 	return ""
 }
