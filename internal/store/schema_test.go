@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,6 +136,12 @@ func normDefault(d sql.NullString) string {
 		return "1"
 	case "null":
 		return ""
+	}
+	// PostgreSQL quotes a negative number default ('-1'::integer).
+	if len(s) > 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		if _, err := strconv.ParseFloat(s[1:len(s)-1], 64); err == nil {
+			return s[1 : len(s)-1]
+		}
 	}
 	return s
 }
