@@ -31,7 +31,8 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 		return func(h *handlers, r *http.Request, id int64) error { return fn(h.svc, r, principal(r), id) }
 	}
 	return capability.Module{
-		Name: "auditeng",
+		Name:     "auditeng",
+		Overview: svc.Overview(),
 		Pages: []httpx.Route{
 			{Method: "GET", Path: "/audits", Perm: PermView, Handler: h.index},
 			{Method: "POST", Path: "/audits/plans", Perm: PermPlan, Handler: h.createPlan},

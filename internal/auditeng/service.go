@@ -84,6 +84,9 @@ type Store interface {
 
 	AddFinding(ctx context.Context, f Finding) (Finding, error)
 	Findings(ctx context.Context, engagementID int64) ([]Finding, error)
+	// AllFindings lists every finding without its texts (description and
+	// recommendation left empty), for the figures and the annual report.
+	AllFindings(ctx context.Context) ([]Finding, error)
 	Instructions(ctx context.Context, engagementID int64) ([]Instruction, error)
 }
 

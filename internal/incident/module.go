@@ -28,7 +28,8 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 		return httpx.Route{Method: method, Path: path, Perm: perm, Summary: summary, Body: body, Response: resp, Handler: h}
 	}
 	return capability.Module{
-		Name: "incident",
+		Name:     "incident",
+		Overview: svc.Overview(),
 		Pages: []httpx.Route{
 			route("GET", "/incidents", Report, pg.index),
 			route("GET", "/incidents/new", Report, pg.newForm),

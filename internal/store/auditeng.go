@@ -430,6 +430,18 @@ func (s *Audits) Findings(ctx context.Context, engagementID int64) ([]auditeng.F
 	}, engagementID)
 }
 
+// AllFindings implements auditeng.Store.
+func (s *Audits) AllFindings(ctx context.Context) ([]auditeng.Finding, error) {
+	return queryAll(ctx, s.db.R, `SELECT id, engagement_id, node_ref, severity, '', '', created_by, created_at
+		FROM audit_findings ORDER BY engagement_id, id`, func(r scanner) (auditeng.Finding, error) {
+		var f auditeng.Finding
+		var sev, at string
+		err := r.Scan(&f.ID, &f.EngagementID, &f.Ref, &sev, &f.Description, &f.Recommendation, &f.CreatedBy, &at)
+		f.Severity, f.CreatedAt = auditeng.Severity(sev), parseTime(at)
+		return f, err
+	})
+}
+
 // Instructions implements auditeng.Store.
 func (s *Audits) Instructions(ctx context.Context, engagementID int64) ([]auditeng.Instruction, error) {
 	return queryAll(ctx, s.db.R, `SELECT i.id, i.engagement_id, i.unit_id, COALESCE(u.name, ''), i.body, i.issued_by, i.issued_at

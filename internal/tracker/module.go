@@ -39,7 +39,8 @@ func (s *Service) StartJobs(ctx context.Context, owner string, interval time.Dur
 func Module(svc *Service, kit *webui.Kit, people People) capability.Module {
 	h := &handlers{svc: svc, kit: kit, org: people}
 	return capability.Module{
-		Name: "tracker",
+		Name:     "tracker",
+		Overview: svc.Overview(),
 		Pages: []httpx.Route{
 			{Method: "GET", Path: "/actions", Perm: Work, Handler: h.mine},
 			{Method: "GET", Path: "/actions/unit", Perm: Follow, Handler: h.unit},
