@@ -94,7 +94,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 				if len(f.Bars) > 0 {
 					bars := make([]chart.Bar, len(f.Bars))
 					for i, b := range f.Bars {
-						bars[i] = chart.Bar{Label: b.Label, Value: b.Value, Warn: f.Unit == "%" && b.Value < 50}
+						bars[i] = chart.Bar{Label: barLabel(lang, b.Label), Value: b.Value, Warn: f.Unit == "%" && b.Value < 50}
 					}
 					max := 0.0
 					if f.Unit == "%" {
@@ -124,4 +124,13 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// barLabel translates a bar's label when it is a message key (levels,
+// severities); unit names and other data are shown as they are.
+func barLabel(lang i18n.Lang, label string) string {
+	if strings.Contains(label, ".") && !strings.ContainsAny(label, " 　/:") && i18n.Has(lang, label) {
+		return i18n.T(lang, label)
+	}
+	return label
 }
