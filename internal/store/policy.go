@@ -10,6 +10,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
+	"kitei/internal/authz"
 	"kitei/internal/policy"
 )
 
@@ -449,4 +450,39 @@ func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string
 		}
 		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID, "parent_edition": parentNumber})
 	})
+}
+
+// AckedBy implements policy.Store: the versions of each document the
+// person has acknowledged.
+func (s *Policies) AckedBy(ctx context.Context, personID int64) (map[int64][]int, error) {
+	rows, err := queryAll(ctx, s.db.R, `SELECT doc_id, version FROM policy_acks WHERE person_id = $1`,
+		func(r scanner) ([2]int64, error) {
+			var x [2]int64
+			err := r.Scan(&x[0], &x[1])
+			return x, err
+		}, personID)
+	out := map[int64][]int{}
+	for _, x := range rows {
+		out[x[0]] = append(out[x[0]], int(x[1]))
+	}
+	return out, err
+}
+
+// AckRates implements policy.Store: people (not left) and those who have
+// acknowledged the version, per unit in scope, in one aggregate query.
+func (s *Policies) AckRates(ctx context.Context, docID int64, version int, scope authz.Scope) ([]policy.UnitRate, error) {
+	args := []any{docID, version}
+	return queryAll(ctx, s.db.R, `SELECT r.unit_id, u.name, u.path, r.n, r.acked
+		FROM (SELECT p.unit_id, COUNT(*) AS n, SUM(CASE WHEN a.person_id IS NULL THEN 0 ELSE 1 END) AS acked
+			FROM people p LEFT JOIN policy_acks a ON a.person_id = p.id AND a.doc_id = $1 AND a.version = $2
+			WHERE p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+` GROUP BY p.unit_id) r
+		JOIN units u ON u.id = r.unit_id ORDER BY u.path`,
+		func(r scanner) (policy.UnitRate, error) {
+			var x policy.UnitRate
+			err := r.Scan(&x.UnitID, &x.UnitName, &x.UnitPath, &x.People, &x.Acked)
+			if x.People > 0 {
+				x.Rate = float64(x.Acked) / float64(x.People)
+			}
+			return x, err
+		}, args...)
 }
