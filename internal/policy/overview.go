@@ -52,22 +52,28 @@ func (s *Service) figures(ctx context.Context, p *authz.Principal) ([]capability
 	if err != nil {
 		return nil, err
 	}
+	versions := map[int64]int{}
+	for _, d := range ds {
+		if d.Published > 0 {
+			versions[d.ID] = d.Published
+		}
+	}
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	rates, err := s.store.AckRates(ctx, versions, scope)
+	if err != nil {
+		return nil, err
+	}
 	var out []capability.Figure
 	for _, d := range ds {
-		if d.Published == 0 {
-			continue
-		}
-		rows, err := s.store.AckRates(ctx, d.ID, d.Published, scope)
-		if err != nil {
-			return nil, err
-		}
+		rows := rates[d.ID]
 		t := totalRate(rows)
-		if t.People == 0 {
+		if d.Published == 0 || t.People == 0 {
 			continue
 		}
-		f := capability.Figure{Key: "policy.fig.acked", Args: []any{d.Title}, Unit: "%", Value: pct(t),
-			Href: "/policies/" + strconv.FormatInt(d.ID, 10) + "/acks", Bars: s.topUnitBars(ctx, rows)}
-		out = append(out, f)
+		out = append(out, capability.Figure{Key: "policy.fig.acked", Args: []any{d.Title}, Unit: "%", Value: pct(t),
+			Href: "/policies/" + strconv.FormatInt(d.ID, 10) + "/acks", Bars: s.topUnitBars(ctx, rows)})
 	}
 	return out, nil
 }
@@ -181,11 +187,11 @@ func (s *Service) report(ctx context.Context, fy int) (capability.Section, error
 			if day < from || day > to {
 				continue
 			}
-			ur, err := s.store.AckRates(ctx, d.ID, v.Number, authz.Everywhere)
+			ur, err := s.store.AckRates(ctx, map[int64]int{d.ID: v.Number}, authz.Everywhere)
 			if err != nil {
 				return sec, err
 			}
-			t := totalRate(ur)
+			t := totalRate(ur[d.ID])
 			all.People += t.People
 			all.Acked += t.Acked
 			docs[d.ID] = true

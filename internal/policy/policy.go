@@ -227,9 +227,10 @@ type Store interface {
 	// AckedBy is the versions of each document the person has
 	// acknowledged.
 	AckedBy(ctx context.Context, personID int64) (map[int64][]int, error)
-	// AckRates counts, per unit in scope, the people (not left) and those
-	// who acknowledged the version (aggregated in the database).
-	AckRates(ctx context.Context, docID int64, version int, scope authz.Scope) ([]UnitRate, error)
+	// AckRates counts, per unit in scope, the people (not left) and, for
+	// each document of versions (document → version), those who
+	// acknowledged that version (aggregated in the database).
+	AckRates(ctx context.Context, versions map[int64]int, scope authz.Scope) (map[int64][]UnitRate, error)
 	// OpenTask stores a revision task unless the document already has one
 	// for that parent edition (false then), with its notices.
 	OpenTask(ctx context.Context, t Task, ns []Notice) (Task, bool, error)

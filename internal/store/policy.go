@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"kitei/internal/apperr"
@@ -468,21 +469,57 @@ func (s *Policies) AckedBy(ctx context.Context, personID int64) (map[int64][]int
 	return out, err
 }
 
-// AckRates implements policy.Store: people (not left) and those who have
-// acknowledged the version, per unit in scope, in one aggregate query.
-func (s *Policies) AckRates(ctx context.Context, docID int64, version int, scope authz.Scope) ([]policy.UnitRate, error) {
-	args := []any{docID, version}
-	return queryAll(ctx, s.db.R, `SELECT r.unit_id, u.name, u.path, r.n, r.acked
-		FROM (SELECT p.unit_id, COUNT(*) AS n, SUM(CASE WHEN a.person_id IS NULL THEN 0 ELSE 1 END) AS acked
-			FROM people p LEFT JOIN policy_acks a ON a.person_id = p.id AND a.doc_id = $1 AND a.version = $2
-			WHERE p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+` GROUP BY p.unit_id) r
-		JOIN units u ON u.id = r.unit_id ORDER BY u.path`,
+// AckRates implements policy.Store: for each document and version of
+// versions, the people (not left) and those who acknowledged it, per unit
+// in scope. Two aggregate queries whatever the number of documents: the
+// people per unit, and the acknowledgments per document and unit.
+func (s *Policies) AckRates(ctx context.Context, versions map[int64]int, scope authz.Scope) (map[int64][]policy.UnitRate, error) {
+	out := map[int64][]policy.UnitRate{}
+	if len(versions) == 0 {
+		return out, nil
+	}
+	var args []any
+	units, err := queryAll(ctx, s.db.R, `SELECT p.unit_id, u.name, u.path, COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id
+		WHERE p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+` GROUP BY p.unit_id, u.name, u.path ORDER BY u.path`,
 		func(r scanner) (policy.UnitRate, error) {
 			var x policy.UnitRate
-			err := r.Scan(&x.UnitID, &x.UnitName, &x.UnitPath, &x.People, &x.Acked)
-			if x.People > 0 {
-				x.Rate = float64(x.Acked) / float64(x.People)
-			}
+			err := r.Scan(&x.UnitID, &x.UnitName, &x.UnitPath, &x.People)
 			return x, err
 		}, args...)
+	if err != nil {
+		return nil, err
+	}
+	args = nil
+	var ors []string
+	for doc, v := range versions {
+		args = append(args, doc, v)
+		ors = append(ors, "(a.doc_id = $"+strconv.Itoa(len(args)-1)+" AND a.version = $"+strconv.Itoa(len(args))+")")
+	}
+	acked, err := queryAll(ctx, s.db.R, `SELECT a.doc_id, p.unit_id, COUNT(*) FROM policy_acks a JOIN people p ON p.id = a.person_id
+		WHERE (`+strings.Join(ors, " OR ")+`) AND p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+`
+		GROUP BY a.doc_id, p.unit_id`,
+		func(r scanner) ([3]int64, error) {
+			var x [3]int64
+			err := r.Scan(&x[0], &x[1], &x[2])
+			return x, err
+		}, args...)
+	if err != nil {
+		return nil, err
+	}
+	n := map[[2]int64]int{}
+	for _, x := range acked {
+		n[[2]int64{x[0], x[1]}] = int(x[2])
+	}
+	for doc := range versions {
+		rows := make([]policy.UnitRate, len(units))
+		for i, u := range units {
+			u.Acked = n[[2]int64{doc, u.UnitID}]
+			if u.People > 0 {
+				u.Rate = float64(u.Acked) / float64(u.People)
+			}
+			rows[i] = u
+		}
+		out[doc] = rows
+	}
+	return out, nil
 }
