@@ -224,6 +224,13 @@ type Store interface {
 	// it was already recorded.
 	Ack(ctx context.Context, docID int64, version int, personID int64, at time.Time) (bool, error)
 	Acks(ctx context.Context, docID int64, version int) (map[int64]time.Time, error)
+	// AckedBy is the versions of each document the person has
+	// acknowledged.
+	AckedBy(ctx context.Context, personID int64) (map[int64][]int, error)
+	// AckRates counts, per unit in scope, the people (not left) and, for
+	// each document of versions (document → version), those who
+	// acknowledged that version (aggregated in the database).
+	AckRates(ctx context.Context, versions map[int64]int, scope authz.Scope) (map[int64][]UnitRate, error)
 	// OpenTask stores a revision task unless the document already has one
 	// for that parent edition (false then), with its notices.
 	OpenTask(ctx context.Context, t Task, ns []Notice) (Task, bool, error)

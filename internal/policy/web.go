@@ -39,7 +39,8 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 	api.RegisterSchema("PolicyCreate", CreateInput{})
 	api.RegisterSchema("PolicyEdit", Edit{})
 	return capability.Module{
-		Name: "policy",
+		Name:     "policy",
+		Overview: svc.Overview(),
 		Pages: []httpx.Route{
 			{Method: "GET", Path: "/policies", Perm: Read, Handler: h.index},
 			{Method: "GET", Path: "/policies/new", Perm: Draft, Handler: h.newForm},

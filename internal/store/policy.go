@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
+	"kitei/internal/authz"
 	"kitei/internal/policy"
 )
 
@@ -449,4 +451,75 @@ func (s *Policies) CloseTask(ctx context.Context, docID, taskID int64, by string
 		}
 		return policyAudit(ctx, tx, s.db.Dialect, "task_close", docID, map[string]any{"task": taskID, "parent_edition": parentNumber})
 	})
+}
+
+// AckedBy implements policy.Store: the versions of each document the
+// person has acknowledged.
+func (s *Policies) AckedBy(ctx context.Context, personID int64) (map[int64][]int, error) {
+	rows, err := queryAll(ctx, s.db.R, `SELECT doc_id, version FROM policy_acks WHERE person_id = $1`,
+		func(r scanner) ([2]int64, error) {
+			var x [2]int64
+			err := r.Scan(&x[0], &x[1])
+			return x, err
+		}, personID)
+	out := map[int64][]int{}
+	for _, x := range rows {
+		out[x[0]] = append(out[x[0]], int(x[1]))
+	}
+	return out, err
+}
+
+// AckRates implements policy.Store: for each document and version of
+// versions, the people (not left) and those who acknowledged it, per unit
+// in scope. Two aggregate queries whatever the number of documents: the
+// people per unit, and the acknowledgments per document and unit.
+func (s *Policies) AckRates(ctx context.Context, versions map[int64]int, scope authz.Scope) (map[int64][]policy.UnitRate, error) {
+	out := map[int64][]policy.UnitRate{}
+	if len(versions) == 0 {
+		return out, nil
+	}
+	var args []any
+	units, err := queryAll(ctx, s.db.R, `SELECT p.unit_id, u.name, u.path, COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id
+		WHERE p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+` GROUP BY p.unit_id, u.name, u.path ORDER BY u.path`,
+		func(r scanner) (policy.UnitRate, error) {
+			var x policy.UnitRate
+			err := r.Scan(&x.UnitID, &x.UnitName, &x.UnitPath, &x.People)
+			return x, err
+		}, args...)
+	if err != nil {
+		return nil, err
+	}
+	args = nil
+	var ors []string
+	for doc, v := range versions {
+		args = append(args, doc, v)
+		ors = append(ors, "(a.doc_id = $"+strconv.Itoa(len(args)-1)+" AND a.version = $"+strconv.Itoa(len(args))+")")
+	}
+	acked, err := queryAll(ctx, s.db.R, `SELECT a.doc_id, p.unit_id, COUNT(*) FROM policy_acks a JOIN people p ON p.id = a.person_id
+		WHERE (`+strings.Join(ors, " OR ")+`) AND p.status <> 'left' AND `+scopeWhere(scope, "p.unit_id", &args)+`
+		GROUP BY a.doc_id, p.unit_id`,
+		func(r scanner) ([3]int64, error) {
+			var x [3]int64
+			err := r.Scan(&x[0], &x[1], &x[2])
+			return x, err
+		}, args...)
+	if err != nil {
+		return nil, err
+	}
+	n := map[[2]int64]int{}
+	for _, x := range acked {
+		n[[2]int64{x[0], x[1]}] = int(x[2])
+	}
+	for doc := range versions {
+		rows := make([]policy.UnitRate, len(units))
+		for i, u := range units {
+			u.Acked = n[[2]int64{doc, u.UnitID}]
+			if u.People > 0 {
+				u.Rate = float64(u.Acked) / float64(u.People)
+			}
+			rows[i] = u
+		}
+		out[doc] = rows
+	}
+	return out, nil
 }

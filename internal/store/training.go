@@ -1000,3 +1000,11 @@ func (t *Trainings) ClaimJob(ctx context.Context, key, owner string, now, leaseU
 func (t *Trainings) FinishJob(ctx context.Context, key, owner string, at time.Time) error {
 	return t.db.Selfchecks().FinishJob(ctx, key, owner, at)
 }
+
+// ScoreSum implements training.Store: the sum and count of the scores of
+// the course's completions.
+func (t *Trainings) ScoreSum(ctx context.Context, courseID int64) (sum, n int, err error) {
+	err = t.db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(score), 0), COUNT(*) FROM training_assignments
+		WHERE course_id = $1 AND status = 'completed'`, courseID).Scan(&sum, &n)
+	return sum, n, err
+}

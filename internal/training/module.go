@@ -34,9 +34,10 @@ func NewModule(svc *Service, kit *webui.Kit) capability.Module {
 		svc.Logf = kit.Logger.Warn
 	}
 	return capability.Module{
-		Name:  "training",
-		Pages: w.pages(),
-		API:   w.api(),
+		Name:     "training",
+		Overview: svc.Overview(),
+		Pages:    w.pages(),
+		API:      w.api(),
 		Nav: []webui.NavEntry{{Key: "training", Href: "/training", Label: "nav.training", Order: 45,
 			Perms: []authz.Permission{Take, Follow, Admin, Report}}},
 		Templates: &webui.Templates{FS: templateFiles, Pages: "templates/*.html", Funcs: template.FuncMap{

@@ -105,6 +105,9 @@ type Store interface {
 	Rates(ctx context.Context, courseIDs []int64, scope authz.Scope, today string) ([]UnitRate, error)
 	// Scores counts the completions of a course per score band of ten.
 	Scores(ctx context.Context, courseID int64) ([10]int, error)
+	// ScoreSum is the sum and count of the scores of the course's
+	// completions (for the average).
+	ScoreSum(ctx context.Context, courseID int64) (sum, n int, err error)
 
 	RoleHolders(ctx context.Context, roleKey, day string) ([]Holder, error)
 
