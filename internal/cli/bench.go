@@ -23,8 +23,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "training" {
 		return runBenchTraining(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "dashboard" {
+		return runBenchDashboard(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "selfcheck" {
-		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json]")
+		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json] | kitei bench dashboard [--people N] [--db DSN] [--json]")
 	}
 	return runBenchSelfcheck(ctx, env, args[1:])
 }
@@ -276,5 +279,38 @@ func runBenchTraining(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(out, "    %-32s as %-15s %7.1f ms / %7.1f ms  %8d bytes\n", p.Path, p.As, p.P50, p.Max, p.Size)
 	}
 	fmt.Fprintf(out, "  slowest page       %s as %s: %.1f ms\n", res.Slowest.Path, res.Slowest.As, res.Slowest.P50)
+	return nil
+}
+
+// runBenchDashboard times the home page of a staff member, a 課室 officer
+// and the 統括, and the annual report, with --people in the organisation.
+func runBenchDashboard(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "bench dashboard")
+	dsn := fs.String("db", "", "database (default: a fresh SQLite file in a temporary folder)")
+	people := fs.Int("people", 20000, "people in the generated organisation")
+	items := fs.Int("items", 60, "items on every checklist")
+	answered := fs.Int("answered", 10, "percent of the people who have answered and submitted")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *people < 1 || *items < 1 || *answered < 1 || *answered > 100 {
+		return usageErr("--people and --items must be positive, --answered between 1 and 100")
+	}
+	var log io.Writer
+	if !*asJSON {
+		log = env.Stderr
+	}
+	res, err := bench.RunDashboard(ctx, bench.DashboardOptions{DSN: *dsn, People: *people, Items: *items, Answered: *answered, Log: log})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.Stdout).Encode(res)
+	}
+	fmt.Fprintf(env.Stdout, "dashboards with %d people × %d items (%d %% answered)\n", *people, *items, *answered)
+	for _, r := range res {
+		fmt.Fprintf(env.Stdout, "  %-8s %-28s %8d bytes  p50 %6.1f ms  max %6.1f ms\n", r.Reader, r.Page, r.Bytes, r.P50ms, r.MaxMs)
+	}
 	return nil
 }

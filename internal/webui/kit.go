@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"kitei/internal/apperr"
+	"kitei/internal/authz"
 	"kitei/internal/i18n"
 	"kitei/internal/wareki"
 )
@@ -53,6 +54,9 @@ func (k *Kit) Page(r *http.Request, titleKey string, data any) *Page {
 	p.Title = p.T(titleKey)
 	if k.Decorate != nil {
 		k.Decorate(r, p)
+	}
+	if p.Me == nil {
+		p.Me = authz.From(r.Context()) // a principal put on the request without a session (benchmarks, tests)
 	}
 	if k.Style != nil && p.Me != nil {
 		p.DateStyle = k.Style(r, p)
