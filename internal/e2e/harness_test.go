@@ -84,6 +84,13 @@ func serverWith(t testing.TB, dsn string, extra ...string) (string, *bytes.Buffe
 // it is not installed (CI installs it).
 func browser(t testing.TB) context.Context {
 	t.Helper()
+	return browserFor(t, 6*time.Minute) // a whole story on a loaded 2-core machine
+}
+
+// browserFor is browser whose context lasts d: the stories of several
+// people keep their browsers open across many steps.
+func browserFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -104,7 +111,7 @@ func browser(t testing.TB) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 6*time.Minute) // a whole story on a loaded 2-core machine
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
