@@ -260,7 +260,7 @@ func present(lang i18n.Lang, a *Annual) []sectionView {
 		sv := sectionView{Title: i18n.T(lang, s.Key), Anchor: "s" + strconv.Itoa(i+1)}
 		for _, f := range s.Figures {
 			unit := capability.UnitText(lang, f.Unit)
-			fv := figureView{Label: i18n.T(lang, f.Key, f.Args...), Value: capability.FormatValue(f.Value, unit), Warn: f.Warn, Previous: "—"}
+			fv := figureView{Label: i18n.T(lang, f.Key, jsonArgs(f.Args)...), Value: capability.FormatValue(f.Value, unit), Warn: f.Warn, Previous: "—"}
 			if p, ok := prev[s.Key][figKey(f)]; ok {
 				fv.Previous = capability.FormatValue(p.Value, unit)
 				diff := f.Value - p.Value
@@ -450,4 +450,18 @@ func download(w http.ResponseWriter, contentType, name string, body []byte) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(body)
+}
+
+// jsonArgs turns the numbers of message arguments read back from a stored
+// report (JSON makes every number a float64) into integers when they are
+// whole, so %d formats them.
+func jsonArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if f, ok := a.(float64); ok && f == float64(int64(f)) {
+			a = int64(f)
+		}
+		out[i] = a
+	}
+	return out
 }

@@ -254,7 +254,7 @@ func WritePDF(w io.Writer, lang i18n.Lang, a *Annual, style wareki.Style) error 
 			if f.Unit == "%" {
 				max = 100
 			}
-			d.bars(i18n.T(lang, f.Key, f.Args...), labels, values, max, capability.UnitText(lang, f.Unit))
+			d.bars(i18n.T(lang, f.Key, jsonArgs(f.Args)...), labels, values, max, capability.UnitText(lang, f.Unit))
 		}
 		for _, t := range s.Tables {
 			d.need(40)

@@ -120,3 +120,15 @@ func TestXLSXKeepsRealDates(t *testing.T) {
 		t.Errorf("decision date cell = %q", d)
 	}
 }
+
+// A stored report's arguments come back from JSON as float64; whole numbers
+// still format with %d.
+func TestStoredArgumentsFormatAsIntegers(t *testing.T) {
+	a := sampleAnnual()
+	a.Report.Sections[0].Figures[1].Key = "req.todo.decide" // "… %d 件あります"
+	a.Report.Sections[0].Figures[1].Args = []any{float64(3)}
+	v := present(i18n.Ja, a)
+	if got := v[0].Figures[1].Label; strings.Contains(got, "%!") || !strings.Contains(got, "3") {
+		t.Errorf("label = %q", got)
+	}
+}

@@ -34,7 +34,7 @@ func WriteXLSX(w io.Writer, lang i18n.Lang, a *Annual) error {
 			if v, ok := prev[s.Key][figKey(f)]; ok {
 				p = v
 			}
-			figures.Rows = append(figures.Rows, []any{views[i].Title, i18n.T(lang, f.Key, f.Args...), f.Value, p})
+			figures.Rows = append(figures.Rows, []any{views[i].Title, i18n.T(lang, f.Key, jsonArgs(f.Args)...), f.Value, p})
 		}
 		for j, t := range views[i].Tables {
 			rows := make([][]any, len(t.Rows))
