@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"kitei/internal/app"
 	"kitei/internal/authz"
-	"kitei/internal/store"
 	"kitei/internal/web"
 )
 
@@ -58,22 +54,11 @@ func RunDashboard(ctx context.Context, o DashboardOptions) ([]PageTiming, error)
 			fmt.Fprintf(o.Log, format+"\n", args...)
 		}
 	}
-	dsn := o.DSN
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "kitei-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	_, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	a := app.New(db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	defer a.Close()
+	defer closeBench()
 	logf("generating %d people × %d items …", o.People, o.Items)
 	fx, err := Generate(ctx, db, a.Selfcheck, FixtureOptions{People: o.People, Items: o.Items})
 	if err != nil {

@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -339,24 +336,13 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 			fmt.Fprintf(o.Log, format+"\n", args...)
 		}
 	}
-	dsn := o.DSN
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "kitei-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	dsn, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer closeBench()
 	res := &SelfcheckResult{Engine: string(db.Dialect), People: o.People, Items: o.Items, Clients: o.Clients}
 
-	a := app.New(db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	defer a.Close()
 	svc := a.Selfcheck
 	logf("generating %d people × %d items on %s …", o.People, o.Items, db.Dialect)
 	t0 := time.Now()
@@ -401,7 +387,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 				return nil, err
 			}
 			defer rdb.Close()
-			ra = app.New(rdb, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			ra = app.New(rdb, benchLogger())
 			defer ra.Close()
 		}
 		h, err := newBenchServer(ra, fx.People, officers)

@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,7 +15,6 @@ import (
 
 	"kitei/internal/app"
 	"kitei/internal/authz"
-	"kitei/internal/store"
 	"kitei/internal/training"
 	"kitei/internal/web"
 )
@@ -120,23 +116,12 @@ func RunTraining(ctx context.Context, o TrainingOptions) (*TrainingResult, error
 			fmt.Fprintf(o.Log, format+"\n", args...)
 		}
 	}
-	dsn := o.DSN
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "kitei-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
-	}
-	db, err := store.Open(ctx, dsn, store.Options{Migrate: true})
+	_, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer closeBench()
 	res := &TrainingResult{Engine: string(db.Dialect), People: o.People, Clients: o.Clients, Questions: o.Questions}
-	a := app.New(db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	defer a.Close()
 
 	logf("generating %d people on %s …", o.People, db.Dialect)
 	t0 := time.Now()
