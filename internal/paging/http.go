@@ -1,0 +1,40 @@
+package paging
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// NextURL is the URL of the page after this one: r's URL with ?after=next
+// (other parameters kept); "" when there is none.
+func NextURL(u *url.URL, next string) string {
+	if next == "" {
+		return ""
+	}
+	q := u.Query()
+	q.Set("after", next)
+	return u.Path + "?" + q.Encode()
+}
+
+// FirstURL is the first page of the list u shows, or "" when u is the first.
+func FirstURL(u *url.URL) string {
+	q := u.Query()
+	if q.Get("after") == "" {
+		return ""
+	}
+	q.Del("after")
+	if len(q) == 0 {
+		return u.Path
+	}
+	return u.Path + "?" + q.Encode()
+}
+
+// SetHeaders tells an API client where the next page is: a Link header with
+// rel="next" and X-Next-Cursor. Nothing is set on the last page.
+func SetHeaders(w http.ResponseWriter, r *http.Request, next string) {
+	if next == "" {
+		return
+	}
+	w.Header().Set("X-Next-Cursor", next)
+	w.Header().Add("Link", "<"+NextURL(r.URL, next)+`>; rel="next"`)
+}
