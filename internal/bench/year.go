@@ -31,6 +31,9 @@ import (
 	"kitei/internal/yearly"
 )
 
+// MinYearPeople is the smallest organisation FillYear builds.
+const MinYearPeople = 200
+
 // YearOptions size the year of data FillYear writes.
 type YearOptions struct {
 	People int // default 20,000; every other count scales with it
@@ -115,6 +118,7 @@ type yearFill struct {
 	front  map[*[]int64]bool
 	reader map[int64]bool
 	kaIdx  int // the staff member's 課 in kas
+	per    int // people per 課
 }
 
 // add appends id to dst, or puts it first when it is the first record of
@@ -145,6 +149,9 @@ func (f *yearFill) scale(n, least int) int {
 func FillYear(ctx context.Context, db *store.DB, a *app.App, o YearOptions) (*Year, error) {
 	if o.People <= 0 {
 		o.People = 20000
+	}
+	if o.People < MinYearPeople {
+		return nil, fmt.Errorf("a year needs at least %d people (five 課 with their officers), not %d", MinYearPeople, o.People)
 	}
 	if o.Items <= 0 {
 		o.Items = 30
@@ -264,21 +271,20 @@ func (f *yearFill) day(t time.Time) string { return t.Format("2006-01-02") }
 // ordinary picks a person who holds no appointment: not among the first
 // twelve of a 課 (officers and the people the fill appoints sit there).
 func (f *yearFill) ordinary() int {
-	per := 200
 	for {
 		i := f.rng.IntN(len(f.fx.People))
-		if i%per >= 12 {
+		if i%f.per >= 12 {
 			return i
 		}
 	}
 }
 
 func (f *yearFill) organisation() error {
-	per := 200
+	f.per = 200
 	if f.o.People < 2000 {
-		per = max(20, f.o.People/5)
+		f.per = max(20, f.o.People/5)
 	}
-	fx, err := Generate(f.ctx, f.db, f.a.Selfcheck, FixtureOptions{People: f.o.People, Items: f.o.Items, PerUnit: per, Tag: f.y.Tag})
+	fx, err := Generate(f.ctx, f.db, f.a.Selfcheck, FixtureOptions{People: f.o.People, Items: f.o.Items, PerUnit: f.per, Tag: f.y.Tag})
 	if err != nil {
 		return err
 	}

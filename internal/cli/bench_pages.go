@@ -26,8 +26,8 @@ func runBenchPages(ctx context.Context, env *Env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *people < 1 || *runs < 1 || *answered < 1 || *answered > 100 {
-		return usageErr("--people and --runs must be positive, --answered between 1 and 100")
+	if *people < bench.MinYearPeople || *runs < 1 || *answered < 1 || *answered > 100 {
+		return usageErr("--people must be at least %d, --runs positive, --answered between 1 and 100", bench.MinYearPeople)
 	}
 	var log io.Writer
 	if !*asJSON || *logProgress {
