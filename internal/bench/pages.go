@@ -477,6 +477,9 @@ func RunPages(ctx context.Context, o PagesOptions) (*PagesResult, error) {
 			if i := strings.Index(msg, "。"); i >= 0 {
 				msg = msg[:i+len("。")]
 			}
+			if i := strings.Index(msg, "  "); i >= 0 {
+				msg = msg[:i] // the page's heading and foot after the message
+			}
 			msg = fmt.Sprintf("%d %s", row.Status, short(msg, 100))
 			switch {
 			case row.Status >= 300 && row.Status < 400:
