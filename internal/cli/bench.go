@@ -26,8 +26,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "dashboard" {
 		return runBenchDashboard(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "pages" {
+		return runBenchPages(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "selfcheck" {
-		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json] | kitei bench dashboard [--people N] [--db DSN] [--json]")
+		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json] | kitei bench dashboard [--people N] [--db DSN] [--json] | kitei bench pages [--people N] [--runs N] [--db DSN] [--json] [--no-fail]")
 	}
 	return runBenchSelfcheck(ctx, env, args[1:])
 }
