@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"kitei/internal/authz"
@@ -70,44 +72,75 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	d := homeData{Catalogs: len(cats), StoreName: s.StoreName, OrgWide: me.Scope(authz.OrgRead).All}
 	lang := i18n.FromRequest(r)
 	p := s.newPage(r, "home.title", &d)
-	for _, m := range s.Modules {
-		if f := m.Overview.Todos; f != nil {
-			todos, err := f(ctx, me)
-			if err != nil {
-				s.failErr(w, r, err)
-				return
-			}
-			for _, t := range todos {
-				d.Todos = append(d.Todos, todoView{Text: i18n.T(lang, t.Key, t.Args...), Href: t.Href, Due: p.Date(t.Due)})
-			}
+	overviews, err := s.overviews(ctx, me)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	for _, o := range overviews {
+		for _, t := range o.todos {
+			d.Todos = append(d.Todos, todoView{Text: i18n.T(lang, t.Key, t.Args...), Href: t.Href, Due: p.Date(t.Due)})
 		}
-		if f := m.Overview.Figures; f != nil {
-			figs, err := f(ctx, me)
-			if err != nil {
-				s.failErr(w, r, err)
-				return
-			}
-			for _, f := range figs {
-				label := i18n.T(lang, f.Key, f.Args...)
-				unit := capability.UnitText(lang, f.Unit)
-				fv := figureView{Label: label, Value: capability.FormatValue(f.Value, unit), Href: f.Href, Warn: f.Warn}
-				if len(f.Bars) > 0 {
-					bars := make([]chart.Bar, len(f.Bars))
-					for i, b := range f.Bars {
-						bars[i] = chart.Bar{Label: barLabel(lang, b.Label), Value: b.Value, Warn: f.Unit == "%" && b.Value < 50}
-					}
-					max := 0.0
-					if f.Unit == "%" {
-						max = 100
-					}
-					fv.Chart = chart.Bars(label, bars, max, unit)
+		for _, f := range o.figures {
+			label := i18n.T(lang, f.Key, f.Args...)
+			unit := capability.UnitText(lang, f.Unit)
+			fv := figureView{Label: label, Value: capability.FormatValue(f.Value, unit), Href: f.Href, Warn: f.Warn}
+			if len(f.Bars) > 0 {
+				bars := make([]chart.Bar, len(f.Bars))
+				for i, b := range f.Bars {
+					bars[i] = chart.Bar{Label: barLabel(lang, b.Label), Value: b.Value, Warn: f.Unit == "%" && b.Value < 50}
 				}
-				d.Figures = append(d.Figures, fv)
+				max := 0.0
+				if f.Unit == "%" {
+					max = 100
+				}
+				fv.Chart = chart.Bars(label, bars, max, unit)
 			}
+			d.Figures = append(d.Figures, fv)
 		}
 	}
 	p.Nav = "home"
 	s.render(w, r, http.StatusOK, "home", p)
+}
+
+// overview is one capability's share of the home page.
+type overview struct {
+	todos   []capability.Todo
+	figures []capability.Figure
+}
+
+// overviewWorkers is how many capabilities gather their share of the home
+// page at once: each reads the store on its own connection, so the page
+// takes about as long as its slowest share instead of the sum of them.
+const overviewWorkers = 4
+
+// overviews asks every capability for the reader's to-dos and figures,
+// several at a time, and returns them in the capabilities' order.
+func (s *Server) overviews(ctx context.Context, me *authz.Principal) ([]overview, error) {
+	out := make([]overview, len(s.Modules))
+	errs := make([]error, len(s.Modules))
+	sem := make(chan struct{}, overviewWorkers)
+	var wg sync.WaitGroup
+	for i, m := range s.Modules {
+		if m.Overview.Todos == nil && m.Overview.Figures == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if f := m.Overview.Todos; f != nil {
+				if out[i].todos, errs[i] = f(ctx, me); errs[i] != nil {
+					return
+				}
+			}
+			if f := m.Overview.Figures; f != nil {
+				out[i].figures, errs[i] = f(ctx, me)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // setLang remembers the chosen language and returns to the page the user
