@@ -221,6 +221,20 @@ func (s *Service) MyChecklistPage(ctx context.Context, campaignID, personID int6
 	return v, next, nil
 }
 
+// ActionKey is the cursor of an improvement action in due-date order.
+func ActionKey(a Action) paging.Cursor { return paging.Cursor{Key: a.DueOn, ID: a.ID} }
+
+// ActionsPage lists a campaign's improvement actions by due date, one page
+// at a time.
+func (s *Service) ActionsPage(ctx context.Context, campaignID int64, req paging.Request) ([]Action, string, error) {
+	as, err := s.store.ActionsPage(ctx, campaignID, req)
+	if err != nil {
+		return nil, "", err
+	}
+	as, next := paging.Cut(as, req, ActionKey)
+	return as, next, nil
+}
+
 // Page sizes of the API's lists when the caller names no limit (at most
 // paging.Max).
 const (

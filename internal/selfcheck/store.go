@@ -182,6 +182,9 @@ type Store interface {
 	CreateAction(ctx context.Context, a Action) (Action, error)
 	UpdateAction(ctx context.Context, a Action) (Action, error)
 	Actions(ctx context.Context, campaignID int64) ([]Action, error)
+	// ActionsPage reads req.Fetch() actions after req.After by due date
+	// (cursor: due date and id).
+	ActionsPage(ctx context.Context, campaignID int64, req paging.Request) ([]Action, error)
 
 	// ClaimJob claims the job named key for owner until leaseUntil, creating
 	// it when new. It returns false when the job is done or another owner

@@ -282,6 +282,23 @@ func testSelfcheckKeysetPages(t *testing.T, db *store.DB) {
 	answerItem := func(a selfcheck.ItemAnswer) int64 { return a.ID }
 	sameIDs(t, "checklist", ids(gotM, answerItem), ids(v.Items, answerItem))
 
+	// Improvement actions, by due date (several on one day).
+	for i, due := range []string{"2026-12-01", "2026-11-01", "2026-12-01", "2026-10-15", "2026-12-01", "2026-11-30", "2027-01-10"} {
+		if _, err := svc.CreateAction(ctx, selfcheck.Action{CampaignID: c, ItemID: fx.ItemIDs[i%len(fx.ItemIDs)],
+			UnitID: fx.People[0].UnitID, Title: fmt.Sprintf("措置%d", i), OwnerID: fx.People[i].ID, DueOn: due}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acts, err := svc.Actions(ctx, c)
+	if err != nil || len(acts) != 7 {
+		t.Fatalf("%d actions, %v", len(acts), err)
+	}
+	actionID := func(a selfcheck.Action) int64 { return a.ID }
+	gotAct := walk(t, "actions", 2, func(req paging.Request) ([]selfcheck.Action, string, error) {
+		return svc.ActionsPage(ctx, c, req)
+	})
+	sameIDs(t, "actions", ids(gotAct, actionID), ids(acts, actionID))
+
 	// Cursors that are not cursors, or not of this list.
 	bad := []paging.Cursor{{Key: "abc", ID: 3}, {Key: "", ID: 3}}
 	for _, cur := range bad {

@@ -566,9 +566,10 @@ type scResultsData struct {
 	DrillPager webui.Pager
 	// ActionItems are the items the new-action form offers: the weakest,
 	// and the one drilled into.
-	ActionItems []selfcheck.ItemStat
-	Actions     []selfcheck.Action
-	Admin       bool
+	ActionItems  []selfcheck.ItemStat
+	Actions      []selfcheck.Action // one page, by due date (?actions_after=)
+	ActionsPager webui.Pager
+	Admin        bool
 
 	url *url.URL
 }
@@ -582,10 +583,11 @@ func (d *scResultsData) DrillURL(item int64) string {
 // Rows per page of the results page's lists, and how many of the weakest
 // items the action form offers.
 const (
-	scRollupPerPage = 25
-	scWeakPerPage   = 15
-	scDrillPerPage  = 100
-	scActionItems   = 50
+	scRollupPerPage  = 25
+	scWeakPerPage    = 15
+	scDrillPerPage   = 100
+	scActionsPerPage = 50
+	scActionItems    = 50
 )
 
 func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
@@ -644,10 +646,16 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if d.Actions, err = s.Selfcheck.Actions(ctx, id); err != nil {
+	areq, err := scPageReq(r, "actions_after", scActionsPerPage)
+	var anext string
+	if err == nil {
+		d.Actions, anext, err = s.Selfcheck.ActionsPage(ctx, id, areq)
+	}
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	d.ActionsPager = scPager(r.URL, "actions_after", anext, "actions", len(d.Actions), -1)
 	pg := s.newPage(r, "sc.results.title", d)
 	pg.Nav = "selfcheck"
 	pg.Flash = scFlash(pg, r)

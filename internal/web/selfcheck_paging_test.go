@@ -258,6 +258,17 @@ func TestCampaignPagesStaySmall(t *testing.T) {
 		t.Errorf("drill-down: %d answers on %d pages, want %d", len(drill), pages, (len(fx.People)+2)/3)
 	}
 
+	for i := 0; i < 60; i++ {
+		if _, err := svc.CreateAction(e.ctx, selfcheck.Action{CampaignID: fx.CampaignID, ItemID: fx.ItemIDs[i],
+			Title: fmt.Sprintf("改善措置%02d", i), OwnerID: fx.People[i].ID, DueOn: fmt.Sprintf("2026-12-%02d", i%28+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acts, pages := e.walkPages(office, res, "actions", pageBound, matches(regexp.MustCompile(`>(改善措置\d+)</a>`)))
+	if len(acts) != 60 || pages != 2 {
+		t.Errorf("actions: %d on %d pages", len(acts), pages)
+	}
+
 	// A checklist of 60 items comes in pages of 50; the submit button is on
 	// the last; a save on the second page returns there.
 	staff := e.person(4)
