@@ -97,6 +97,7 @@ func TestMeasurePageSizes(t *testing.T) {
 		_ = unit
 		break
 	}
+	staffP := &authz.Principal{PersonID: fx.People[7].ID, Login: "s", Grants: []authz.Grant{{Role: authz.RoleStaff, UnitPath: fx.People[7].UnitPath}}}
 	measure := func(who string, p *authz.Principal, path string) {
 		var sizes []int
 		var times []time.Duration
@@ -148,6 +149,10 @@ func TestMeasurePageSizes(t *testing.T) {
 		{"office", office, fmt.Sprintf("/selfcheck/campaigns/%d", draft)},
 		{"office", office, fmt.Sprintf("/selfcheck/campaigns/%d?unmapped=1", draft)},
 		{"office", office, fmt.Sprintf("/selfcheck/campaigns/%d/results", c)},
+		{"office", office, fmt.Sprintf("/selfcheck/campaigns/%d/results?item=%d", c, fx.ItemIDs[0])},
+		{"staff", staffP, fmt.Sprintf("/selfcheck/campaigns/%d/my", c)},
+		{"office", office, fmt.Sprintf("/catalogs/%d?open=%%E7%%AC%%AC2%%E7%%B7%%A8", cat002)},
+		{"office", office, fmt.Sprintf("/api/v1/selfcheck/campaigns/%d/rollup/items", c)},
 		{"office", office, fmt.Sprintf("/selfcheck/campaigns/%d/summary", c)},
 		{"office", officeStaff, "/selfcheck"},
 		{"office", office, fmt.Sprintf("/catalogs/%d", cat002)},
