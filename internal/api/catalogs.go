@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/paging"
 )
 
 func (a *API) catalogRoutes() []Route {
@@ -22,10 +24,13 @@ func (a *API) catalogRoutes() []Route {
 				{Name: "filename", In: "query", Type: "string", Description: "original file name (helps format detection)"},
 				{Name: "format", In: "query", Type: "string", Description: "auto (default), jptext, oscal, ciso, xlsx or json"},
 			}},
-		{Method: "GET", Path: "/api/v1/catalogs/{id}", Perm: authz.CatalogRead, Summary: "A catalog with its nodes",
+		{Method: "GET", Path: "/api/v1/catalogs/{id}", Perm: authz.CatalogRead,
+			Summary: "A catalog with one page of its nodes in document order (next page: the \"next\" cursor, also in Link and X-Next-Cursor)",
 			Handler: a.getCatalog, Response: "CatalogDocument",
-			Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true},
-				{Name: "edition", In: "query", Type: "integer", Description: "edition number (default: latest)"}}},
+			Params: append([]Param{{Name: "id", In: "path", Type: "integer", Required: true},
+				{Name: "edition", In: "query", Type: "integer", Description: "edition number (default: latest)"},
+				{Name: "under", In: "query", Type: "string", Description: "only the nodes below this ref (a section's subtree, without the section itself)"}},
+				keysetPageParams(NodesPerPage)...)},
 		{Method: "GET", Path: "/api/v1/catalogs/{id}/editions", Perm: authz.CatalogRead, Summary: "Editions of a catalog, newest first",
 			Handler: a.listEditions, Response: "EditionList",
 			Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}},
@@ -97,14 +102,28 @@ func (a *API) importCatalog(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, s)
 }
 
-// CatalogDocument is a catalog edition with its nodes (the shape of
-// `kitei catalog show --json`).
+// CatalogDocument is a catalog edition with one page of its nodes (the
+// shape of `kitei catalog show --json`, which holds every node). Next is
+// the cursor of the following page, "" on the last.
 type CatalogDocument struct {
 	ID      int64          `json:"id"`
 	Name    string         `json:"name"`
 	Edition int            `json:"edition"`
 	Title   string         `json:"title,omitempty"`
 	Nodes   []catalog.Node `json:"nodes"`
+	Next    string         `json:"next,omitempty"`
+}
+
+// NodesPerPage is how many nodes GET /api/v1/catalogs/{id} answers when
+// the caller names no limit.
+const NodesPerPage = 200
+
+// keysetPageParams documents the ?after= and ?limit= of a paged list.
+func keysetPageParams(def int) []Param {
+	return []Param{
+		{Name: "after", In: "query", Type: "string", Description: "cursor of the page to read: the \"next\" value (or X-Next-Cursor header) of the previous page; empty for the first page. Opaque; a cursor that cannot be read is a 400"},
+		{Name: "limit", In: "query", Type: "integer", Description: fmt.Sprintf("rows per page, 1 to %d (default %d)", paging.Max, def)},
+	}
 }
 
 func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +155,12 @@ func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	nodes, err := a.Catalogs.Nodes(r.Context(), e.ID)
+	req, err := paging.FromQuery(r.URL.Query(), NodesPerPage)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	nodes, next, err := a.Catalogs.NodesPage(r.Context(), e.ID, r.URL.Query().Get("under"), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -144,7 +168,8 @@ func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 	if nodes == nil {
 		nodes = []catalog.Node{}
 	}
-	writeJSON(w, http.StatusOK, CatalogDocument{ID: c.ID, Name: c.Name, Edition: e.Number, Title: e.Title, Nodes: nodes})
+	paging.SetHeaders(w, r, next)
+	writeJSON(w, http.StatusOK, CatalogDocument{ID: c.ID, Name: c.Name, Edition: e.Number, Title: e.Title, Nodes: nodes, Next: next})
 }
 
 func (a *API) listEditions(w http.ResponseWriter, r *http.Request) {

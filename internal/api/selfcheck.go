@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
 )
 
@@ -24,7 +25,8 @@ func init() {
 	RegisterSchema("SelfcheckAnswerInput", AnswerInput{})
 	RegisterSchema("SelfcheckAnswer", AnswerDoc{})
 	RegisterSchema("SelfcheckProgress", ProgressDoc{})
-	RegisterSchema("SelfcheckRollup", selfcheck.Rollup{})
+	RegisterSchema("SelfcheckRollup", RollupDoc{})
+	RegisterSchema("SelfcheckItemStats", ItemStatsDoc{})
 	RegisterSchema("SelfcheckRemindInput", RemindInput{})
 	RegisterSchema("SelfcheckCount", CountDoc{})
 }
@@ -37,19 +39,23 @@ func (a *API) selfcheckRoutes() []Route {
 	item := Param{Name: "item", In: "path", Type: "integer", Required: true}
 	const base = "/api/v1/selfcheck/campaigns"
 	return []Route{
-		{Method: "GET", Path: base, Perm: authz.SelfcheckFollow, Summary: "List self-inspection campaigns",
-			Handler: a.scCampaigns, Response: "SelfcheckCampaignList"},
+		{Method: "GET", Path: base, Perm: authz.SelfcheckFollow,
+			Summary: "List self-inspection campaigns, newest first, one page at a time (next page: Link rel=next or X-Next-Cursor)",
+			Handler: a.scCampaigns, Response: "SelfcheckCampaignList", Params: keysetPageParams(selfcheck.CampaignsPerPage)},
 		{Method: "POST", Path: base, Perm: authz.SelfcheckAdmin, Summary: "Create a draft campaign",
 			Handler: a.scCreate, Body: "SelfcheckCampaignInput", Response: "SelfcheckCampaign"},
 		{Method: "GET", Path: base + "/{id}", Perm: authz.SelfcheckFollow, Summary: "One campaign",
 			Handler: a.scCampaign, Params: []Param{id}, Response: "SelfcheckCampaign"},
-		{Method: "GET", Path: base + "/{id}/items", Perm: authz.SelfcheckFollow, Summary: "A campaign's items with their roles",
-			Handler: a.scItems, Params: []Param{id}, Response: "SelfcheckItemList"},
+		{Method: "GET", Path: base + "/{id}/items", Perm: authz.SelfcheckFollow,
+			Summary: "A campaign's items with their roles, in order, one page at a time (next page: Link rel=next or X-Next-Cursor)",
+			Handler: a.scItems, Response: "SelfcheckItemList", Params: append([]Param{id,
+				{Name: "unmapped", In: "query", Type: "boolean", Description: "only the items no role answers yet (publishing refuses them)"}},
+				keysetPageParams(selfcheck.ItemsPerPage)...)},
 		{Method: "POST", Path: base + "/{id}/items", Perm: authz.SelfcheckAdmin,
 			Summary: "Add requirements of a catalog edition (all, or the refs given; a section brings its requirements)",
 			Handler: a.scAddItems, Params: []Param{id}, Body: "SelfcheckItemsInput", Response: "SelfcheckItemList"},
 		{Method: "PATCH", Path: base + "/{id}/items/{item}", Perm: authz.SelfcheckAdmin,
-			Summary: "Rewrite an item's question or change its roles (roles only while a draft)",
+			Summary: "Rewrite an item's question or change its roles (roles only while a draft); answers the first page of items",
 			Handler: a.scUpdateItem, Params: []Param{id, item}, Body: "SelfcheckItemInput", Response: "SelfcheckItemList"},
 		{Method: "POST", Path: base + "/{id}/publish", Perm: authz.SelfcheckAdmin,
 			Summary: "Publish: make every person's checklist from the roles they hold on the day",
@@ -66,12 +72,16 @@ func (a *API) selfcheckRoutes() []Route {
 		{Method: "POST", Path: base + "/{id}/submit", Perm: authz.SelfcheckAnswer, Summary: "Submit my completed checklist",
 			Handler: a.scSubmit, Params: []Param{id}, Response: "SelfcheckChecklist"},
 		{Method: "GET", Path: base + "/{id}/progress", Perm: authz.SelfcheckFollow,
-			Summary: "Checklists per unit by status, in the caller's scope",
-			Handler: a.scProgress, Params: []Param{id}, Response: "SelfcheckProgress"},
+			Summary: "Checklists per unit by status, in the caller's scope: one page of units in tree order, the total over the whole scope",
+			Handler: a.scProgress, Params: append([]Param{id}, keysetPageParams(selfcheck.ProgressPerPage)...), Response: "SelfcheckProgress"},
 		{Method: "GET", Path: base + "/{id}/rollup", Perm: authz.SelfcheckFollow,
-			Summary: "Answers per unit × section in the caller's scope, items weakest first",
-			Handler: a.scRollup, Response: "SelfcheckRollup", Params: []Param{id,
-				{Name: "level", In: "query", Type: "integer", Description: "sum units into their ancestor at this depth (default: each unit)"}}},
+			Summary: "Answers per unit × section in the caller's scope: one page of unit rows in tree order, the total over the whole scope (per-item figures: /rollup/items)",
+			Handler: a.scRollup, Response: "SelfcheckRollup", Params: append([]Param{id,
+				{Name: "level", In: "query", Type: "integer", Description: "sum units into their ancestor at this depth (default: each unit)"}},
+				keysetPageParams(selfcheck.RollupPerPage)...)},
+		{Method: "GET", Path: base + "/{id}/rollup/items", Perm: authz.SelfcheckFollow,
+			Summary: "Answers per item in the caller's scope, weakest first (lowest rate of yes, unrated last), one page at a time",
+			Handler: a.scItemStats, Response: "SelfcheckItemStats", Params: append([]Param{id}, keysetPageParams(selfcheck.ItemsPerPage)...)},
 		{Method: "POST", Path: base + "/{id}/remind", Perm: authz.SelfcheckFollow,
 			Summary: "Remind everyone in a unit (default: the whole scope) who has not submitted",
 			Handler: a.scRemind, Params: []Param{id}, Body: "SelfcheckRemindInput", Response: "SelfcheckCount"},
@@ -157,10 +167,40 @@ type ProgressRowDoc struct {
 	Submitted  int    `json:"submitted"`
 }
 
-// ProgressDoc is progress in scope.
+// ProgressDoc is one page of progress in scope: Units holds the page,
+// Total every checklist in scope; Next is the cursor of the next page ("" on
+// the last).
 type ProgressDoc struct {
 	Units []ProgressRowDoc `json:"units"`
 	Total ProgressRowDoc   `json:"total"`
+	Next  string           `json:"next,omitempty"`
+}
+
+// RollupDoc is one page of the roll-up: Rows holds the page's units, Total
+// the whole scope; Next is the cursor of the next page ("" on the last).
+type RollupDoc struct {
+	Campaign selfcheck.Campaign    `json:"campaign"`
+	Sections []selfcheck.Section   `json:"sections"`
+	Rows     []selfcheck.RollupRow `json:"rows"`
+	Total    selfcheck.RollupRow   `json:"total"`
+	UnitRows int                   `json:"unit_rows"` // rows of every page together
+	Next     string                `json:"next,omitempty"`
+}
+
+// ItemStatDoc is the answers to one item.
+type ItemStatDoc struct {
+	ItemID     int64          `json:"item_id"`
+	Ref        string         `json:"ref"`
+	SectionRef string         `json:"section_ref"`
+	Question   string         `json:"question"`
+	Counts     selfcheck.Cell `json:"counts"`
+	Rate       *float64       `json:"rate"` // share of yes among yes, partial and no; null when none
+}
+
+// ItemStatsDoc is one page of item figures, weakest first.
+type ItemStatsDoc struct {
+	Items []ItemStatDoc `json:"items"`
+	Next  string        `json:"next,omitempty"`
 }
 
 // RemindInput picks the unit to remind (0: the whole scope).
@@ -182,7 +222,12 @@ func personOf(r *http.Request) (int64, error) {
 }
 
 func (a *API) scCampaigns(w http.ResponseWriter, r *http.Request) {
-	cs, err := a.Selfcheck.Campaigns(r.Context())
+	req, err := paging.FromQuery(r.URL.Query(), selfcheck.CampaignsPerPage)
+	var cs []selfcheck.Campaign
+	var next string
+	if err == nil {
+		cs, next, err = a.Selfcheck.CampaignsPage(r.Context(), req)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -190,6 +235,7 @@ func (a *API) scCampaigns(w http.ResponseWriter, r *http.Request) {
 	if cs == nil {
 		cs = []selfcheck.Campaign{}
 	}
+	paging.SetHeaders(w, r, next)
 	writeJSON(w, http.StatusOK, cs)
 }
 
@@ -222,17 +268,38 @@ func (a *API) scCampaign(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) scItems(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
+	var req paging.Request
+	if err == nil {
+		req, err = paging.FromQuery(r.URL.Query(), selfcheck.ItemsPerPage)
+	}
+	var f selfcheck.ItemFilter
+	if err == nil {
+		f.Unmapped, err = boolParam(r, "unmapped")
+	}
 	if err == nil {
 		var items []selfcheck.Item
-		if items, err = a.Selfcheck.Items(r.Context(), id); err == nil {
+		var next string
+		if items, next, err = a.Selfcheck.ItemsPage(r.Context(), id, f, req); err == nil {
 			if items == nil {
 				items = []selfcheck.Item{}
 			}
+			paging.SetHeaders(w, r, next)
 			writeJSON(w, http.StatusOK, items)
 			return
 		}
 	}
 	a.fail(w, r, err)
+}
+
+// boolParam reads a query flag: absent, "", 0, false (no) or 1, true (yes).
+func boolParam(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, apperr.E(apperr.BadRequest, "selfcheck.err.flag", name)
 }
 
 func (a *API) scAddItems(w http.ResponseWriter, r *http.Request) {
@@ -398,14 +465,20 @@ func (a *API) scProgress(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	rows, total, err := a.Selfcheck.Progress(r.Context(), authz.From(r.Context()), id)
+	req, err := paging.FromQuery(r.URL.Query(), selfcheck.ProgressPerPage)
+	var pg *selfcheck.ProgressPage
+	if err == nil {
+		pg, err = a.Selfcheck.ProgressPage(r.Context(), authz.From(r.Context()), id, req)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
+	total := pg.Total
 	doc := ProgressDoc{Units: []ProgressRowDoc{}, Total: ProgressRowDoc{Unit: "total", NotStarted: total.NotStarted,
-		InProgress: total.InProgress, Submitted: total.Submitted}}
-	for _, row := range rows {
+		InProgress: total.InProgress, Submitted: total.Submitted}, Next: pg.Next}
+	paging.SetHeaders(w, r, pg.Next)
+	for _, row := range pg.Rows {
 		doc.Units = append(doc.Units, ProgressRowDoc{UnitID: row.Unit.ID, Unit: row.Unit.Name, Depth: row.Depth,
 			NotStarted: row.All.NotStarted, InProgress: row.All.InProgress, Submitted: row.All.Submitted})
 	}
@@ -425,12 +498,51 @@ func (a *API) scRollup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ru, err := a.Selfcheck.Rollup(r.Context(), authz.From(r.Context()), id, level)
+	req, err := paging.FromQuery(r.URL.Query(), selfcheck.RollupPerPage)
+	var pg *selfcheck.RollupPage
+	if err == nil {
+		pg, err = a.Selfcheck.RollupPage(r.Context(), authz.From(r.Context()), id, level, req)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ru)
+	doc := RollupDoc{Campaign: pg.Campaign, Sections: pg.Sections, Rows: pg.Rows, Total: pg.Total, UnitRows: pg.UnitRows, Next: pg.Next}
+	if doc.Sections == nil {
+		doc.Sections = []selfcheck.Section{}
+	}
+	if doc.Rows == nil {
+		doc.Rows = []selfcheck.RollupRow{}
+	}
+	paging.SetHeaders(w, r, pg.Next)
+	writeJSON(w, http.StatusOK, doc)
+}
+
+func (a *API) scItemStats(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var req paging.Request
+	if err == nil {
+		req, err = paging.FromQuery(r.URL.Query(), selfcheck.ItemsPerPage)
+	}
+	var stats []selfcheck.ItemStat
+	var next string
+	if err == nil {
+		stats, next, err = a.Selfcheck.ItemStatsPage(r.Context(), authz.From(r.Context()), id, req)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	doc := ItemStatsDoc{Items: make([]ItemStatDoc, 0, len(stats)), Next: next}
+	for _, st := range stats {
+		d := ItemStatDoc{ItemID: st.Item.ID, Ref: st.Item.NodeRef, SectionRef: st.Item.SectionRef, Question: st.Item.Question, Counts: st.Cell}
+		if rt := st.Cell.Rate(); rt >= 0 {
+			d.Rate = &rt
+		}
+		doc.Items = append(doc.Items, d)
+	}
+	paging.SetHeaders(w, r, next)
+	writeJSON(w, http.StatusOK, doc)
 }
 
 func (a *API) scRemind(w http.ResponseWriter, r *http.Request) {

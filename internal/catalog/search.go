@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/width"
+
+	"kitei/internal/apperr"
+	"kitei/internal/paging"
 )
 
 // editionCache holds an edition's nodes and its character-bigram index.
@@ -321,4 +324,77 @@ func (s *Service) Subjects(ctx context.Context) ([]string, error) {
 		return strings.Compare(a, b)
 	})
 	return out, nil
+}
+
+// NodeKey is the cursor of a node in document order: its ref and its
+// position in the edition (editions never change, so the position is a
+// stable key).
+func NodeKey(ref string, ord int) paging.Cursor { return paging.Cursor{Key: ref, ID: int64(ord) + 1} }
+
+// NodesPage returns one page of an edition's nodes in document order: every
+// node, or only those below under (the subtree without under itself) when
+// under is set. The cursor names the last node shown (NodeKey); a cursor
+// that names no node of the edition is refused with a 400.
+func (s *Service) NodesPage(ctx context.Context, editionID int64, under string, req paging.Request) ([]Node, string, error) {
+	ec, err := s.edition(ctx, editionID)
+	if err != nil {
+		return nil, "", err
+	}
+	start, end := 0, len(ec.nodes)
+	if under != "" {
+		i, ok := ec.byRef[under]
+		if !ok {
+			return nil, "", apperr.E(apperr.NotFound, "catalog.err.node_catalog", under)
+		}
+		start, end = i+1, ec.subtreeEnd(i)
+	}
+	if !req.After.IsZero() {
+		i := int(req.After.ID) - 1
+		if i < 0 || i >= len(ec.nodes) || ec.nodes[i].Ref != req.After.Key || i+1 < start || i >= end {
+			return nil, "", apperr.E(apperr.BadRequest, "paging.err.cursor")
+		}
+		start = i + 1
+	}
+	type row struct {
+		n   Node
+		ord int
+	}
+	rows := make([]row, 0, min(end-start, req.Fetch()))
+	for i := start; i < end && len(rows) < req.Fetch(); i++ {
+		rows = append(rows, row{ec.nodes[i], i})
+	}
+	rows, next := paging.Cut(rows, req, func(r row) paging.Cursor { return NodeKey(r.n.Ref, r.ord) })
+	out := make([]Node, len(rows))
+	for i, r := range rows {
+		out[i] = r.n
+	}
+	return out, next, nil
+}
+
+// subtreeEnd is the index just past the last descendant of node i (nodes
+// come in document order, so a subtree is a run after its root).
+func (ec *editionCache) subtreeEnd(i int) int {
+	inside := map[string]bool{ec.nodes[i].Ref: true}
+	j := i + 1
+	for ; j < len(ec.nodes) && inside[ec.nodes[j].Parent]; j++ {
+		inside[ec.nodes[j].Ref] = true
+	}
+	return j
+}
+
+// Subtree sizes: how many nodes lie below each node (itself excluded), by
+// ref, for tree views that decide what to render at once.
+func (s *Service) SubtreeSizes(ctx context.Context, editionID int64) (map[string]int, error) {
+	ec, err := s.edition(ctx, editionID)
+	if err != nil {
+		return nil, err
+	}
+	sizes := make(map[string]int, len(ec.nodes))
+	for i := len(ec.nodes) - 1; i >= 0; i-- {
+		n := ec.nodes[i]
+		if n.Parent != "" {
+			sizes[n.Parent] += sizes[n.Ref] + 1
+		}
+	}
+	return sizes, nil
 }

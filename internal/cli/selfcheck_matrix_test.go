@@ -168,10 +168,11 @@ func init() {
 		"GET /api/v1/selfcheck/campaigns/{id}/my":       scPublished("/api/v1/selfcheck/campaigns/%d/my").needs(authz.SelfcheckAnswer),
 		"PUT /api/v1/selfcheck/campaigns/{id}/answers/{item}": scPublished("/api/v1/selfcheck/campaigns/%d/answers/%d").needs(authz.SelfcheckAnswer).
 			sends(jsonBody(`{"value":"partial","comment":"A1の回答"}`)),
-		"POST /api/v1/selfcheck/campaigns/{id}/submit":  scPublished("/api/v1/selfcheck/campaigns/%d/submit").needs(authz.SelfcheckAnswer),
-		"GET /api/v1/selfcheck/campaigns/{id}/progress": scPublished("/api/v1/selfcheck/campaigns/%d/progress").needs(authz.SelfcheckFollow),
-		"GET /api/v1/selfcheck/campaigns/{id}/rollup":   scPublished("/api/v1/selfcheck/campaigns/%d/rollup").needs(authz.SelfcheckFollow),
-		"POST /api/v1/selfcheck/campaigns/{id}/remind":  scPublished("/api/v1/selfcheck/campaigns/%d/remind").needs(authz.SelfcheckFollow),
+		"POST /api/v1/selfcheck/campaigns/{id}/submit":      scPublished("/api/v1/selfcheck/campaigns/%d/submit").needs(authz.SelfcheckAnswer),
+		"GET /api/v1/selfcheck/campaigns/{id}/progress":     scPublished("/api/v1/selfcheck/campaigns/%d/progress").needs(authz.SelfcheckFollow),
+		"GET /api/v1/selfcheck/campaigns/{id}/rollup":       scPublished("/api/v1/selfcheck/campaigns/%d/rollup").needs(authz.SelfcheckFollow),
+		"GET /api/v1/selfcheck/campaigns/{id}/rollup/items": scPublished("/api/v1/selfcheck/campaigns/%d/rollup/items").needs(authz.SelfcheckFollow),
+		"POST /api/v1/selfcheck/campaigns/{id}/remind":      scPublished("/api/v1/selfcheck/campaigns/%d/remind").needs(authz.SelfcheckFollow),
 	} {
 		targets[pattern] = tgt
 	}
@@ -214,6 +215,8 @@ func testSelfcheckScopeMatrix(t *testing.T, db *store.DB) {
 		fmt.Sprintf("/api/v1/selfcheck/campaigns/%d/progress", c),
 		fmt.Sprintf("/api/v1/selfcheck/campaigns/%d/rollup", c),
 		fmt.Sprintf("/api/v1/selfcheck/campaigns/%d/rollup?level=0", c),
+		fmt.Sprintf("/api/v1/selfcheck/campaigns/%d/rollup/items", c),
+		fmt.Sprintf("/selfcheck/campaigns/%d/results?item=%d", c, f.sc.itemA1),
 	}
 	own := []string{
 		"/selfcheck",

@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -27,8 +31,11 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// TestCatalogInBrowser: the tree of seed 002 opens and folds, and searching
-// 例外措置 finds the exception items of 002, 000 and 001 with the hits marked.
+// TestCatalogInBrowser: the tree of seed 002 shows its top level and small
+// sections folded; a large section is fetched and put in place when opened
+// (and is a plain link to the page with it opened when scripts are off);
+// searching 例外措置 finds the exception items of 002, 000 and 001 with the
+// hits marked.
 func TestCatalogInBrowser(t *testing.T) {
 	seeds := seedsDir(t)
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "kitei.db")
@@ -46,19 +53,52 @@ func TestCatalogInBrowser(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(base+"/catalogs"))
 	href := eval[string](t, ctx, `Array.from(document.querySelectorAll("table.list a")).find(a => a.textContent === "統一基準").getAttribute("href")`)
 	do(t, ctx, chromedp.Navigate(base+href), chromedp.WaitVisible(chromedp.ID("tree")))
-	const countOpen = `document.querySelectorAll("#tree details[open]").length`
-	total := eval[int](t, ctx, `document.querySelectorAll("#tree details").length`)
-	openBefore := eval[int](t, ctx, countOpen)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#tree details:not([open]) > summary`)))
-	openAfterClick := eval[int](t, ctx, countOpen)
+	const (
+		countOpen = `document.querySelectorAll("#tree details[open]").length`
+		countAll  = `document.querySelectorAll("#tree details").length`
+		countLazy = `document.querySelectorAll("#tree .lazy").length`
+		nodes     = `document.querySelectorAll("#tree .ref").length`
+	)
+	lazy, shown := eval[int](t, ctx, countLazy), eval[int](t, ctx, nodes)
+	if lazy < 3 || shown > 300 {
+		t.Fatalf("tree: %d sections to load, %d nodes on the first page", lazy, shown)
+	}
+	// With scripts: the section comes in place, opened, without leaving the page.
+	anchor := eval[string](t, ctx, `document.querySelector("#tree .lazy a.open").getAttribute("data-open")`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#tree .lazy a.open`)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`!!document.querySelector('#tree details[open][id=%q]')`, anchor),
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("section %s not loaded in place: %v", anchor, err)
+	}
+	if q := eval[string](t, ctx, `location.search`); q != "" {
+		t.Errorf("loading a section left the page for %q", q)
+	}
+	if n := eval[int](t, ctx, nodes); n <= shown {
+		t.Errorf("%d nodes after opening a section, %d before", n, shown)
+	}
+	total := eval[int](t, ctx, countAll)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-tree="close"]`)))
 	openAfterCollapse := eval[int](t, ctx, countOpen)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-tree="open"]`)))
 	openAfterExpand := eval[int](t, ctx, countOpen)
-	if total < 50 || openAfterClick != openBefore+1 || openAfterCollapse != 0 || openAfterExpand != total {
-		t.Fatalf("tree: %d sections, open %d → click %d → collapse %d → expand %d",
-			total, openBefore, openAfterClick, openAfterCollapse, openAfterExpand)
+	if openAfterCollapse != 0 || openAfterExpand != total {
+		t.Fatalf("tree: %d sections loaded, collapse → %d open, expand → %d", total, openAfterCollapse, openAfterExpand)
 	}
+	// Without scripts: the same section is a link to the page with it opened.
+	do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	do(t, ctx, chromedp.Navigate(base+href), chromedp.WaitVisible(chromedp.ID("tree")),
+		chromedp.Click(chromedp.CSS(`#tree .lazy a.open`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#tree details[open][id=%q] .kids`, anchor))))
+	if q := eval[string](t, ctx, `location.search`); !strings.Contains(q, "open=") {
+		t.Errorf("without scripts the section opened at %q", q)
+	}
+	do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false})
+		return err
+	}))
 
 	do(t, ctx,
 		chromedp.Navigate(base+"/search"),

@@ -53,16 +53,28 @@ func (s *Service) Progress(ctx context.Context, actor *authz.Principal, campaign
 
 func (s *Service) progress(ctx context.Context, campaignID int64, scope authz.Scope) ([]ProgressRow, UnitStatus, error) {
 	var total UnitStatus
-	if _, err := s.store.Campaign(ctx, campaignID); err != nil {
-		return nil, total, err
-	}
-	units, err := s.store.Units(ctx)
+	units, err := s.treeUnits(ctx)
 	if err != nil {
 		return nil, total, err
 	}
-	sts, err := s.store.UnitStatuses(ctx, campaignID)
+	var ids []int64 // nil: every unit
+	if !scope.All {
+		ids = []int64{}
+		for _, u := range units {
+			if scope.Contains(u.Path) {
+				ids = append(ids, u.ID)
+			}
+		}
+	}
+	sts, err := s.store.UnitStatusesIn(ctx, campaignID, ids)
 	if err != nil {
 		return nil, total, err
+	}
+	if len(sts) == 0 {
+		// No checklist in scope: say so for a campaign that does not exist.
+		if _, err := s.store.Campaign(ctx, campaignID); err != nil {
+			return nil, total, err
+		}
 	}
 	byID := make(map[int64]*ProgressRow, len(units))
 	rows := make([]*ProgressRow, 0, len(units))
@@ -91,6 +103,18 @@ func (s *Service) progress(ctx context.Context, campaignID int64, scope authz.Sc
 		}
 	}
 	return out, total, nil
+}
+
+// treeUnits lists every unit in tree order: by path byte by byte (so a
+// unit comes right before the units below it whatever the database's
+// collation), the order progress and roll-up pages are cut in.
+func (s *Service) treeUnits(ctx context.Context) ([]Unit, error) {
+	units, err := s.store.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(units, func(i, j int) bool { return units[i].Path < units[j].Path })
+	return units, nil
 }
 
 func add(dst *UnitStatus, st UnitStatus) {
@@ -184,7 +208,7 @@ func (s *Service) rollup(ctx context.Context, campaignID int64, scope authz.Scop
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.store.Units(ctx)
+	units, err := s.treeUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -292,21 +316,29 @@ func (s *Service) subtree(ctx context.Context, unitID int64, scope authz.Scope) 
 // ItemAnswers drills down to the answers of the people of a unit (and the
 // units below it) to one item.
 func (s *Service) ItemAnswers(ctx context.Context, actor *authz.Principal, campaignID, itemID, unitID int64) ([]PersonAnswer, error) {
-	scope := FollowScope(actor)
-	var ids []int64
-	if unitID > 0 {
-		var err error
-		if ids, _, err = s.subtree(ctx, unitID, scope); err != nil {
-			return nil, err
-		}
-	} else if !scope.All {
-		return nil, apperr.E(apperr.Forbidden, "selfcheck.err.choose_unit_your_scope")
+	ids, err := s.drillUnits(ctx, actor, unitID)
+	if err != nil {
+		return nil, err
 	}
 	as, err := s.store.ItemAnswers(ctx, campaignID, itemID, ids)
 	for i := range as {
 		as[i].Code = as[i].Value.String()
 	}
 	return as, err
+}
+
+// drillUnits are the units a drill-down reads: the unit's subtree in
+// scope, or every unit (nil) for someone who follows everywhere.
+func (s *Service) drillUnits(ctx context.Context, actor *authz.Principal, unitID int64) ([]int64, error) {
+	scope := FollowScope(actor)
+	if unitID > 0 {
+		ids, _, err := s.subtree(ctx, unitID, scope)
+		return ids, err
+	}
+	if !scope.All {
+		return nil, apperr.E(apperr.Forbidden, "selfcheck.err.choose_unit_your_scope")
+	}
+	return nil, nil
 }
 
 // Checklists lists the checklists of a unit's subtree with their status.

@@ -620,8 +620,11 @@ type ChecklistView struct {
 	Campaign  Campaign
 	Checklist Checklist
 	Items     []ItemAnswer
-	Open      bool   // answers are taken today
-	Closed    string // why not, when not open
+	// First is the position on the checklist of Items[0] (from 1); Items
+	// may be one page of the checklist (MyChecklistPage).
+	First  int
+	Open   bool   // answers are taken today
+	Closed string // why not, when not open
 }
 
 // ItemAnswer is an item with the person's answer (nil when unanswered).
@@ -667,7 +670,7 @@ func (s *Service) view(ctx context.Context, c Campaign, cl Checklist) (*Checklis
 	for i := range answers {
 		byItem[answers[i].ItemID] = &answers[i]
 	}
-	v := &ChecklistView{Campaign: c, Checklist: cl, Open: true}
+	v := &ChecklistView{Campaign: c, Checklist: cl, Open: true, First: 1}
 	if err := c.AcceptsOn(s.Today()); err != nil {
 		v.Open, v.Closed = false, err.Error()
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"kitei/internal/paging"
 )
 
 // Unit is an organisational unit as self-inspection sees it.
@@ -55,6 +57,11 @@ type Tally struct {
 	NA      int
 }
 
+// ItemFilter selects items of a campaign.
+type ItemFilter struct {
+	Unmapped bool // only the items no role answers
+}
+
 // ChecklistFilter selects checklists of a campaign.
 type ChecklistFilter struct {
 	CampaignID int64
@@ -103,6 +110,9 @@ type Store interface {
 	SetStatus(ctx context.Context, id int64, st Status) error
 	Campaign(ctx context.Context, id int64) (Campaign, error)
 	Campaigns(ctx context.Context) ([]Campaign, error)
+	// CampaignsPage reads req.Fetch() campaigns after req.After, newest
+	// first (cursor: fiscal year and id).
+	CampaignsPage(ctx context.Context, req paging.Request) ([]Campaign, error)
 
 	// AddItems appends items to a draft campaign, skipping requirements
 	// already in it; it returns the items added with their ids.
@@ -112,6 +122,13 @@ type Store interface {
 	// RemoveItem takes an item out of a draft campaign.
 	RemoveItem(ctx context.Context, campaignID, itemID int64) error
 	Items(ctx context.Context, campaignID int64) ([]Item, error)
+	// ItemsPage reads req.Fetch() items after req.After in campaign order
+	// (cursor: order and id); BadRequest for a cursor it cannot read.
+	ItemsPage(ctx context.Context, campaignID int64, f ItemFilter, req paging.Request) ([]Item, error)
+	// Item returns one item of the campaign; NotFound when it has none such.
+	Item(ctx context.Context, campaignID, itemID int64) (Item, error)
+	// CountUnmapped counts the items no role answers.
+	CountUnmapped(ctx context.Context, campaignID int64) (int, error)
 
 	// RoleNames lists the organisation's roles (not retired).
 	RoleNames(ctx context.Context) ([]RoleName, error)
@@ -141,12 +158,19 @@ type Store interface {
 
 	// UnitStatuses counts checklists per unit and status.
 	UnitStatuses(ctx context.Context, campaignID int64) ([]UnitStatus, error)
+	// UnitStatusesIn is UnitStatuses for the given units only (nil: every
+	// unit).
+	UnitStatusesIn(ctx context.Context, campaignID int64, unitIDs []int64) ([]UnitStatus, error)
 	// Tallies returns the answer counts per unit × item.
 	Tallies(ctx context.Context, campaignID int64) ([]Tally, error)
 	// Checklists lists checklists with the person's name, by unit and name.
 	Checklists(ctx context.Context, f ChecklistFilter) ([]Checklist, error)
 	// ItemAnswers returns the answers to an item from people of the units.
 	ItemAnswers(ctx context.Context, campaignID, itemID int64, unitIDs []int64) ([]PersonAnswer, error)
+	// ItemAnswersPage reads req.Fetch() of those answers after req.After:
+	// 実施していない first, then by employee number (cursor: "rank|employee
+	// number" with rank 5 - value, and the person id).
+	ItemAnswersPage(ctx context.Context, campaignID, itemID int64, unitIDs []int64, req paging.Request) ([]PersonAnswer, error)
 	// Pending lists people of the units (nil: all) who have not submitted.
 	Pending(ctx context.Context, campaignID int64, unitIDs []int64) ([]Recipient, error)
 
@@ -158,6 +182,9 @@ type Store interface {
 	CreateAction(ctx context.Context, a Action) (Action, error)
 	UpdateAction(ctx context.Context, a Action) (Action, error)
 	Actions(ctx context.Context, campaignID int64) ([]Action, error)
+	// ActionsPage reads req.Fetch() actions after req.After by due date
+	// (cursor: due date and id).
+	ActionsPage(ctx context.Context, campaignID int64, req paging.Request) ([]Action, error)
 
 	// ClaimJob claims the job named key for owner until leaseUntil, creating
 	// it when new. It returns false when the job is done or another owner

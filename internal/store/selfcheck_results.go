@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kitei/internal/apperr"
+	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
 	"kitei/internal/tracker"
 )
@@ -315,10 +316,32 @@ func (s *Selfchecks) UpdateAction(ctx context.Context, a selfcheck.Action) (self
 
 // Actions implements selfcheck.Store: the campaign's tracker actions.
 func (s *Selfchecks) Actions(ctx context.Context, campaignID int64) ([]selfcheck.Action, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT a.id, a.source_id, a.source_item, a.unit_id, a.title, a.owner_id, a.due_on,
+	return s.actions(ctx, campaignID, nil)
+}
+
+// ActionsPage implements selfcheck.Store: one page of the campaign's
+// actions by due date (cursor: the due date and id of the last one).
+func (s *Selfchecks) ActionsPage(ctx context.Context, campaignID int64, req paging.Request) ([]selfcheck.Action, error) {
+	return s.actions(ctx, campaignID, &req)
+}
+
+func (s *Selfchecks) actions(ctx context.Context, campaignID int64, req *paging.Request) ([]selfcheck.Action, error) {
+	q := `SELECT a.id, a.source_id, a.source_item, a.unit_id, a.title, a.owner_id, a.due_on,
 		a.status, a.note, a.created_at, a.updated_at, COALESCE(p.name, ''), COALESCE(i.node_ref, ''), COALESCE(u.name, '')
 		FROM tracker_actions a LEFT JOIN people p ON p.id = a.owner_id LEFT JOIN sc_items i ON i.id = a.source_item
-		LEFT JOIN units u ON u.id = a.unit_id WHERE a.source_kind = 'selfcheck_item' AND a.source_id = $1 ORDER BY a.due_on, a.id`, campaignID)
+		LEFT JOIN units u ON u.id = a.unit_id WHERE a.source_kind = 'selfcheck_item' AND a.source_id = $1`
+	args := []any{campaignID}
+	if req != nil {
+		if !req.After.IsZero() {
+			q += ` AND (a.due_on, a.id) > ($2, $3)`
+			args = append(args, req.After.Key, req.After.ID)
+		}
+		args = append(args, req.Fetch())
+		q += ` ORDER BY a.due_on, a.id LIMIT $` + strconv.Itoa(len(args))
+	} else {
+		q += ` ORDER BY a.due_on, a.id`
+	}
+	rows, err := s.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

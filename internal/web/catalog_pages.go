@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"kitei/internal/apperr"
 	"kitei/internal/catalog"
@@ -81,6 +84,16 @@ type treeNode struct {
 	catalog.Node
 	Children     []*treeNode
 	Requirements int // requirement nodes in the subtree, itself included
+	// Anchor is the element id of the node in the tree ("n-" and the ref).
+	Anchor string
+	// Lazy nodes have children that are not on the page: the node links
+	// to the page with it opened (OpenURL), which works without JS; app.js
+	// fetches that page and puts the section in place.
+	Lazy    bool
+	OpenURL string
+	// Open nodes are on the way to the section asked for (?open=) and show
+	// their children unfolded.
+	Open bool
 }
 
 type catalogTreeData struct {
@@ -88,13 +101,20 @@ type catalogTreeData struct {
 	Edition  catalog.Edition
 	Editions []catalog.Edition
 	Roots    []*treeNode
+	Opened   string // the ref of ?open=, when it names a node
 }
+
+// smallSubtree is how many nodes a section may hold below it and still be
+// put on the page folded (opened by the browser, no request): larger ones
+// are loaded when opened. A catalog's page therefore holds its top level,
+// the small sections, and the path to the section opened.
+const smallSubtree = 40
 
 func buildTree(nodes []catalog.Node) []*treeNode {
 	byRef := make(map[string]*treeNode, len(nodes))
 	var roots []*treeNode
 	for _, n := range nodes {
-		t := &treeNode{Node: n}
+		t := &treeNode{Node: n, Anchor: nodeAnchor(n.Ref)}
 		byRef[n.Ref] = t
 		if p := byRef[n.Parent]; p != nil {
 			p.Children = append(p.Children, t)
@@ -118,6 +138,60 @@ func buildTree(nodes []catalog.Node) []*treeNode {
 		count(r)
 	}
 	return roots
+}
+
+// nodeAnchor is the element id of a node in the tree.
+func nodeAnchor(ref string) string {
+	return "n-" + strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return '_'
+		}
+		return r
+	}, ref)
+}
+
+// foldTree keeps on the page the children of the nodes on the way to
+// opened and of the sections with at most smallSubtree nodes below them;
+// the other sections become lazy links to openURL(ref).
+func foldTree(roots []*treeNode, opened string, openURL func(ref, anchor string) string) {
+	path := map[string]bool{}
+	var find func(ts []*treeNode) bool
+	find = func(ts []*treeNode) bool {
+		for _, t := range ts {
+			if t.Ref == opened || find(t.Children) {
+				path[t.Ref] = true
+				return true
+			}
+		}
+		return false
+	}
+	if opened != "" {
+		find(roots)
+	}
+	var size func(t *treeNode) int
+	size = func(t *treeNode) int {
+		n := 0
+		for _, c := range t.Children {
+			n += 1 + size(c)
+		}
+		return n
+	}
+	var fold func(ts []*treeNode)
+	fold = func(ts []*treeNode) {
+		for _, t := range ts {
+			switch {
+			case len(t.Children) == 0:
+			case path[t.Ref]:
+				t.Open = true
+				fold(t.Children)
+			case size(t) <= smallSubtree:
+				// small: on the page, folded
+			default:
+				t.Lazy, t.OpenURL, t.Children = true, openURL(t.Ref, t.Anchor), nil
+			}
+		}
+	}
+	fold(roots)
 }
 
 // catalogEdition resolves {id} and ?edition= to a catalog and edition.
@@ -160,7 +234,16 @@ func (s *Server) catalogTree(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	p := s.newPage(r, "catalog.tree.title", catalogTreeData{Catalog: c, Edition: e, Editions: eds, Roots: buildTree(nodes)})
+	d := catalogTreeData{Catalog: c, Edition: e, Editions: eds, Roots: buildTree(nodes), Opened: r.URL.Query().Get("open")}
+	base := "/catalogs/" + strconv.FormatInt(c.ID, 10)
+	foldTree(d.Roots, d.Opened, func(ref, anchor string) string {
+		q := url.Values{"open": {ref}}
+		if e.ID != c.Latest.ID {
+			q.Set("edition", strconv.Itoa(e.Number))
+		}
+		return base + "?" + q.Encode() + "#" + anchor
+	})
+	p := s.newPage(r, "catalog.tree.title", d)
 	p.Title = c.Name
 	p.Nav = "catalogs"
 	setCatalog(p, c, e)

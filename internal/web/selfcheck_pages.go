@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/i18n"
+	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
+	"kitei/internal/webui"
 )
 
 // selfcheckRoutes are the self-inspection pages; added to the route table
@@ -54,12 +57,16 @@ func scBack(w http.ResponseWriter, r *http.Request, path, flash string) {
 type scHomeData struct {
 	Mine      []selfcheck.Checklist
 	Campaigns map[int64]selfcheck.Campaign
-	All       []selfcheck.Campaign
+	All       []selfcheck.Campaign // one page, newest first (?after=)
+	AllPager  webui.Pager
 	Admin     bool
 	Follow    bool
 	Notices   []selfcheck.Notice
 	Catalogs  any
 }
+
+// scCampaignsPerPage is how many campaigns the self-inspection home lists.
+const scCampaignsPerPage = 50
 
 func (s *Server) scHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -74,11 +81,16 @@ func (s *Server) scHome(w http.ResponseWriter, r *http.Request) {
 		d.Notices, _ = s.Selfcheck.Notices(ctx, p.PersonID)
 	}
 	if d.Admin || d.Follow {
-		var err error
-		if d.All, err = s.Selfcheck.Campaigns(ctx); err != nil {
+		req, err := scPageReq(r, "after", scCampaignsPerPage)
+		var next string
+		if err == nil {
+			d.All, next, err = s.Selfcheck.CampaignsPage(ctx, req)
+		}
+		if err != nil {
 			s.failErr(w, r, err)
 			return
 		}
+		d.AllPager = webui.NewPager(r, next, "campaigns", len(d.All), -1)
 	}
 	if d.Admin && s.Catalogs != nil {
 		d.Catalogs, _ = s.Catalogs.List(ctx)
@@ -110,17 +122,99 @@ func (s *Server) scCreate(w http.ResponseWriter, r *http.Request) {
 
 type scCampaignData struct {
 	Campaign selfcheck.Campaign
-	Items    []selfcheck.Item
 	Roles    []selfcheck.RoleName
-	Progress []selfcheck.ProgressRow
-	Total    selfcheck.UnitStatus
 	Admin    bool
 	Today    string
 	Catalogs any
-	// Unmapped are the items no role answers; PublishRefused is set when
-	// publishing came back because of them.
+	// Progress is one page of progress by unit (?units_after=), Total every
+	// checklist in scope.
+	Progress      []selfcheck.ProgressRow
+	Total         selfcheck.UnitStatus
+	ProgressPager webui.Pager
+	// Items is one page of the campaign's items (?items_after=), only those
+	// without a role with ?items=unmapped; Edit is the item whose form is
+	// open (?edit=).
+	Items         []selfcheck.Item
+	ItemsPager    webui.Pager
+	ItemsUnmapped bool
+	ItemsTotal    int
+	ItemsAfter    string // the cursor of this page of items, kept by the item form
+	Edit          int64
+	// UnmappedCount counts the items no role answers and Unmapped shows the
+	// first of them; PublishRefused is set when publishing came back
+	// because of them.
+	UnmappedCount  int
 	Unmapped       []selfcheck.Item
 	PublishRefused bool
+
+	url *url.URL
+}
+
+// Rows per page of the campaign page's lists, and how many of the items
+// without a role the warning lists before linking to all of them.
+const (
+	scUnitsPerPage    = 50
+	scItemsPerPage    = 50
+	scUnmappedPreview = 20
+)
+
+// CanEdit reports whether the office may still change items.
+func (d *scCampaignData) CanEdit() bool { return d.Admin && d.Campaign.Status != selfcheck.Closed }
+
+// EditURL is this page with the form of item id open.
+func (d *scCampaignData) EditURL(id int64) string {
+	return scLink(d.url, map[string]string{"edit": strconv.FormatInt(id, 10)}, fmt.Sprintf("item-%d", id))
+}
+
+// UnmappedURL lists only the items without a role.
+func (d *scCampaignData) UnmappedURL() string {
+	return scLink(d.url, map[string]string{"items": "unmapped", "items_after": "", "edit": ""}, "items")
+}
+
+// AllItemsURL lists every item again.
+func (d *scCampaignData) AllItemsURL() string {
+	return scLink(d.url, map[string]string{"items": "", "items_after": "", "edit": ""}, "items")
+}
+
+// scLink is u with the parameters set (removed when ""), without the flash
+// of the last action, and with #anchor.
+func scLink(u *url.URL, set map[string]string, anchor string) string {
+	q := u.Query()
+	q.Del("done")
+	for k, v := range set {
+		if v == "" {
+			q.Del(k)
+		} else {
+			q.Set(k, v)
+		}
+	}
+	out := u.Path
+	if len(q) > 0 {
+		out += "?" + q.Encode()
+	}
+	if anchor != "" {
+		out += "#" + anchor
+	}
+	return out
+}
+
+// scPager is the foot of a list of the page paged with the cursor param:
+// next links to the page after this one, first back to the start.
+func scPager(u *url.URL, param, next, anchor string, shown, total int) webui.Pager {
+	p := webui.Pager{Shown: shown, Total: total}
+	if next != "" {
+		p.Next = scLink(u, map[string]string{param: next, "edit": ""}, anchor)
+	}
+	if u.Query().Get(param) != "" {
+		p.First = scLink(u, map[string]string{param: "", "edit": ""}, anchor)
+	}
+	return p
+}
+
+// scPageReq is the page of a list asked for with the cursor param.
+func scPageReq(r *http.Request, param string, limit int) (paging.Request, error) {
+	c, err := paging.Parse(r.URL.Query().Get(param))
+	return paging.Request{After: c, Limit: limit}, err
 }
 
 func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
@@ -131,25 +225,51 @@ func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := authz.From(ctx)
-	d := &scCampaignData{Admin: p.Can(authz.SelfcheckAdmin), Today: s.Selfcheck.Today()}
-	if d.Campaign, err = s.Selfcheck.Campaign(ctx, id); err == nil {
-		d.Items, err = s.Selfcheck.Items(ctx, id)
+	q := r.URL.Query()
+	d := &scCampaignData{Admin: p.Can(authz.SelfcheckAdmin), Today: s.Selfcheck.Today(), url: r.URL,
+		ItemsUnmapped: q.Get("items") == "unmapped", ItemsAfter: q.Get("items_after")}
+	d.Edit, _ = strconv.ParseInt(q.Get("edit"), 10, 64)
+	unitsReq, err := scPageReq(r, "units_after", scUnitsPerPage)
+	var itemsReq paging.Request
+	if err == nil {
+		itemsReq, err = scPageReq(r, "items_after", scItemsPerPage)
 	}
 	if err == nil {
+		d.Campaign, err = s.Selfcheck.Campaign(ctx, id)
+	}
+	var next string
+	if err == nil {
+		d.Items, next, err = s.Selfcheck.ItemsPage(ctx, id, selfcheck.ItemFilter{Unmapped: d.ItemsUnmapped}, itemsReq)
+	}
+	if err == nil && d.Admin {
 		d.Roles, err = s.Selfcheck.RoleNames(ctx)
 	}
+	if err == nil && d.Admin && d.Campaign.Status == selfcheck.Draft {
+		if d.UnmappedCount, err = s.Selfcheck.CountUnmapped(ctx, id); err == nil && d.UnmappedCount > 0 {
+			d.Unmapped, _, err = s.Selfcheck.ItemsPage(ctx, id, selfcheck.ItemFilter{Unmapped: true},
+				paging.Request{Limit: scUnmappedPreview})
+		}
+	}
 	if err == nil && d.Campaign.Status != selfcheck.Draft {
-		d.Progress, d.Total, err = s.Selfcheck.Progress(ctx, p, id)
+		var pg *selfcheck.ProgressPage
+		if pg, err = s.Selfcheck.ProgressPage(ctx, p, id, unitsReq); err == nil {
+			d.Progress, d.Total = pg.Rows, pg.Total
+			d.ProgressPager = scPager(r.URL, "units_after", pg.Next, "progress", len(pg.Rows), pg.Units)
+		}
 	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	if d.Admin && s.Catalogs != nil {
+	d.ItemsTotal = d.Campaign.Items
+	if d.ItemsUnmapped {
+		d.ItemsTotal = d.UnmappedCount
+	}
+	d.ItemsPager = scPager(r.URL, "items_after", next, "items", len(d.Items), d.ItemsTotal)
+	if d.Admin && s.Catalogs != nil && d.Campaign.Status == selfcheck.Draft {
 		d.Catalogs, _ = s.Catalogs.List(ctx)
 	}
-	d.Unmapped = selfcheck.Unmapped(d.Items)
-	d.PublishRefused = r.URL.Query().Get("unmapped") != "" && len(d.Unmapped) > 0
+	d.PublishRefused = q.Get("unmapped") != "" && d.UnmappedCount > 0
 	pg := s.newPage(r, "sc.campaign.title", d)
 	pg.Title = d.Campaign.Name
 	pg.Nav = "selfcheck"
@@ -191,9 +311,14 @@ func (s *Server) scUpdateItem(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		r.ParseForm()
-		roles := r.Form["roles"]
-		if roles == nil {
-			roles = []string{}
+		// The roles are on the form only while the campaign is a draft
+		// (roles_shown); elsewhere the item keeps its roles.
+		var roles []string
+		if r.FormValue("roles_shown") != "" {
+			roles = r.Form["roles"]
+			if roles == nil {
+				roles = []string{}
+			}
 		}
 		err = s.Selfcheck.UpdateItem(r.Context(), selfcheck.Item{ID: item, CampaignID: id, Question: r.FormValue("question"), Roles: roles})
 	}
@@ -201,7 +326,14 @@ func (s *Server) scUpdateItem(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	scBack(w, r, fmt.Sprintf("/selfcheck/campaigns/%d", id), "item")
+	// Back to the page of items the form was on.
+	q := url.Values{"done": {"item"}}
+	for _, k := range []string{"items_after", "items"} {
+		if v := r.FormValue(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d?%s#item-%d", id, q.Encode(), item), http.StatusSeeOther)
 }
 
 func (s *Server) scPublish(w http.ResponseWriter, r *http.Request) {
@@ -267,7 +399,10 @@ func (s *Server) scRemind(w http.ResponseWriter, r *http.Request) {
 type scMyData struct {
 	View   *selfcheck.ChecklistView
 	Values []selfcheck.Value
-	Items  []scMyItem
+	Items  []scMyItem // one page of the checklist (?after=)
+	After  string     // the cursor of this page, kept by the answer forms
+	Pager  webui.Pager
+	Last   bool // the last page, where the checklist is submitted
 	// Editable is false once the campaign stopped taking answers or the
 	// checklist was submitted.
 	Editable bool
@@ -284,33 +419,53 @@ type scMyItem struct {
 	Error   string
 }
 
+// scMyPerPage is how many items of a checklist one page shows.
+const scMyPerPage = 50
+
 func (s *Server) scMy(w http.ResponseWriter, r *http.Request) {
 	id, err := scID(r, "id")
 	var v *selfcheck.ChecklistView
+	var next string
+	after := r.URL.Query().Get("after")
 	if err == nil {
-		v, err = s.myChecklist(r, id)
+		v, next, err = s.myChecklist(r, id, after)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	s.renderMy(w, r, http.StatusOK, v, 0, 0, "", "")
+	s.renderMy(w, r, http.StatusOK, v, after, next, 0, 0, "", "")
 }
 
-func (s *Server) myChecklist(r *http.Request, id int64) (*selfcheck.ChecklistView, error) {
+// myChecklist reads the page of the signed-in person's checklist that
+// starts after the cursor after.
+func (s *Server) myChecklist(r *http.Request, id int64, after string) (*selfcheck.ChecklistView, string, error) {
 	p := authz.From(r.Context())
 	if p.PersonID <= 0 {
-		return nil, apperr.E(apperr.NotFound, "selfcheck.err.account_tied_person_has_checklist")
+		return nil, "", apperr.E(apperr.NotFound, "selfcheck.err.account_tied_person_has_checklist")
 	}
-	return s.Selfcheck.MyChecklist(r.Context(), id, p.PersonID)
+	c, err := paging.Parse(after)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.Selfcheck.MyChecklistPage(r.Context(), id, p.PersonID, paging.Request{After: c, Limit: scMyPerPage})
 }
 
-// renderMy shows my checklist; when errMsg is set the save of item was
-// refused and the form keeps what was typed.
-func (s *Server) renderMy(w http.ResponseWriter, r *http.Request, status int, v *selfcheck.ChecklistView,
+// renderMy shows a page of my checklist (the one after the cursor after,
+// next the cursor of the following page); when errMsg is set the save of
+// item was refused and the form keeps what was typed.
+func (s *Server) renderMy(w http.ResponseWriter, r *http.Request, status int, v *selfcheck.ChecklistView, after, next string,
 	item int64, typed selfcheck.Value, comment, errMsg string) {
 	pg := s.newPage(r, "sc.my.title", nil)
-	d := &scMyData{View: v, Values: selfcheck.Values, Editable: v.Open && v.Checklist.Status != selfcheck.Submitted}
+	d := &scMyData{View: v, Values: selfcheck.Values, Editable: v.Open && v.Checklist.Status != selfcheck.Submitted,
+		After: after, Last: next == ""}
+	u := *r.URL
+	if r.Method != http.MethodGet {
+		// A refused save shows the page the form was on.
+		u.Path = fmt.Sprintf("/selfcheck/campaigns/%d/my", v.Campaign.ID)
+		u.RawQuery = url.Values{"after": {after}}.Encode()
+	}
+	d.Pager = scPager(&u, "after", next, "checklist", len(v.Items), v.Checklist.Total)
 	if !v.Open {
 		d.Closed = s.closedMsg(pg, v)
 	}
@@ -353,8 +508,10 @@ func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
 		item, err = scID(r, "item")
 	}
 	var v *selfcheck.ChecklistView
+	var next string
+	after := r.FormValue("after")
 	if err == nil {
-		v, err = s.myChecklist(r, id)
+		v, next, err = s.myChecklist(r, id, after)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
@@ -373,10 +530,14 @@ func (s *Server) scSave(w http.ResponseWriter, r *http.Request) {
 			s.failErr(w, r, err)
 			return
 		}
-		s.renderMy(w, r, statusOf(err), v, item, value, comment, apperr.Message(err, i18n.FromRequest(r)))
+		s.renderMy(w, r, statusOf(err), v, after, next, item, value, comment, apperr.Message(err, i18n.FromRequest(r)))
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?done=saved#item-%d", id, item), http.StatusSeeOther)
+	q := url.Values{"done": {"saved"}}
+	if after != "" {
+		q.Set("after", after)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/selfcheck/campaigns/%d/my?%s#item-%d", id, q.Encode(), item), http.StatusSeeOther)
 }
 
 func (s *Server) scSubmit(w http.ResponseWriter, r *http.Request) {
@@ -392,15 +553,42 @@ func (s *Server) scSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 type scResultsData struct {
-	Rollup  *selfcheck.Rollup
-	Bars    template.HTML
-	Heat    template.HTML
-	Level   int
-	Drill   []selfcheck.PersonAnswer
-	DrillOf string
-	Actions []selfcheck.Action
-	Admin   bool
+	Rollup     *selfcheck.Rollup // Rows: one page of units (?after=)
+	RowsPager  webui.Pager
+	Bars       template.HTML
+	Heat       template.HTML
+	Level      int
+	Weak       []selfcheck.ItemStat // one page of the items, weakest first (?weak_after=)
+	WeakPager  webui.Pager
+	Drill      []selfcheck.PersonAnswer // one page (?drill_after=)
+	DrillOf    string
+	DrillItem  int64
+	DrillPager webui.Pager
+	// ActionItems are the items the new-action form offers: the weakest,
+	// and the one drilled into.
+	ActionItems  []selfcheck.ItemStat
+	Actions      []selfcheck.Action // one page, by due date (?actions_after=)
+	ActionsPager webui.Pager
+	Admin        bool
+
+	url *url.URL
 }
+
+// DrillURL is this page drilled into the answers to item (the lists keep
+// their pages; the drill-down starts at its first).
+func (d *scResultsData) DrillURL(item int64) string {
+	return scLink(d.url, map[string]string{"item": strconv.FormatInt(item, 10), "drill_after": ""}, "drill")
+}
+
+// Rows per page of the results page's lists, and how many of the weakest
+// items the action form offers.
+const (
+	scRollupPerPage  = 25
+	scWeakPerPage    = 15
+	scDrillPerPage   = 100
+	scActionsPerPage = 50
+	scActionItems    = 50
+)
 
 func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -414,29 +602,60 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 	if l, err := strconv.Atoi(r.URL.Query().Get("level")); err == nil && l >= 0 {
 		level = l
 	}
-	ru, err := s.Selfcheck.Rollup(ctx, p, id, level)
+	req, err := scPageReq(r, "after", scRollupPerPage)
+	var rp *selfcheck.RollupPage
+	if err == nil {
+		rp, err = s.Selfcheck.RollupPage(ctx, p, id, level, req)
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin),
-		Bars: stackedBars(ru, i18n.FromRequest(r)), Heat: heatMap(ru)}
-	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
-		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
-		if d.Drill, err = s.Selfcheck.ItemAnswers(ctx, p, id, item, unit); err != nil {
-			s.failErr(w, r, err)
-			return
-		}
-		for _, it := range ru.Items {
-			if it.Item.ID == item {
-				d.DrillOf = it.Item.NodeRef + " " + it.Item.Question
-			}
-		}
-	}
-	if d.Actions, err = s.Selfcheck.Actions(ctx, id); err != nil {
+	ru := rp.Rollup
+	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin), url: r.URL,
+		RowsPager: scPager(r.URL, "after", rp.Next, "rollup", len(ru.Rows), rp.UnitRows),
+		Bars:      stackedBars(ru, i18n.FromRequest(r)), Heat: heatMap(ru)}
+	d.ActionItems = ru.Items[:min(len(ru.Items), scActionItems)]
+	wreq, err := scPageReq(r, "weak_after", scWeakPerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	var wnext string
+	d.Weak, wnext = selfcheck.CutItemStats(ru.Items, wreq)
+	d.WeakPager = scPager(r.URL, "weak_after", wnext, "weak", len(d.Weak), len(ru.Items))
+	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
+		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
+		dreq, err := scPageReq(r, "drill_after", scDrillPerPage)
+		var next string
+		if err == nil {
+			d.Drill, next, err = s.Selfcheck.ItemAnswersPage(ctx, p, id, item, unit, dreq)
+		}
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		d.DrillItem = item
+		d.DrillPager = scPager(r.URL, "drill_after", next, "drill", len(d.Drill), -1)
+		for i, it := range ru.Items {
+			if it.Item.ID == item {
+				d.DrillOf = it.Item.NodeRef + " " + it.Item.Question
+				if i >= scActionItems {
+					d.ActionItems = append(d.ActionItems[:len(d.ActionItems):len(d.ActionItems)], it)
+				}
+			}
+		}
+	}
+	areq, err := scPageReq(r, "actions_after", scActionsPerPage)
+	var anext string
+	if err == nil {
+		d.Actions, anext, err = s.Selfcheck.ActionsPage(ctx, id, areq)
+	}
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.ActionsPager = scPager(r.URL, "actions_after", anext, "actions", len(d.Actions), -1)
 	pg := s.newPage(r, "sc.results.title", d)
 	pg.Nav = "selfcheck"
 	pg.Flash = scFlash(pg, r)

@@ -66,3 +66,28 @@ document.addEventListener("DOMContentLoaded", function () {
     lang.setAttribute("href", href + "?next=" + encodeURIComponent(location.pathname + location.search));
   }
 });
+// Catalog tree: a large section is a link to the page with that section
+// opened (which works without JS); here it is fetched and put in place.
+document.addEventListener("DOMContentLoaded", function () {
+  var tree = document.getElementById("tree");
+  if (!tree || !window.fetch || !window.DOMParser) return;
+  tree.addEventListener("click", function (ev) {
+    var a = ev.target.closest("a[data-open]");
+    if (!a || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    var holder = document.getElementById(a.getAttribute("data-open"));
+    if (!holder) return;
+    ev.preventDefault();
+    holder.classList.add("loading");
+    fetch(a.href, { credentials: "same-origin" }).then(function (resp) {
+      if (!resp.ok) throw new Error(String(resp.status));
+      return resp.text();
+    }).then(function (html) {
+      var got = new DOMParser().parseFromString(html, "text/html").getElementById(holder.id);
+      if (!got) throw new Error("section missing");
+      var node = document.importNode(got, true);
+      holder.replaceWith(node);
+      var sum = node.querySelector("summary");
+      if (sum) sum.focus();
+    }).catch(function () { location.href = a.href; });
+  });
+});
