@@ -99,8 +99,11 @@ type Filter struct {
 	Action     string    // action or dotted prefix: "auth" matches "auth.login" but not "authz.deny"
 	ObjectType string
 	ObjectID   string
-	Limit      int // 0: no limit
-	Offset     int
+	// BeforeSeq keeps the events numbered below it (0: no bound): the next
+	// page of a newest-first list starts below the last Seq shown.
+	BeforeSeq int64
+	Limit     int // 0: no limit
+	Offset    int
 }
 
 // Store keeps the trail. Implemented by internal/store.
@@ -112,7 +115,7 @@ type Store interface {
 	Append(ctx context.Context, ev *Event) error
 	// List returns the events matching f, newest first.
 	List(ctx context.Context, f Filter) ([]Event, error)
-	// Count returns how many events match f (Limit and Offset ignored).
+	// Count returns how many events match f (BeforeSeq, Limit and Offset ignored).
 	Count(ctx context.Context, f Filter) (int64, error)
 	// Iterate calls fn for every event in Seq order and returns the chain
 	// head, both read from one snapshot. It stops at fn's first error and

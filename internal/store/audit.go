@@ -111,6 +111,15 @@ func auditWhere(f audit.Filter) (string, []any) {
 // List implements audit.Store.
 func (a *AuditLog) List(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
 	where, args := auditWhere(f)
+	if f.BeforeSeq > 0 {
+		args = append(args, f.BeforeSeq)
+		if where == "" {
+			where = " WHERE "
+		} else {
+			where += " AND "
+		}
+		where += fmt.Sprintf("seq < $%d", len(args))
+	}
 	q := `SELECT ` + auditCols + ` FROM audit_events` + where + ` ORDER BY seq DESC`
 	if f.Limit > 0 || f.Offset > 0 {
 		limit := int64(f.Limit)
