@@ -97,26 +97,53 @@ func TestPeoplePagesByEmployeeNumber(t *testing.T) {
 	})
 }
 
-func TestAuditPagesBeforeSeq(t *testing.T) {
+func TestAuditPages(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		day := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 		for i := 0; i < 12; i++ {
 			actor := "sato"
 			if i%3 == 0 {
 				actor = "kato"
 			}
-			if err := db.Audit().Append(audit.WithActor(ctx, audit.Actor{Login: actor}), &audit.Event{Action: "auth.login"}); err != nil {
+			// Three events share each time: the order by time breaks ties by number.
+			ev := audit.Event{Action: "auth.login", At: day.Add(time.Duration(i/3) * time.Hour)}
+			if i == 11 {
+				ev.At = day.Add(-time.Hour) // written late, with an earlier time
+			}
+			if err := db.Audit().Append(audit.WithActor(ctx, audit.Actor{Login: actor}), &ev); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got := walk(t, 3, func(req paging.Request) ([]audit.Event, error) {
-			return db.Audit().List(ctx, audit.Filter{Actor: "sato", BeforeSeq: req.After.ID, Limit: req.Fetch()})
-		}, func(e audit.Event) paging.Cursor { return paging.Cursor{ID: e.Seq} })
-		if fmt.Sprint(got) != "[12 11 9 8 6 5 3 2]" {
-			t.Fatalf("sato's entries, newest first = %v", got)
+		list := func(f audit.Filter) []int64 {
+			return walk(t, 3, func(req paging.Request) ([]audit.Event, error) {
+				f.After, f.Limit = req.After, req.Fetch()
+				return db.Audit().List(ctx, f)
+			}, f.Cursor)
 		}
-		if n, _ := db.Audit().Count(ctx, audit.Filter{Actor: "sato", BeforeSeq: 5}); n != 8 {
-			t.Fatalf("Count ignores BeforeSeq: %d", n)
+		// By number, newest first.
+		if got := list(audit.Filter{Actor: "sato"}); fmt.Sprint(got) != "[12 11 9 8 6 5 3 2]" {
+			t.Fatalf("sato's entries = %v", got)
+		}
+		if got := list(audit.Filter{}); len(got) != 12 || got[0] != 12 {
+			t.Fatalf("whole trail = %v", got)
+		}
+		// A period is read by time, newest first, then by number.
+		f := audit.Filter{From: day.Add(-2 * time.Hour), To: day.Add(3 * time.Hour), Action: "auth"}
+		if !f.ByTime() {
+			t.Fatal("a period is not read by time")
+		}
+		if got := list(f); fmt.Sprint(got) != "[9 8 7 6 5 4 3 2 1 12]" {
+			t.Fatalf("the period by time = %v", got)
+		}
+		if n, _ := db.Audit().Count(ctx, f); n != 10 {
+			t.Fatalf("Count(period) = %d", n)
+		}
+		if n, _ := db.Audit().Count(ctx, audit.Filter{Actor: "sato", Limit: 5}); n != 5 {
+			t.Fatalf("Count up to 5 = %d", n)
+		}
+		if n, _ := db.Audit().Count(ctx, audit.Filter{After: paging.Cursor{ID: 5}}); n != 12 {
+			t.Fatalf("Count of the trail = %d", n)
 		}
 	})
 }

@@ -17,6 +17,10 @@ import (
 // auditPageSize is how many entries one page of /audit shows.
 const auditPageSize = 50
 
+// auditCountMax is how far the page counts a selection of the trail; the
+// whole trail is counted from its numbering, at no cost.
+const auditCountMax = 10000
+
 // auditQuery is the filter form as typed, kept for the form and the links.
 type auditQuery struct {
 	Actor, Action, ObjectType, ObjectID string
@@ -85,6 +89,7 @@ type auditListData struct {
 	Filtered  bool
 	Rows      []auditRow
 	Total     int64
+	More      bool // more than Total match (a selection is counted up to auditCountMax)
 	Pager     webui.Pager
 	CSVURL    string
 	VerifyURL string
@@ -117,21 +122,29 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// Counting a selection costs as much as reading it: up to a bound.
+	if f.Filtered() {
+		f.Limit = auditCountMax + 1
+	}
 	if d.Total, err = s.Audit.Count(ctx, f); err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	f.BeforeSeq, f.Limit = req.After.ID, req.Fetch()
+	total := int(d.Total)
+	if d.Total > auditCountMax {
+		d.Total, d.More, total = auditCountMax, true, -1
+	}
+	f.After, f.Limit = req.After, req.Fetch()
 	evs, err := s.Audit.List(ctx, f)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	evs, next := paging.Cut(evs, req, func(e audit.Event) paging.Cursor { return paging.Cursor{ID: e.Seq} })
+	evs, next := paging.Cut(evs, req, f.Cursor)
 	for _, e := range evs {
 		d.Rows = append(d.Rows, auditRowOf(p.Lang, e))
 	}
-	d.Pager = webui.NewPager(r, next, "trail", len(d.Rows), int(d.Total))
+	d.Pager = webui.NewPager(r, next, "trail", len(d.Rows), total)
 	d.Pager.Label = p.T("audit.pages")
 	here := q.values()
 	if after := r.URL.Query().Get("after"); after != "" {
