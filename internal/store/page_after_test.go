@@ -18,10 +18,10 @@ import (
 	"kitei/internal/store/storetest"
 )
 
-// walk reads a list page by page with read (rows after the cursor, at
+// keysetWalk reads a list page by page with read (rows after the cursor, at
 // most limit+1 as paging asks) until no next cursor, and returns the ids in
 // order; it fails on a page larger than limit or on a repeated id.
-func walk[T any](t *testing.T, limit int, read func(paging.Request) ([]T, error), key func(T) paging.Cursor) []int64 {
+func keysetWalk[T any](t *testing.T, limit int, read func(paging.Request) ([]T, error), key func(T) paging.Cursor) []int64 {
 	t.Helper()
 	req := paging.Request{Limit: limit}
 	var ids []int64
@@ -78,7 +78,7 @@ func TestPeoplePagesByEmployeeNumber(t *testing.T) {
 			for _, p := range all {
 				want = append(want, p.ID)
 			}
-			got := walk(t, 5, func(req paging.Request) ([]org.Person, error) {
+			got := keysetWalk(t, 5, func(req paging.Request) ([]org.Person, error) {
 				rows, n, err := svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: q, After: req.After, Limit: req.Fetch()})
 				if n != total {
 					t.Errorf("total on a later page = %d, want %d", n, total)
@@ -116,7 +116,7 @@ func TestAuditPages(t *testing.T) {
 			}
 		}
 		list := func(f audit.Filter) []int64 {
-			return walk(t, 3, func(req paging.Request) ([]audit.Event, error) {
+			return keysetWalk(t, 3, func(req paging.Request) ([]audit.Event, error) {
 				f.After, f.Limit = req.After, req.Fetch()
 				return db.Audit().List(ctx, f)
 			}, f.Cursor)
@@ -174,7 +174,7 @@ func TestUsersPagesByLogin(t *testing.T) {
 					t.Fatal("list carries the password hash")
 				}
 			}
-			got := walk(t, 4, func(req paging.Request) ([]auth.User, error) {
+			got := keysetWalk(t, 4, func(req paging.Request) ([]auth.User, error) {
 				rows, _, err := db.Auth().ListUsers(ctx, auth.UserFilter{Query: q, After: req.After, Limit: req.Fetch()})
 				return rows, err
 			}, auth.UserCursor)
@@ -225,7 +225,7 @@ func TestRegisterPagesKeepTies(t *testing.T) {
 				if err != nil || len(all) != 11 {
 					t.Fatalf("assets by %s: %d %v", sort, len(all), err)
 				}
-				got := walk(t, 3, func(req paging.Request) ([]register.Asset, error) {
+				got := keysetWalk(t, 3, func(req paging.Request) ([]register.Asset, error) {
 					f.After, f.Limit = req.After, req.Fetch()
 					return w.reg.Assets(ctx, officer, f)
 				}, f.Cursor)
@@ -239,7 +239,7 @@ func TestRegisterPagesKeepTies(t *testing.T) {
 				if err != nil || len(all) != 11 {
 					t.Fatalf("systems by %s: %d %v", sort, len(all), err)
 				}
-				got := walk(t, 4, func(req paging.Request) ([]register.System, error) {
+				got := keysetWalk(t, 4, func(req paging.Request) ([]register.System, error) {
 					f.After, f.Limit = req.After, req.Fetch()
 					return w.reg.Systems(ctx, officer, f)
 				}, f.Cursor)
@@ -253,7 +253,7 @@ func TestRegisterPagesKeepTies(t *testing.T) {
 				if err != nil || len(all) != 11 {
 					t.Fatalf("services by %s: %d %v", sort, len(all), err)
 				}
-				got := walk(t, 2, func(req paging.Request) ([]register.Service, error) {
+				got := keysetWalk(t, 2, func(req paging.Request) ([]register.Service, error) {
 					f.After, f.Limit = req.After, req.Fetch()
 					return w.reg.Services(ctx, officer, f)
 				}, f.Cursor)

@@ -80,7 +80,7 @@ func TestAuditPages(t *testing.T) {
 			for _, m := range regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
 				seqs = append(seqs, m[1])
 			}
-			if next := nextLink(body); next != "" && (!strings.Contains(next, "actor=tanaka") || !strings.Contains(next, "limit=15")) {
+			if next := nextHref(body); next != "" && (!strings.Contains(next, "actor=tanaka") || !strings.Contains(next, "limit=15")) {
 				t.Fatalf("next link lost the filter: %s", next)
 			}
 			if pages == 1 && !strings.Contains(body, `rel="first"`) {
@@ -89,7 +89,7 @@ func TestAuditPages(t *testing.T) {
 			if pages == 1 && !regexp.MustCompile(`href="/audit\?[^"]*after=[^"]*verify=1#verify"`).MatchString(body) {
 				t.Error("the verify link does not stay on the page")
 			}
-			path = nextLink(body)
+			path = nextHref(body)
 		}
 		want := []string{}
 		for i := 59; i >= 1; i-- {
@@ -111,7 +111,7 @@ func TestAuditPages(t *testing.T) {
 			for _, m := range regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
 				seqs = append(seqs, m[1])
 			}
-			path = nextLink(body)
+			path = nextHref(body)
 			if path != "" && !strings.Contains(path, "from=2026-04-01") {
 				t.Fatalf("next link lost the period: %s", path)
 			}

@@ -109,14 +109,14 @@ func TestOrgPagesScopeAndPaging(t *testing.T) {
 		t.Fatalf("units tree: %d\n%s", code, body)
 	}
 	code, body, _ = e.do(t, "chief", "GET", "/org/people?q=%E3%82%84%E3%81%BE%E3%81%A0", nil, "")
-	next := nextLink(body)
+	next := nextHref(body)
 	if code != 200 || !strings.Contains(body, "E050<") || strings.Contains(body, "E051") || !strings.Contains(next, "q=%E3%82%84") ||
 		!strings.Contains(body, "60 件中 50 件を表示") {
 		t.Fatalf("people page 1: %d next %q\n%s", code, next, body)
 	}
 	code, body, _ = e.do(t, "chief", "GET", next, nil, "")
 	if code != 200 || !strings.Contains(body, "E051") || strings.Contains(body, "E050<") || !strings.Contains(body, `rel="first"`) ||
-		nextLink(body) != "" {
+		nextHref(body) != "" {
 		t.Fatalf("people page 2: %d\n%s", code, body)
 	}
 	if code, _, _ = e.do(t, "chief", "GET", "/org/people?after=%21%21", nil, ""); code != 400 {
@@ -237,9 +237,9 @@ func TestOrgImportPage(t *testing.T) {
 	}
 }
 
-// nextLink is the href of the page's rel="next" link, unescaped ("" when
+// nextHref is the href of the page's rel="next" link, unescaped ("" when
 // there is none).
-func nextLink(body string) string {
+func nextHref(body string) string {
 	m := regexp.MustCompile(`<a href="([^"]*)" rel="next"`).FindStringSubmatch(body)
 	if m == nil {
 		return ""

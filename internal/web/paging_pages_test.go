@@ -15,10 +15,10 @@ import (
 	"kitei/internal/org"
 )
 
-// pages follows a list's next links from path on with get and returns what
+// followPages follows a list's next links from path on with get and returns what
 // pick found on every page, failing on a page that lost keep from its next
 // link or on a list that does not end.
-func pages(t *testing.T, path string, keep []string, get func(path string) (int, string), pick *regexp.Regexp) []string {
+func followPages(t *testing.T, path string, keep []string, get func(path string) (int, string), pick *regexp.Regexp) []string {
 	t.Helper()
 	var out []string
 	for n := 0; path != ""; n++ {
@@ -35,7 +35,7 @@ func pages(t *testing.T, path string, keep []string, get func(path string) (int,
 		if n > 0 && !strings.Contains(body, `rel="first"`) {
 			t.Errorf("%s has no link back to the first page", path)
 		}
-		path = nextLink(body)
+		path = nextHref(body)
 		for _, k := range keep {
 			if path != "" && !strings.Contains(path, k) {
 				t.Fatalf("next link %s lost %s", path, k)
@@ -45,7 +45,7 @@ func pages(t *testing.T, path string, keep []string, get func(path string) (int,
 	return out
 }
 
-func unique(t *testing.T, what string, xs []string) {
+func noRepeats(t *testing.T, what string, xs []string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, x := range xs {
@@ -80,10 +80,10 @@ func TestAdminUsersPages(t *testing.T) {
 		return resp.StatusCode, body
 	}
 	code, body := get("/admin/users")
-	if code != 200 || !strings.Contains(body, "アカウント（58 件）") || !strings.Contains(body, "58 件中 50 件を表示") || nextLink(body) == "" {
+	if code != 200 || !strings.Contains(body, "アカウント（58 件）") || !strings.Contains(body, "58 件中 50 件を表示") || nextHref(body) == "" {
 		t.Fatalf("first page: %d\n%s", code, body)
 	}
-	got := pages(t, "/admin/users?q=%E7%B7%8F%E5%8B%99&limit=8", []string{"q=%E7%B7%8F%E5%8B%99", "limit=8"}, get,
+	got := followPages(t, "/admin/users?q=%E7%B7%8F%E5%8B%99&limit=8", []string{"q=%E7%B7%8F%E5%8B%99", "limit=8"}, get,
 		regexp.MustCompile(`<a href="/admin/users/\d+">(u\d+)</a>`))
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("総務 over the pages %v\nwant %v", got, want)
@@ -110,20 +110,20 @@ func TestRegisterListPages(t *testing.T) {
 	}
 	pick := regexp.MustCompile(`<td class="ref">(IA-\d+)</td>`)
 	// The default order (code), 10 a page.
-	got := pages(t, "/register/assets?limit=10", []string{"limit=10"}, get, pick)
+	got := followPages(t, "/register/assets?limit=10", []string{"limit=10"}, get, pick)
 	if len(got) != 23 || !slices.IsSorted(got) {
 		t.Fatalf("assets by code over the pages: %v", got)
 	}
-	unique(t, "assets by code", got)
+	noRepeats(t, "assets by code", got)
 	// By level, highest first, with a filter: ties broken by id, each once.
-	got = pages(t, "/register/assets?kind=%E6%96%87%E6%9B%B8&sort=c&desc=1&limit=4", []string{"kind=%E6%96%87%E6%9B%B8", "sort=c", "desc=1"}, get, pick)
+	got = followPages(t, "/register/assets?kind=%E6%96%87%E6%9B%B8&sort=c&desc=1&limit=4", []string{"kind=%E6%96%87%E6%9B%B8", "sort=c", "desc=1"}, get, pick)
 	if len(got) != 12 {
 		t.Fatalf("文書 assets by level: %v", got)
 	}
-	unique(t, "assets by level", got)
+	noRepeats(t, "assets by level", got)
 	// Changing the order starts from the first page.
-	if _, body := get("/register/assets?limit=10"); !strings.Contains(body, "23 件中 10 件を表示") || strings.Contains(sortLinks(body), "after=") {
-		t.Errorf("sort links keep the cursor:\n%s", sortLinks(body))
+	if _, body := get("/register/assets?limit=10"); !strings.Contains(body, "23 件中 10 件を表示") || strings.Contains(regSortLinks(body), "after=") {
+		t.Errorf("sort links keep the cursor:\n%s", regSortLinks(body))
 	}
 	for _, p := range []string{"/register/assets?after=x", "/register/systems?after=%21", "/register/services?limit=0", "/register/assets?sort=c&after=MTp4"} {
 		if code, _ := get(p); code != 400 {
@@ -137,19 +137,19 @@ func TestRegisterListPages(t *testing.T) {
 		e.post(t, "E1", "/register/systems", url.Values{"code": {fmt.Sprintf("SYS-%d", i)}, "name": {"システム"}, "unit": {e.unitID(t, "IT")},
 			"isso": {"E1"}, "stage": {"planning"}})
 	}
-	if got := pages(t, "/register/systems?limit=2&sort=name", []string{"sort=name"}, get, regexp.MustCompile(`<td class="ref">(SYS-\d)</td>`)); len(got) != 5 {
+	if got := followPages(t, "/register/systems?limit=2&sort=name", []string{"sort=name"}, get, regexp.MustCompile(`<td class="ref">(SYS-\d)</td>`)); len(got) != 5 {
 		t.Errorf("systems over the pages: %v", got)
 	} else {
-		unique(t, "systems", got)
+		noRepeats(t, "systems", got)
 	}
-	if got := pages(t, "/register/services?limit=2&sort=provider&desc=1", []string{"sort=provider"}, get, regexp.MustCompile(`<td class="ref">(CL-\d)</td>`)); len(got) != 5 {
+	if got := followPages(t, "/register/services?limit=2&sort=provider&desc=1", []string{"sort=provider"}, get, regexp.MustCompile(`<td class="ref">(CL-\d)</td>`)); len(got) != 5 {
 		t.Errorf("services over the pages: %v", got)
 	} else {
-		unique(t, "services", got)
+		noRepeats(t, "services", got)
 	}
 }
 
-func sortLinks(body string) string {
+func regSortLinks(body string) string {
 	return strings.Join(regexp.MustCompile(`href="/register/assets\?[^"]*sort=[^"]*"`).FindAllString(body, -1), "\n")
 }
 
@@ -179,14 +179,14 @@ func TestUnitPageAndContactsPage(t *testing.T) {
 	}
 	// OPS holds the 30 even numbers up to E060 and E061…E170: 140 people, 100 a page.
 	code, body := get(fmt.Sprintf("/org/units/%d", ops.ID))
-	if code != 200 || !strings.Contains(body, "140 件中 100 件を表示") || !strings.Contains(nextLink(body), "#people") {
+	if code != 200 || !strings.Contains(body, "140 件中 100 件を表示") || !strings.Contains(nextHref(body), "#people") {
 		t.Fatalf("unit page: %d\n%s", code, body)
 	}
-	got := pages(t, fmt.Sprintf("/org/units/%d?limit=30", ops.ID), []string{"limit=30"}, get, regexp.MustCompile(`<td class="ref">(E\d+)</td>`))
+	got := followPages(t, fmt.Sprintf("/org/units/%d?limit=30", ops.ID), []string{"limit=30"}, get, regexp.MustCompile(`<td class="ref">(E\d+)</td>`))
 	if len(got) != 140 || !slices.IsSorted(got) {
 		t.Fatalf("unit's people over the pages: %d %v", len(got), got)
 	}
-	unique(t, "unit's people", got)
+	noRepeats(t, "unit's people", got)
 
 	// A role's contacts, several holders per unit.
 	people, _, _ := e.svc.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: ops.ID, Limit: 9})
@@ -197,11 +197,11 @@ func TestUnitPageAndContactsPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got = pages(t, "/org/roles/division_iso/contacts?limit=2", []string{"limit=2"}, get, regexp.MustCompile(`<a href="/org/people/(\d+)">`))
+	got = followPages(t, "/org/roles/division_iso/contacts?limit=2", []string{"limit=2"}, get, regexp.MustCompile(`<a href="/org/people/(\d+)">`))
 	if len(got) != 9 {
 		t.Fatalf("contacts over the pages: %v", got)
 	}
-	unique(t, "contacts", got)
+	noRepeats(t, "contacts", got)
 	if code, _ := get("/org/roles/division_iso/contacts?after=%21"); code != 400 {
 		t.Errorf("contacts with a bad cursor: %d", code)
 	}
