@@ -8,6 +8,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 )
 
 func init() {
@@ -41,8 +42,8 @@ func (a *API) orgRoutes() []Route {
 			Params: []Param{{Name: "q", In: "query", Type: "string", Description: "part of the name, kana, employee number or e-mail"},
 				{Name: "unit", In: "query", Type: "integer", Description: "unit id (with the units below it)"},
 				{Name: "status", In: "query", Type: "string", Description: "active, leave or left"},
-				{Name: "limit", In: "query", Type: "integer", Description: "at most 1000, default 100"},
-				{Name: "offset", In: "query", Type: "integer"}}},
+				pageLimit(peoplePageSize), pageAfter,
+				{Name: "offset", In: "query", Type: "integer", Description: "deprecated (slow on deep pages): skip this many people; use after instead; not with after"}}},
 		{Method: "POST", Path: "/api/v1/people", Perm: authz.OrgWrite, Summary: "Create a person (rights over their unit)",
 			Handler: a.createPerson, Body: "Person", Response: "Person"},
 		{Method: "GET", Path: "/api/v1/people/{id}", Perm: authz.OrgRead, Summary: "One person", Handler: a.getPerson,
@@ -60,10 +61,26 @@ func (a *API) orgRoutes() []Route {
 	}
 }
 
-// PersonPage is one page of people and the total matching.
+// PersonPage is one page of people and the total matching. Next is the
+// cursor of the following page (pass it as ?after=), absent on the last.
 type PersonPage struct {
 	Total  int          `json:"total"`
 	People []org.Person `json:"people"`
+	Next   string       `json:"next,omitempty"`
+}
+
+// peoplePageSize is how many people /api/v1/people returns by default.
+const peoplePageSize = 100
+
+// Paging parameters of every paged list (see internal/paging): ?limit=
+// rows per page and ?after= the cursor of the previous page, which the
+// answer gives in the Link header (rel="next"), in X-Next-Cursor and, where
+// the body is an object, in its "next" field.
+var pageAfter = Param{Name: "after", In: "query", Type: "string",
+	Description: "opaque cursor of the next page, from the previous answer's Link header (rel=\"next\"), X-Next-Cursor or next field; omit for the first page; keep the other parameters unchanged"}
+
+func pageLimit(def int) Param {
+	return Param{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1 to 1000, default " + strconv.Itoa(def)}
 }
 
 // AssignmentHistory splits a person's appointments.
@@ -134,23 +151,25 @@ func (a *API) updateUnit(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := org.PersonFilter{Scope: authz.ScopeOf(authz.From(r.Context()), authz.OrgRead), Query: q.Get("q"), Status: q.Get("status"), Limit: 100}
+	req, err := paging.FromQuery(q, peoplePageSize)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	f := org.PersonFilter{Scope: authz.ScopeOf(authz.From(r.Context()), authz.OrgRead), Query: q.Get("q"), Status: q.Get("status"),
+		After: req.After, Limit: req.Fetch()}
 	if v := q.Get("unit"); v != "" {
 		f.UnitID, _ = strconv.ParseInt(v, 10, 64)
 		f.Subtree = true
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			a.fail(w, r, apperr.E(apperr.BadRequest, "org.err.limit_between"))
-			return
-		}
-		f.Limit = n
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			a.fail(w, r, apperr.E(apperr.BadRequest, "org.err.offset_more"))
+			return
+		}
+		if !req.After.IsZero() {
+			a.fail(w, r, apperr.E(apperr.BadRequest, "org.err.offset_with_after"))
 			return
 		}
 		f.Offset = n
@@ -160,10 +179,17 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	var next string
+	if f.Offset == 0 {
+		people, next = paging.Cut(people, req, org.PersonCursor)
+	} else if len(people) > req.Limit {
+		people = people[:req.Limit] // an old caller counting offsets: no cursor
+	}
 	if people == nil {
 		people = []org.Person{}
 	}
-	writeJSON(w, http.StatusOK, PersonPage{Total: total, People: people})
+	paging.SetHeaders(w, r, next)
+	writeJSON(w, http.StatusOK, PersonPage{Total: total, People: people, Next: next})
 }
 
 func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {

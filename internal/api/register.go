@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 	"kitei/internal/register"
 )
 
@@ -47,10 +48,12 @@ func (a *API) registerRoutes() []Route {
 	q := Param{Name: "q", In: "query", Type: "string", Description: "search id, name and description"}
 	sort := Param{Name: "sort", In: "query", Type: "string", Description: "sort key (code, name, …); desc=1 reverses"}
 	id := Param{Name: "id", In: "path", Type: "integer", Required: true}
+	desc := Param{Name: "desc", In: "query", Type: "string", Description: "1: reverse the order"}
+	limit := pageLimit(regPageSize)
 	return []Route{
 		{Method: "GET", Path: base + "/assets", Perm: authz.RegisterRead, Handler: a.regAssets, Response: "AssetList",
-			Summary: "Information assets in scope", Params: []Param{q, sort,
-				{Name: "min_c", In: "query", Type: "integer", Description: "confidentiality at least"}}},
+			Summary: "Information assets in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc,
+				{Name: "min_c", In: "query", Type: "integer", Description: "confidentiality at least"}, limit, pageAfter}},
 		{Method: "GET", Path: base + "/assets/{id}", Perm: authz.RegisterRead, Handler: a.regAsset, Response: "Asset",
 			Summary: "One information asset", Params: []Param{id}},
 		{Method: "POST", Path: base + "/assets/{id}/reclassify", Perm: authz.RegisterWrite, Handler: a.regReclassify,
@@ -60,12 +63,12 @@ func (a *API) registerRoutes() []Route {
 			Response: "Asset", Body: "Retirement", Params: []Param{id},
 			Summary: "Retire an asset (retired: true) or put it back in use; recorded in its history and the audit trail"},
 		{Method: "GET", Path: base + "/systems", Perm: authz.RegisterRead, Handler: a.regSystems, Response: "SystemList",
-			Summary: "The 情報システム台帳 in scope", Params: []Param{q, sort,
-				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}}},
+			Summary: "The 情報システム台帳 in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc,
+				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}, limit, pageAfter}},
 		{Method: "GET", Path: base + "/systems/{id}", Perm: authz.RegisterRead, Handler: a.regSystem, Response: "System",
 			Summary: "One information system", Params: []Param{id}},
 		{Method: "GET", Path: base + "/services", Perm: authz.RegisterRead, Handler: a.regServices, Response: "ServiceList",
-			Summary: "Cloud services and outsourcing in scope", Params: []Param{q, sort}},
+			Summary: "Cloud services and outsourcing in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc, limit, pageAfter}},
 		{Method: "GET", Path: base + "/services/{id}", Perm: authz.RegisterRead, Handler: a.regService, Response: "Service",
 			Summary: "One cloud service or outsourcing contract", Params: []Param{id}},
 	}
@@ -73,19 +76,30 @@ func (a *API) registerRoutes() []Route {
 
 func regWho(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
 
+// regPageSize is how many records a register list returns by default. The
+// lists are JSON arrays: the next page is in the Link header (rel="next")
+// and X-Next-Cursor.
+const regPageSize = 100
+
 func (a *API) regAssets(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	minC, _ := strconv.Atoi(v.Get("min_c"))
-	as, err := a.Register.Assets(r.Context(), regWho(r), register.AssetFilter{Query: v.Get("q"), MinC: minC,
-		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	req, err := paging.FromQuery(v, regPageSize)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if as == nil {
-		as = []register.Asset{}
+	minC, _ := strconv.Atoi(v.Get("min_c"))
+	pg, err := a.Register.AssetPage(r.Context(), regWho(r), register.AssetFilter{Query: v.Get("q"), MinC: minC,
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"}, req)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, as)
+	if pg.Rows == nil {
+		pg.Rows = []register.Asset{}
+	}
+	paging.SetHeaders(w, r, pg.Next)
+	writeJSON(w, http.StatusOK, pg.Rows)
 }
 
 func (a *API) regAsset(w http.ResponseWriter, r *http.Request) {
@@ -150,16 +164,22 @@ func (a *API) regRetire(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) regSystems(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	ys, err := a.Register.Systems(r.Context(), regWho(r), register.SystemFilter{Query: v.Get("q"), Stage: v.Get("stage"),
-		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	req, err := paging.FromQuery(v, regPageSize)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if ys == nil {
-		ys = []register.System{}
+	pg, err := a.Register.SystemPage(r.Context(), regWho(r), register.SystemFilter{Query: v.Get("q"), Stage: v.Get("stage"),
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"}, req)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, ys)
+	if pg.Rows == nil {
+		pg.Rows = []register.System{}
+	}
+	paging.SetHeaders(w, r, pg.Next)
+	writeJSON(w, http.StatusOK, pg.Rows)
 }
 
 func (a *API) regSystem(w http.ResponseWriter, r *http.Request) {
@@ -176,16 +196,22 @@ func (a *API) regSystem(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) regServices(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	vs, err := a.Register.Services(r.Context(), regWho(r), register.ServiceFilter{Query: v.Get("q"),
-		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"})
+	req, err := paging.FromQuery(v, regPageSize)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if vs == nil {
-		vs = []register.Service{}
+	pg, err := a.Register.ServicePage(r.Context(), regWho(r), register.ServiceFilter{Query: v.Get("q"),
+		Sort: v.Get("sort"), Desc: v.Get("desc") == "1"}, req)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, vs)
+	if pg.Rows == nil {
+		pg.Rows = []register.Service{}
+	}
+	paging.SetHeaders(w, r, pg.Next)
+	writeJSON(w, http.StatusOK, pg.Rows)
 }
 
 func (a *API) regService(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,7 @@ import (
 	"unicode/utf8"
 
 	"kitei/internal/apperr"
+	"kitei/internal/paging"
 )
 
 // Genesis is the PrevHash of the first event.
@@ -99,8 +100,33 @@ type Filter struct {
 	Action     string    // action or dotted prefix: "auth" matches "auth.login" but not "authz.deny"
 	ObjectType string
 	ObjectID   string
-	Limit      int // 0: no limit
-	Offset     int
+	// After is the last event of the previous page (see Cursor): List
+	// returns the events after it in its newest-first order.
+	After  paging.Cursor
+	Limit  int // 0: no limit; for Count, the most it counts
+	Offset int
+}
+
+// Filtered reports whether f selects anything but the whole trail.
+func (f Filter) Filtered() bool {
+	return !f.From.IsZero() || !f.To.IsZero() || f.Actor != "" || f.Action != "" || f.ObjectType != "" || f.ObjectID != ""
+}
+
+// ByTime reports whether List orders f's events by their time (newest
+// first, then by Seq) rather than by Seq alone: when f selects a period and
+// no actor or object (whose indexes are ordered by Seq), so that a page of a
+// period long ago reads that period only. The two orders differ only for
+// events appended concurrently or written with a time of their own.
+func (f Filter) ByTime() bool {
+	return (!f.From.IsZero() || !f.To.IsZero()) && f.Actor == "" && f.ObjectType == "" && f.ObjectID == ""
+}
+
+// Cursor names e as the last event of a page listed with f.
+func (f Filter) Cursor(e Event) paging.Cursor {
+	if f.ByTime() {
+		return paging.Cursor{Key: e.At.UTC().Format(TimeLayout), ID: e.Seq}
+	}
+	return paging.Cursor{ID: e.Seq}
 }
 
 // Store keeps the trail. Implemented by internal/store.
@@ -110,9 +136,13 @@ type Store interface {
 	// serialised across connections and processes, so the chain stays
 	// linear. Seq, PrevHash and Hash are set on ev when it returns nil.
 	Append(ctx context.Context, ev *Event) error
-	// List returns the events matching f, newest first.
+	// List returns the events matching f, newest first (by Seq, or by time
+	// for a period: see Filter.ByTime), after f.After when it is set.
 	List(ctx context.Context, f Filter) ([]Event, error)
-	// Count returns how many events match f (Limit and Offset ignored).
+	// Count returns how many events match f, at most f.Limit when it is
+	// set (After and Offset ignored). The whole trail is counted from its
+	// numbering (last Seq - first Seq + 1): the chain has no gaps, and
+	// Verify reports one.
 	Count(ctx context.Context, f Filter) (int64, error)
 	// Iterate calls fn for every event in Seq order and returns the chain
 	// head, both read from one snapshot. It stops at fn's first error and

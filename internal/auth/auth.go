@@ -21,6 +21,7 @@ import (
 
 	"kitei/internal/audit"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 // User is one account. The password hash and TOTP secret never leave the
@@ -49,6 +50,16 @@ type User struct {
 	TOTPSecret   string `json:"-"`
 	TOTPLastStep int64  `json:"-"`
 }
+
+// UserFilter selects accounts for a page of the administrators' list.
+type UserFilter struct {
+	Query string // part of the login, the name or the employee number
+	After paging.Cursor
+	Limit int // 0: no limit
+}
+
+// UserCursor names u as the last row of a page of accounts.
+func UserCursor(u User) paging.Cursor { return paging.Cursor{Key: u.Login, ID: u.ID} }
 
 // Disabled reports whether the account is disabled.
 func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
@@ -130,6 +141,10 @@ type Store interface {
 	UserByLogin(ctx context.Context, login string) (User, error)
 	// Users lists every account by login, without secrets.
 	Users(ctx context.Context) ([]User, error)
+	// ListUsers returns the accounts matching f, by login then id, after
+	// f.After and at most f.Limit of them (0: all), without secrets, and
+	// how many match f in all.
+	ListUsers(ctx context.Context, f UserFilter) ([]User, int, error)
 	// PersonByEmployeeNo returns the id of the person with that number.
 	PersonByEmployeeNo(ctx context.Context, employeeNo string) (int64, error)
 

@@ -176,6 +176,12 @@ func (s *Service) createUser(ctx context.Context, nu NewUser, bootstrap bool) (U
 // Users lists every account.
 func (s *Service) Users(ctx context.Context) ([]User, error) { return s.Store.Users(ctx) }
 
+// ListUsers returns one page of the accounts matching f and how many match.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error) {
+	f.Query = strings.TrimSpace(f.Query)
+	return s.Store.ListUsers(ctx, f)
+}
+
 // User returns one account (secrets cleared).
 func (s *Service) User(ctx context.Context, id int64) (User, error) {
 	u, err := s.Store.User(ctx, id)

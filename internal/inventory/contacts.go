@@ -10,6 +10,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
 	"kitei/internal/tabular"
 )
@@ -106,14 +107,48 @@ func (s *Service) Contacts(ctx context.Context, p *authz.Principal) ([]ContactGr
 			add("organisation", "", "", a)
 		}
 	}
-	kindOrd := map[string]int{"organisation": 0, "unit": 1, "system": 2}
 	slices.SortStableFunc(groups, func(a, b ContactGroup) int {
-		if d := kindOrd[a.Kind] - kindOrd[b.Kind]; d != 0 {
+		if d := groupOrder[a.Kind] - groupOrder[b.Kind]; d != 0 {
 			return d
 		}
 		return strings.Compare(a.Code, b.Code)
 	})
 	return groups, nil
+}
+
+// groupOrder places the kinds of group in the contact list.
+var groupOrder = map[string]int{"organisation": 0, "unit": 1, "system": 2}
+
+// GroupCursor names g as the last group of a page of the contact list:
+// the list is ordered by kind then code, so the cursor is the kind's place
+// (counted from 1) and the code.
+func GroupCursor(g ContactGroup) paging.Cursor {
+	return paging.Cursor{Key: g.Code, ID: int64(groupOrder[g.Kind]) + 1}
+}
+
+// PageGroups cuts the contact list gs (as Contacts orders it) into pages of
+// whole groups holding at least req.Limit contacts where the list allows:
+// the groups after req.After, and the cursor of the next page ("" on the
+// last).
+func PageGroups(gs []ContactGroup, req paging.Request) ([]ContactGroup, string) {
+	after := func(g ContactGroup) bool {
+		c := GroupCursor(g)
+		return c.ID > req.After.ID || (c.ID == req.After.ID && c.Key > req.After.Key)
+	}
+	start := 0
+	if !req.After.IsZero() {
+		for start < len(gs) && !after(gs[start]) {
+			start++
+		}
+	}
+	n, limit := 0, req.Fetch()-1
+	for i := start; i < len(gs); i++ {
+		n += len(gs[i].Contacts)
+		if n >= limit && i < len(gs)-1 {
+			return gs[start : i+1], GroupCursor(gs[i]).String()
+		}
+	}
+	return gs[start:], ""
 }
 
 // ContactsTable is the contact list as one sheet.

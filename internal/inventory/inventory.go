@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 // Kinds of register.
@@ -247,7 +248,15 @@ type Filter struct {
 	Retired bool
 	// OverdueOn: only media out past their due date on this day.
 	OverdueOn string
+	// After and Limit read one page, by code then id: the items after the
+	// cursor of the previous page's last one (see ItemCursor), at most
+	// Limit (0: all).
+	After paging.Cursor
+	Limit int
 }
+
+// ItemCursor names it as the last row of a page of items.
+func ItemCursor(it Item) paging.Cursor { return paging.Cursor{Key: it.Code, ID: it.ID} }
 
 // Means is one way to reach a person (電話、携帯、…).
 type Means struct {
@@ -267,6 +276,8 @@ type Store interface {
 	Item(ctx context.Context, id int64) (Item, error)
 	ItemByCode(ctx context.Context, kind, code string) (Item, error)
 	Items(ctx context.Context, f Filter) ([]Item, error)
+	// CountItems counts the items matching f (After and Limit ignored).
+	CountItems(ctx context.Context, f Filter) (int, error)
 	History(ctx context.Context, id int64) ([]Change, error)
 	// ApplyImport adds (ID 0) or updates every item in one transaction.
 	ApplyImport(ctx context.Context, items []Item, at time.Time) (added, updated int, err error)

@@ -14,6 +14,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
 )
 
@@ -95,6 +96,39 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Ite
 	}
 	f.Scope, f.Systems = p.Scope(Read), systemsOf(p, Read)
 	return s.store.Items(ctx, f)
+}
+
+// Page is one page of items: its rows, the cursor of the next page ("" on
+// the last) and how many items match the filter in all.
+type Page struct {
+	Items []Item
+	Next  string
+	Total int
+}
+
+// ListPage is one page of the items of kind p may read: those after
+// req.After, at most req.Limit, by code.
+func (s *Service) ListPage(ctx context.Context, p *authz.Principal, f Filter, req paging.Request) (Page, error) {
+	var pg Page
+	if err := authz.Require(p, Read); err != nil {
+		return pg, err
+	}
+	if err := kindOK(f.Kind); err != nil {
+		return pg, err
+	}
+	f.Scope, f.Systems = p.Scope(Read), systemsOf(p, Read)
+	total, err := s.store.CountItems(ctx, f)
+	if err != nil {
+		return pg, err
+	}
+	f.After, f.Limit = req.After, req.Fetch()
+	items, err := s.store.Items(ctx, f)
+	if err != nil {
+		return pg, err
+	}
+	pg.Items, pg.Next = paging.Cut(items, req, ItemCursor)
+	pg.Total = total
+	return pg, nil
 }
 
 // Get returns an item p may read (NotFound otherwise, exactly as for one

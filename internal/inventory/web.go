@@ -19,6 +19,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/tabular"
 	"kitei/internal/webui"
 )
@@ -55,7 +56,12 @@ func Module(s *Service, kit *webui.Kit) capability.Module {
 			{Method: "POST", Path: "/contacts/people/{id}", Perm: ContactsWrite, Handler: h.saveMeans},
 		},
 		API: []httpx.Route{
-			{Method: "GET", Path: "/api/v1/inventory/{kind}", Perm: Read, Summary: "List devices, media or controlled areas (kind: device, medium, area)", Handler: h.apiList},
+			{Method: "GET", Path: "/api/v1/inventory/{kind}", Perm: Read, Summary: "List devices, media or controlled areas (kind: device, medium, area) by code, paged (Link rel=\"next\")", Handler: h.apiList,
+				Params: []httpx.Param{{Name: "kind", In: "path", Type: "string", Required: true, Description: "device, medium or area"},
+					{Name: "q", In: "query", Type: "string", Description: "part of the code, name or holder"},
+					{Name: "retired", In: "query", Type: "string", Description: "1: include retired items"},
+					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1 to 1000, default 100"},
+					{Name: "after", In: "query", Type: "string", Description: "opaque cursor of the next page, from the previous answer's Link header (rel=\"next\") or X-Next-Cursor; omit for the first page; keep the other parameters unchanged"}}},
 			{Method: "POST", Path: "/api/v1/inventory/{kind}", Perm: Write, Summary: "Add a device, medium or area (values by field key)", Handler: h.apiCreate},
 			{Method: "GET", Path: "/api/v1/inventory/{kind}/{id}", Perm: Read, Summary: "One device, medium or area with its history", Handler: h.apiGet},
 			{Method: "GET", Path: "/api/v1/contacts", Perm: ContactsRead, Summary: "The contact list (連絡網) generated from today's appointments", Handler: h.apiContacts},
@@ -126,7 +132,9 @@ func kindOf(r *http.Request) (string, error) {
 type listData struct {
 	Kind     string
 	Items    []Item
+	Pager    webui.Pager
 	Query    string
+	Retired  bool
 	CanWrite bool
 	Today    string
 	Values   map[string]string
@@ -134,15 +142,25 @@ type listData struct {
 	Units    []org.Unit
 }
 
+// pageSize is how many items a list shows at a time (page and API).
+const pageSize = 50
+
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, kind string, status int, values map[string]string, rep *ImportResult, err error) {
 	q := r.URL.Query()
-	items, lerr := h.s.List(r.Context(), me(r), Filter{Kind: kind, Query: q.Get("q"), Retired: q.Get("retired") == "1"})
+	req, lerr := paging.FromQuery(q, pageSize)
+	if lerr != nil {
+		h.kit.Fail(w, r, lerr)
+		return
+	}
+	retired := q.Get("retired") == "1"
+	pg, lerr := h.s.ListPage(r.Context(), me(r), Filter{Kind: kind, Query: q.Get("q"), Retired: retired}, req)
 	if lerr != nil {
 		h.kit.Fail(w, r, lerr)
 		return
 	}
 	units, _ := h.s.org.Units(r.Context(), org.UnitFilter{Scope: me(r).Scope(Write)})
-	h.render(w, r, status, "inventory_list", "inv.kind."+kind, "inventory", listData{Kind: kind, Items: items, Query: q.Get("q"),
+	h.render(w, r, status, "inventory_list", "inv.kind."+kind, "inventory", listData{Kind: kind, Items: pg.Items,
+		Pager: webui.NewPager(r, pg.Next, "items", len(pg.Items), pg.Total), Query: q.Get("q"), Retired: retired,
 		CanWrite: me(r).Can(Write), Today: h.s.Today(), Values: values, Report: rep, Units: units}, err)
 }
 
@@ -399,17 +417,37 @@ func writeTables(w http.ResponseWriter, r *http.Request, name string, ts []tabul
 
 type contactsData struct {
 	Groups   []ContactGroup
+	Pager    webui.Pager
 	CanWrite bool
 	Today    string
 }
 
+// contactsPerPage is about how many contacts a page of the contact list
+// shows: whole groups until at least this many.
+const contactsPerPage = 100
+
 func (h *handlers) contacts(w http.ResponseWriter, r *http.Request) {
+	req, err := paging.FromQuery(r.URL.Query(), contactsPerPage)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
 	gs, err := h.s.Contacts(r.Context(), me(r))
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "inventory_contacts", "inv.contacts", "contacts", contactsData{Groups: gs, CanWrite: me(r).Can(ContactsWrite), Today: h.s.Today()}, nil)
+	total := 0
+	for _, g := range gs {
+		total += len(g.Contacts)
+	}
+	page, next := PageGroups(gs, req)
+	shown := 0
+	for _, g := range page {
+		shown += len(g.Contacts)
+	}
+	h.render(w, r, http.StatusOK, "inventory_contacts", "inv.contacts", "contacts", contactsData{Groups: page,
+		Pager: webui.NewPager(r, next, "", shown, total), CanWrite: me(r).Can(ContactsWrite), Today: h.s.Today()}, nil)
 }
 
 func (h *handlers) contactsExport(w http.ResponseWriter, r *http.Request) {
@@ -470,21 +508,30 @@ func (h *handlers) saveMeans(w http.ResponseWriter, r *http.Request) {
 
 // ---- API ----
 
+// apiList answers one page of items as a JSON array; the next page is in
+// the Link header (rel="next") and X-Next-Cursor.
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	kind, err := kindOf(r)
-	var items []Item
+	var pg Page
 	if err == nil {
-		items, err = h.s.List(r.Context(), me(r), Filter{Kind: kind, Query: r.URL.Query().Get("q")})
+		var req paging.Request
+		if req, err = paging.FromQuery(r.URL.Query(), apiPageSize); err == nil {
+			pg, err = h.s.ListPage(r.Context(), me(r), Filter{Kind: kind, Query: r.URL.Query().Get("q"), Retired: r.URL.Query().Get("retired") == "1"}, req)
+		}
 	}
 	if err != nil {
 		httpx.WriteError(w, r, err, nil)
 		return
 	}
-	if items == nil {
-		items = []Item{}
+	if pg.Items == nil {
+		pg.Items = []Item{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, items)
+	paging.SetHeaders(w, r, pg.Next)
+	httpx.WriteJSON(w, http.StatusOK, pg.Items)
 }
+
+// apiPageSize is how many items the API returns by default.
+const apiPageSize = 100
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {
 	kind, err := kindOf(r)

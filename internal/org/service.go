@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 // Service runs the organisation capability over a Store.
@@ -482,6 +483,30 @@ func (s *Service) Contacts(ctx context.Context, roleKey string, unitID int64, at
 		}
 	}
 	return out, nil
+}
+
+// ContactsPage is one page of Contacts, by the unit held for then id: the
+// holders after req.After, at most req.Limit, the cursor of the next page
+// ("" on the last) and how many there are in all.
+func (s *Service) ContactsPage(ctx context.Context, roleKey string, unitID int64, at time.Time, scope authz.Scope, req paging.Request) ([]Assignment, string, int, error) {
+	if _, err := s.store.RoleByKey(ctx, roleKey); err != nil {
+		return nil, "", 0, err
+	}
+	if scope.Empty() {
+		return nil, "", 0, nil
+	}
+	f := AssignmentFilter{RoleKey: roleKey, UnitID: unitID, OnDay: Day(at), Scope: scope, NotLeft: true}
+	total, err := s.store.CountAssignments(ctx, f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	f.After, f.Limit = req.After, req.Fetch()
+	rows, err := s.store.Assignments(ctx, f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	rows, next := paging.Cut(rows, req, ContactCursor)
+	return rows, next, total, nil
 }
 
 // Grants is what the sign-in layer asks about a person: the path of their

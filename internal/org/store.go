@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 // UnitFilter selects units.
@@ -12,7 +13,9 @@ type UnitFilter struct {
 	IncludeRetired bool
 }
 
-// PersonFilter selects people; results are ordered by employee number.
+// PersonFilter selects people; results are ordered by employee number
+// (then id). A page is read with After (the cursor of the last person shown,
+// see PersonCursor) and Limit; Offset is kept for old API callers only.
 type PersonFilter struct {
 	Scope   authz.Scope
 	Query   string // part of the name, kana, employee number or e-mail
@@ -20,9 +23,13 @@ type PersonFilter struct {
 	Subtree bool   // with UnitID: include the units below it
 	Status  string // "": any
 	NotLeft bool   // only people who have not left
-	Limit   int    // 0: no limit
-	Offset  int
+	After   paging.Cursor
+	Limit   int // 0: no limit
+	Offset  int // deprecated: use After
 }
+
+// PersonCursor names p as the last row of a page of people.
+func PersonCursor(p Person) paging.Cursor { return paging.Cursor{Key: p.EmployeeNo, ID: p.ID} }
 
 // AssignmentFilter selects appointments; results are ordered by role, unit
 // and start date.
@@ -36,7 +43,17 @@ type AssignmentFilter struct {
 	ActivePeople bool
 	// Scope, when not All, keeps appointments whose holder's unit is in it.
 	Scope authz.Scope
+	// NotLeft keeps only holders who have not left.
+	NotLeft bool
+	// Limit > 0 reads one page: ordered by the path of the unit held for
+	// (organisation-wide first) then id, after the cursor After (see
+	// ContactCursor), at most Limit rows. Meant for one role (RoleKey).
+	After paging.Cursor
+	Limit int
 }
+
+// ContactCursor names a as the last row of a page of appointments.
+func ContactCursor(a Assignment) paging.Cursor { return paging.Cursor{Key: a.UnitPath, ID: a.ID} }
 
 // Snapshot is the whole organisation, for export and for checking an import.
 type Snapshot struct {
@@ -84,6 +101,9 @@ type Store interface {
 	EndAssignment(ctx context.Context, id int64, endsOn string) (Assignment, error)
 	Assignment(ctx context.Context, id int64) (Assignment, error)
 	Assignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
+	// CountAssignments counts the appointments matching f (After and
+	// Limit ignored).
+	CountAssignments(ctx context.Context, f AssignmentFilter) (int, error)
 
 	// Snapshot reads the whole organisation.
 	Snapshot(ctx context.Context) (Snapshot, error)

@@ -6,6 +6,7 @@ import (
 
 	"kitei/internal/audit"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 // Viewer is who reads a register. The store applies it inside its queries.
@@ -56,9 +57,10 @@ type AssetFilter struct {
 	Restriction string // a stored restriction
 	SourceID    int64  // only copies of this asset
 	Retired     bool   // include retired assets
-	Sort        string // code (default), name, c, unit, decided, updated
+	Sort        string // one of AssetSorts (default code)
 	Desc        bool
-	Limit       int
+	After       paging.Cursor // the last row of the previous page (see Cursor)
+	Limit       int           // 0: no limit
 }
 
 // SystemFilter selects systems.
@@ -69,9 +71,10 @@ type SystemFilter struct {
 	Stage   string
 	Service string // only systems using this service code
 	Retired bool
-	Sort    string // code (default), name, stage, unit, updated
+	Sort    string // one of SystemSorts (default code)
 	Desc    bool
-	Limit   int
+	After   paging.Cursor // the last row of the previous page (see Cursor)
+	Limit   int           // 0: no limit
 }
 
 // ServiceFilter selects services.
@@ -82,9 +85,10 @@ type ServiceFilter struct {
 	Kind    string
 	ISMAP   string // "", "yes", "no"
 	Retired bool
-	Sort    string // code (default), name, provider, contract_to, updated
+	Sort    string // one of ServiceSorts (default code)
 	Desc    bool
-	Limit   int
+	After   paging.Cursor // the last row of the previous page (see Cursor)
+	Limit   int           // 0: no limit
 }
 
 // Plan is a checked import: records to add (ID 0) or update, each with the
@@ -124,6 +128,8 @@ type Store interface {
 	Asset(ctx context.Context, id int64, v Viewer) (Asset, error)
 	AssetByCode(ctx context.Context, code string, v Viewer) (Asset, error)
 	Assets(ctx context.Context, f AssetFilter) ([]Asset, error)
+	// CountAssets counts the assets matching f (After and Limit ignored).
+	CountAssets(ctx context.Context, f AssetFilter) (int, error)
 
 	CreateSystem(ctx context.Context, y System, ch Change) (System, error)
 	// UpdateSystem stores y and leaves a notice for every 統括情報セキュリ
@@ -131,11 +137,15 @@ type Store interface {
 	UpdateSystem(ctx context.Context, y System, ch Change) (System, error)
 	System(ctx context.Context, id int64, v Viewer) (System, error)
 	Systems(ctx context.Context, f SystemFilter) ([]System, error)
+	// CountSystems counts the systems matching f (After and Limit ignored).
+	CountSystems(ctx context.Context, f SystemFilter) (int, error)
 
 	CreateService(ctx context.Context, s Service, ch Change) (Service, error)
 	UpdateService(ctx context.Context, s Service, ch Change) (Service, error)
 	Service(ctx context.Context, id int64, v Viewer) (Service, error)
 	Services(ctx context.Context, f ServiceFilter) ([]Service, error)
+	// CountServices counts the services matching f (After and Limit ignored).
+	CountServices(ctx context.Context, f ServiceFilter) (int, error)
 
 	// History lists a record's changes, newest first.
 	History(ctx context.Context, kind string, id int64) ([]Change, error)

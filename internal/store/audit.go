@@ -93,8 +93,14 @@ func auditWhere(f audit.Filter) (string, []any) {
 		// A dotted prefix: "auth" and "auth." match "auth.login", not "authz.deny".
 		exact := strings.TrimSuffix(p, ".")
 		prefix := exact + "."
-		conds = append(conds, fmt.Sprintf("(action = %s OR substr(action, 1, %s) = %s)",
-			arg(exact), arg(utf8.RuneCountInString(prefix)), arg(prefix)))
+		col := "action"
+		if f.ByTime() {
+			// Read a period through the index on at: the action's index
+			// would have the engine read that action's events of all years.
+			col = "(action || '')"
+		}
+		conds = append(conds, fmt.Sprintf("(%[1]s = %[2]s OR substr(action, 1, %[3]s) = %[4]s)",
+			col, arg(exact), arg(utf8.RuneCountInString(prefix)), arg(prefix)))
 	}
 	if f.ObjectType != "" {
 		conds = append(conds, "object_type = "+arg(f.ObjectType))
@@ -111,7 +117,23 @@ func auditWhere(f audit.Filter) (string, []any) {
 // List implements audit.Store.
 func (a *AuditLog) List(ctx context.Context, f audit.Filter) ([]audit.Event, error) {
 	where, args := auditWhere(f)
-	q := `SELECT ` + auditCols + ` FROM audit_events` + where + ` ORDER BY seq DESC`
+	ks := keyset{id: "seq", desc: true}
+	if f.ByTime() {
+		ks.col = "at"
+	}
+	al := argList(args)
+	after, err := ks.after(f.After, &al)
+	if err != nil {
+		return nil, err
+	}
+	if after != "" {
+		if where == "" {
+			where = " WHERE " + after
+		} else {
+			where += " AND " + after
+		}
+	}
+	q := `SELECT ` + auditCols + ` FROM audit_events` + where + ks.order(0)
 	if f.Limit > 0 || f.Offset > 0 {
 		limit := int64(f.Limit)
 		if limit <= 0 {
@@ -119,7 +141,7 @@ func (a *AuditLog) List(ctx context.Context, f audit.Filter) ([]audit.Event, err
 		}
 		q += fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(f.Offset, 0))
 	}
-	rows, err := a.db.R.QueryContext(ctx, q, args...)
+	rows, err := a.db.R.QueryContext(ctx, q, al...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}
@@ -137,9 +159,23 @@ func (a *AuditLog) List(ctx context.Context, f audit.Filter) ([]audit.Event, err
 
 // Count implements audit.Store.
 func (a *AuditLog) Count(ctx context.Context, f audit.Filter) (int64, error) {
-	where, args := auditWhere(f)
 	var n int64
-	if err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events`+where, args...).Scan(&n); err != nil {
+	if !f.Filtered() {
+		// The numbering has no gaps: two index reads instead of a scan.
+		if err := a.db.R.QueryRowContext(ctx, `SELECT COALESCE((SELECT MAX(seq) FROM audit_events) - (SELECT MIN(seq) FROM audit_events) + 1, 0)`).Scan(&n); err != nil {
+			return 0, fmt.Errorf("audit: count: %w", err)
+		}
+		if f.Limit > 0 {
+			n = min(n, int64(f.Limit))
+		}
+		return n, nil
+	}
+	where, args := auditWhere(f)
+	q := `SELECT COUNT(*) FROM audit_events` + where
+	if f.Limit > 0 {
+		q = fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM audit_events%s LIMIT %d) AS x`, where, f.Limit)
+	}
+	if err := a.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("audit: count: %w", err)
 	}
 	return n, nil

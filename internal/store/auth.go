@@ -188,6 +188,34 @@ func (s *Auth) Users(ctx context.Context) ([]auth.User, error) {
 	return out, rows.Err()
 }
 
+// ListUsers implements auth.Store.
+func (s *Auth) ListUsers(ctx context.Context, f auth.UserFilter) ([]auth.User, int, error) {
+	var args argList
+	var conds []string
+	if f.Query != "" {
+		pat := args.add("%" + likeEscape(strings.ToLower(f.Query)) + "%")
+		var or []string
+		for _, col := range []string{"u.login", "u.display_name", "COALESCE(p.name, '')", "COALESCE(p.employee_no, '')"} {
+			or = append(or, "LOWER("+col+") LIKE "+pat+` ESCAPE '\'`)
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	var total int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+userFrom+where(conds), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	ks := keyset{col: "u.login", id: "u.id"}
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := queryAll(ctx, s.db.R, `SELECT `+userCols+userFrom+where(append(conds, after))+ks.order(f.Limit), scanUser, args...)
+	for i := range out {
+		out[i].PasswordHash, out[i].TOTPSecret, out[i].TOTPLastStep = "", "", 0
+	}
+	return out, total, err
+}
+
 // PersonByEmployeeNo implements auth.Store.
 func (s *Auth) PersonByEmployeeNo(ctx context.Context, no string) (int64, error) {
 	var id int64

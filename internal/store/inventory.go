@@ -141,10 +141,10 @@ func (s *Inventory) ItemByCode(ctx context.Context, kind, code string) (inventor
 	return it, err
 }
 
-// Items implements inventory.Store.
-func (s *Inventory) Items(ctx context.Context, f inventory.Filter) ([]inventory.Item, error) {
-	var args argList
-	conds := []string{`i.kind = ` + args.add(f.Kind)}
+// itemConds are the conditions of an item list (paging aside); ok is false
+// when the filter's scope holds nothing.
+func itemConds(f inventory.Filter, args *argList) (conds []string, ok bool) {
+	conds = []string{`i.kind = ` + args.add(f.Kind)}
 	if !f.Scope.All {
 		var or []string
 		for _, p := range f.Scope.Paths {
@@ -156,7 +156,7 @@ func (s *Inventory) Items(ctx context.Context, f inventory.Filter) ([]inventory.
 			}
 		}
 		if len(or) == 0 {
-			return nil, nil
+			return nil, false
 		}
 		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
@@ -173,7 +173,34 @@ func (s *Inventory) Items(ctx context.Context, f inventory.Filter) ([]inventory.
 	if !f.Retired {
 		conds = append(conds, `i.retired = 0`)
 	}
-	return queryAll(ctx, s.db.R, `SELECT `+itemCols+itemFrom+` WHERE `+strings.Join(conds, " AND ")+` ORDER BY i.code`, scanItem, args...)
+	return conds, true
+}
+
+// Items implements inventory.Store.
+func (s *Inventory) Items(ctx context.Context, f inventory.Filter) ([]inventory.Item, error) {
+	var args argList
+	conds, ok := itemConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	ks := keyset{col: "i.code", id: "i.id"}
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, s.db.R, `SELECT `+itemCols+itemFrom+where(append(conds, after))+ks.order(f.Limit), scanItem, args...)
+}
+
+// CountItems implements inventory.Store.
+func (s *Inventory) CountItems(ctx context.Context, f inventory.Filter) (int, error) {
+	var args argList
+	conds, ok := itemConds(f, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+itemFrom+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 // History implements inventory.Store.

@@ -368,14 +368,25 @@ func (s *Org) People(ctx context.Context, f org.PersonFilter) ([]org.Person, int
 	if f.NotLeft {
 		conds = append(conds, "p.status <> 'left'")
 	}
-	from := ` FROM people p JOIN units u ON u.id = p.unit_id` + where(conds)
+	from := ` FROM people p JOIN units u ON u.id = p.unit_id`
 	var total int
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from+where(conds), args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	q := `SELECT ` + personCols + from + ` ORDER BY p.employee_no`
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
+	ks := keyset{col: "p.employee_no", id: "p.id"}
+	if f.Query != "" {
+		// A search reads every person anyway: scanning the table and
+		// sorting the matches beats walking the number index row by row
+		// when the matches are few (the planner cannot tell).
+		ks.col = "(p.employee_no || '')"
+	}
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := `SELECT ` + personCols + from + where(append(conds, after)) + ks.order(f.Limit)
+	if f.Limit > 0 && f.Offset > 0 {
+		q += " OFFSET " + strconv.Itoa(f.Offset)
 	}
 	rows, err := s.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -504,8 +515,9 @@ func (s *Org) RoleByKey(ctx context.Context, key string) (org.Role, error) {
 
 const assignmentSelect = `SELECT a.id, a.person_id, a.role_id, r.key, COALESCE(a.unit_id, 0), a.system_ref, a.starts_on, a.ends_on, a.note,
 	r.name, r.scope, r.privileged, r.retired_at IS NOT NULL, COALESCE(u.code, ''), COALESCE(u.name, ''), COALESCE(u.path, ''),
-	p.employee_no, p.name, p.email, p.status
-	FROM assignments a JOIN roles r ON r.id = a.role_id JOIN people p ON p.id = a.person_id
+	p.employee_no, p.name, p.email, p.status` + assignmentFrom
+
+const assignmentFrom = ` FROM assignments a JOIN roles r ON r.id = a.role_id JOIN people p ON p.id = a.person_id
 	JOIN units pu ON pu.id = p.unit_id LEFT JOIN units u ON u.id = a.unit_id`
 
 func scanAssignment(row scanner) (org.Assignment, error) {
@@ -556,9 +568,7 @@ func (s *Org) Assignment(ctx context.Context, id int64) (org.Assignment, error) 
 	return a, err
 }
 
-// Assignments implements org.Store.
-func (s *Org) Assignments(ctx context.Context, f org.AssignmentFilter) ([]org.Assignment, error) {
-	var args argList
+func assignmentConds(f org.AssignmentFilter, args *argList) []string {
 	var conds []string
 	if f.PersonID != 0 {
 		conds = append(conds, "a.person_id = "+args.add(f.PersonID))
@@ -576,28 +586,42 @@ func (s *Org) Assignments(ctx context.Context, f org.AssignmentFilter) ([]org.As
 	if f.ActivePeople {
 		conds = append(conds, "p.status = 'active'")
 	}
+	if f.NotLeft {
+		conds = append(conds, "p.status <> 'left'")
+	}
 	if !f.Scope.All {
 		// Organisation-wide appointments are everybody's business; others
 		// show when the unit held for, or the holder's unit, is in scope.
-		held := scopeCond("u.path", f.Scope, &args)
-		own := scopeCond("pu.path", f.Scope, &args)
+		held := scopeCond("u.path", f.Scope, args)
+		own := scopeCond("pu.path", f.Scope, args)
 		conds = append(conds, "(a.unit_id IS NULL OR "+held+" OR "+own+")")
 	}
-	rows, err := s.db.R.QueryContext(ctx, assignmentSelect+where(conds)+
-		` ORDER BY r.ord, r.key, COALESCE(u.path, ''), a.starts_on, a.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []org.Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
+	return conds
+}
+
+// Assignments implements org.Store.
+func (s *Org) Assignments(ctx context.Context, f org.AssignmentFilter) ([]org.Assignment, error) {
+	var args argList
+	conds := assignmentConds(f, &args)
+	order := ` ORDER BY r.ord, r.key, COALESCE(u.path, ''), a.starts_on, a.id`
+	if f.Limit > 0 {
+		ks := keyset{col: "COALESCE(u.path, '')", id: "a.id"}
+		after, err := ks.after(f.After, &args)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		conds, order = append(conds, after), ks.order(f.Limit)
 	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, assignmentSelect+where(conds)+order, scanAssignment, args...)
+}
+
+// CountAssignments implements org.Store.
+func (s *Org) CountAssignments(ctx context.Context, f org.AssignmentFilter) (int, error) {
+	var args argList
+	conds := assignmentConds(f, &args)
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+assignmentFrom+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 // ---- bulk ----

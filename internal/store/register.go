@@ -261,14 +261,13 @@ func (s *Registers) AssetByCode(ctx context.Context, code string, v register.Vie
 var assetSorts = map[string]string{"code": "a.code", "name": "a.name", "c": "a.conf", "unit": "u.code",
 	"decided": "a.decided_on", "updated": "a.updated_at", "kind": "a.kind"}
 
-// Assets implements register.Store.
-func (s *Registers) Assets(ctx context.Context, f register.AssetFilter) ([]register.Asset, error) {
+// assetConds are the conditions of an asset list (paging aside).
+func (s *Registers) assetConds(ctx context.Context, f register.AssetFilter, args *argList) ([]string, error) {
 	nf, err := s.namedFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var args argList
-	conds := []string{assetVisible(f.Viewer, nf, &args)}
+	conds := []string{assetVisible(f.Viewer, nf, args)}
 	if !f.Retired {
 		conds = append(conds, "a.retired = 0")
 	}
@@ -292,12 +291,39 @@ func (s *Registers) Assets(ctx context.Context, f register.AssetFilter) ([]regis
 	if f.SourceID != 0 {
 		conds = append(conds, "a.source_id = "+args.add(f.SourceID))
 	}
-	q := `SELECT ` + assetCols + assetFrom + where(conds) + orderLimit(assetSorts, f.Sort, "a.code", f.Desc, "a.id", f.Limit)
+	return conds, nil
+}
+
+// Assets implements register.Store.
+func (s *Registers) Assets(ctx context.Context, f register.AssetFilter) ([]register.Asset, error) {
+	var args argList
+	conds, err := s.assetConds(ctx, f, &args)
+	if err != nil {
+		return nil, err
+	}
+	ks := regKeyset(assetSorts, register.SortKey(register.AssetSorts, f.Sort), f.Desc, "a.id")
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + assetCols + assetFrom + where(append(conds, after)) + ks.order(f.Limit)
 	out, err := queryAll(ctx, s.db.R, q, scanAsset, args...)
 	if err != nil {
 		return nil, err
 	}
 	return out, s.loadNamed(ctx, s.db.R, out)
+}
+
+// CountAssets implements register.Store.
+func (s *Registers) CountAssets(ctx context.Context, f register.AssetFilter) (int, error) {
+	var args argList
+	conds, err := s.assetConds(ctx, f, &args)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+assetFrom+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 func insertAsset(ctx context.Context, tx *sql.Tx, a *register.Asset) error {
@@ -441,10 +467,8 @@ func (s *Registers) System(ctx context.Context, id int64, v register.Viewer) (re
 
 var systemSorts = map[string]string{"code": "y.code", "name": "y.name", "stage": "y.stage", "unit": "u.code", "updated": "y.updated_at"}
 
-// Systems implements register.Store.
-func (s *Registers) Systems(ctx context.Context, f register.SystemFilter) ([]register.System, error) {
-	var args argList
-	conds := []string{systemVisible(f.Viewer, &args)}
+func systemConds(f register.SystemFilter, args *argList) []string {
+	conds := []string{systemVisible(f.Viewer, args)}
 	if !f.Retired {
 		conds = append(conds, "y.retired = 0")
 	}
@@ -462,8 +486,29 @@ func (s *Registers) Systems(ctx context.Context, f register.SystemFilter) ([]reg
 	if f.Service != "" {
 		conds = append(conds, "y.services LIKE "+args.add("%"+likeEscape(jsonText(f.Service))+"%")+` ESCAPE '\'`)
 	}
-	q := `SELECT ` + systemCols + systemFrom + where(conds) + orderLimit(systemSorts, f.Sort, "y.code", f.Desc, "y.id", f.Limit)
+	return conds
+}
+
+// Systems implements register.Store.
+func (s *Registers) Systems(ctx context.Context, f register.SystemFilter) ([]register.System, error) {
+	var args argList
+	conds := systemConds(f, &args)
+	ks := regKeyset(systemSorts, register.SortKey(register.SystemSorts, f.Sort), f.Desc, "y.id")
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + systemCols + systemFrom + where(append(conds, after)) + ks.order(f.Limit)
 	return queryAll(ctx, s.db.R, q, scanSystem, args...)
+}
+
+// CountSystems implements register.Store.
+func (s *Registers) CountSystems(ctx context.Context, f register.SystemFilter) (int, error) {
+	var args argList
+	conds := systemConds(f, &args)
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+systemFrom+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 func writeSystem(ctx context.Context, tx *sql.Tx, y *register.System) error {
@@ -592,10 +637,8 @@ func (s *Registers) Service(ctx context.Context, id int64, v register.Viewer) (r
 var serviceSorts = map[string]string{"code": "v.code", "name": "v.name", "provider": "v.provider", "contract_to": "v.contract_to",
 	"unit": "u.code", "updated": "v.updated_at"}
 
-// Services implements register.Store.
-func (s *Registers) Services(ctx context.Context, f register.ServiceFilter) ([]register.Service, error) {
-	var args argList
-	conds := []string{serviceVisible(f.Viewer, &args)}
+func serviceConds(f register.ServiceFilter, args *argList) []string {
+	conds := []string{serviceVisible(f.Viewer, args)}
 	if !f.Retired {
 		conds = append(conds, "v.retired = 0")
 	}
@@ -616,8 +659,29 @@ func (s *Registers) Services(ctx context.Context, f register.ServiceFilter) ([]r
 	case "no":
 		conds = append(conds, "v.ismap = 0")
 	}
-	q := `SELECT ` + serviceCols + serviceFrom + where(conds) + orderLimit(serviceSorts, f.Sort, "v.code", f.Desc, "v.id", f.Limit)
+	return conds
+}
+
+// Services implements register.Store.
+func (s *Registers) Services(ctx context.Context, f register.ServiceFilter) ([]register.Service, error) {
+	var args argList
+	conds := serviceConds(f, &args)
+	ks := regKeyset(serviceSorts, register.SortKey(register.ServiceSorts, f.Sort), f.Desc, "v.id")
+	after, err := ks.after(f.After, &args)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + serviceCols + serviceFrom + where(append(conds, after)) + ks.order(f.Limit)
 	return queryAll(ctx, s.db.R, q, scanService, args...)
+}
+
+// CountServices implements register.Store.
+func (s *Registers) CountServices(ctx context.Context, f register.ServiceFilter) (int, error) {
+	var args argList
+	conds := serviceConds(f, &args)
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+serviceFrom+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 func writeService(ctx context.Context, tx *sql.Tx, v *register.Service) error {
@@ -770,19 +834,8 @@ func (s *Registers) ApplyImport(ctx context.Context, kind string, p *register.Pl
 	return res, nil
 }
 
-// orderLimit builds the ORDER BY (a whitelisted sort column, def when the key
-// is unknown, then tiebreak for a stable order) and LIMIT of a list query.
-func orderLimit(sorts map[string]string, key, def string, desc bool, tiebreak string, limit int) string {
-	order, ok := sorts[key]
-	if !ok || order == "" {
-		order = def
-	}
-	if desc {
-		order += " DESC"
-	}
-	q := ` ORDER BY ` + order + `, ` + tiebreak
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	return q
+// regKeyset is the order of a register list sorted by key (see
+// register.SortKey): its column, then id, both reversed when desc.
+func regKeyset(sorts map[string]string, key string, desc bool, id string) keyset {
+	return keyset{col: sorts[key], id: id, desc: desc, numeric: key == "c"}
 }

@@ -4,17 +4,22 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/i18n"
+	"kitei/internal/paging"
+	"kitei/internal/webui"
 )
 
 // auditPageSize is how many entries one page of /audit shows.
 const auditPageSize = 50
+
+// auditCountMax is how far the page counts a selection of the trail; the
+// whole trail is counted from its numbering, at no cost.
+const auditCountMax = 10000
 
 // auditQuery is the filter form as typed, kept for the form and the links.
 type auditQuery struct {
@@ -80,27 +85,27 @@ type auditVerifyView struct {
 }
 
 type auditListData struct {
-	Query            auditQuery
-	Filtered         bool
-	Rows             []auditRow
-	Total            int64
-	Page, Pages      int
-	PrevURL, NextURL string
-	CSVURL           string
-	VerifyURL        string
-	Verify           *auditVerifyView
+	Query     auditQuery
+	Filtered  bool
+	Rows      []auditRow
+	Total     int64
+	More      bool // more than Total match (a selection is counted up to auditCountMax)
+	Pager     webui.Pager
+	CSVURL    string
+	VerifyURL string
+	Verify    *auditVerifyView
 }
 
-// auditList shows the trail, newest first, with filters, paging and, on
-// request, the integrity check (it reads the whole trail, so it runs only
-// when asked).
+// auditList shows the trail, newest first, with filters, keyset paging
+// (?after= names the last entry shown by its number) and, on request, the
+// integrity check (it reads the whole trail, so it runs only when asked).
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 	if s.Audit == nil {
 		s.fail(w, r, http.StatusNotFound, "error.notfound")
 		return
 	}
 	q := readAuditQuery(r)
-	d := auditListData{Query: q, Page: 1}
+	d := auditListData{Query: q}
 	p := s.newPage(r, "audit.title", &d)
 	p.Nav = "audit"
 	status := http.StatusOK
@@ -111,45 +116,42 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		q.From, q.To, f.From, f.To = "", "", time.Time{}, time.Time{}
 	}
 	d.Filtered = q != auditQuery{}
-	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
-		d.Page = n
+	req, err := paging.FromQuery(r.URL.Query(), auditPageSize)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
 	}
 	ctx := r.Context()
+	// Counting a selection costs as much as reading it: up to a bound.
+	if f.Filtered() {
+		f.Limit = auditCountMax + 1
+	}
 	if d.Total, err = s.Audit.Count(ctx, f); err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	d.Pages = max(1, int((d.Total+auditPageSize-1)/auditPageSize))
-	d.Page = min(d.Page, d.Pages)
-	f.Limit, f.Offset = auditPageSize, (d.Page-1)*auditPageSize
+	total := int(d.Total)
+	if d.Total > auditCountMax {
+		d.Total, d.More, total = auditCountMax, true, -1
+	}
+	f.After, f.Limit = req.After, req.Fetch()
 	evs, err := s.Audit.List(ctx, f)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	evs, next := paging.Cut(evs, req, f.Cursor)
 	for _, e := range evs {
 		d.Rows = append(d.Rows, auditRowOf(p.Lang, e))
 	}
-	link := func(page int, extra string) string {
-		v := q.values()
-		if page > 1 {
-			v.Set("page", strconv.Itoa(page))
-		}
-		if extra != "" {
-			v.Set(extra, "1")
-		}
-		if len(v) == 0 {
-			return "/audit"
-		}
-		return "/audit?" + v.Encode()
+	d.Pager = webui.NewPager(r, next, "trail", len(d.Rows), total)
+	d.Pager.Label = p.T("audit.pages")
+	here := q.values()
+	if after := r.URL.Query().Get("after"); after != "" {
+		here.Set("after", after)
 	}
-	if d.Page > 1 {
-		d.PrevURL = link(d.Page-1, "")
-	}
-	if d.Page < d.Pages {
-		d.NextURL = link(d.Page+1, "")
-	}
-	d.VerifyURL = link(d.Page, "verify") + "#verify"
+	here.Set("verify", "1")
+	d.VerifyURL = "/audit?" + here.Encode() + "#verify"
 	d.CSVURL = "/audit.csv"
 	if v := q.values(); len(v) > 0 {
 		d.CSVURL += "?" + v.Encode()

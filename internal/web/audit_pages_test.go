@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,14 +55,76 @@ func TestAuditPages(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("/audit: %d\n%s", resp.StatusCode, body)
 		}
-		for _, want := range []string{"監査証跡", "該当 60 件", "1 / 2 ページ", "サインイン", "システム", "tanaka",
-			"&lt;b&gt;統一基準", `href="/audit?page=2"`, `href="/audit.csv"`} {
+		for _, want := range []string{"監査証跡", "該当 60 件", "60 件中 50 件を表示", "サインイン", "システム", "tanaka",
+			"&lt;b&gt;統一基準", `rel="next"`, `href="/audit.csv"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/audit lacks %q", want)
 			}
 		}
 		if strings.Contains(body, "<b>統一基準") {
 			t.Error("detail not escaped")
+		}
+
+		// Newest first, page by page, with the filter kept: every entry of
+		// tanaka's once, in order, whatever the page size.
+		var seqs []string
+		path := "/audit?actor=tanaka&limit=15"
+		for pages := 0; path != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
+			resp, body := e.get(t, path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			for _, m := range regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
+				seqs = append(seqs, m[1])
+			}
+			if next := nextHref(body); next != "" && (!strings.Contains(next, "actor=tanaka") || !strings.Contains(next, "limit=15")) {
+				t.Fatalf("next link lost the filter: %s", next)
+			}
+			if pages == 1 && !strings.Contains(body, `rel="first"`) {
+				t.Error("second page has no link back to the first")
+			}
+			if pages == 1 && !regexp.MustCompile(`href="/audit\?[^"]*after=[^"]*verify=1#verify"`).MatchString(body) {
+				t.Error("the verify link does not stay on the page")
+			}
+			path = nextHref(body)
+		}
+		want := []string{}
+		for i := 59; i >= 1; i-- {
+			if i%3 != 0 {
+				want = append(want, fmt.Sprint(i))
+			}
+		}
+		if fmt.Sprint(seqs) != fmt.Sprint(want) {
+			t.Fatalf("paged trail = %v\nwant %v", seqs, want)
+		}
+		// A period is read by time: the cursor carries it, each entry once.
+		seqs = nil
+		path = "/audit?from=2026-04-01&to=2026-04-02&limit=7"
+		for pages := 0; path != ""; pages++ {
+			resp, body := e.get(t, path)
+			if resp.StatusCode != 200 || pages > 10 {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			for _, m := range regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(body, -1) {
+				seqs = append(seqs, m[1])
+			}
+			path = nextHref(body)
+			if path != "" && !strings.Contains(path, "from=2026-04-01") {
+				t.Fatalf("next link lost the period: %s", path)
+			}
+		}
+		want = nil
+		for i := 59; i >= 1; i-- {
+			want = append(want, fmt.Sprint(i))
+		}
+		if fmt.Sprint(seqs) != fmt.Sprint(want) {
+			t.Fatalf("the period over the pages = %v", seqs)
+		}
+		if resp, _ := e.get(t, "/audit?after=x!"); resp.StatusCode != 400 {
+			t.Errorf("bad cursor: %d", resp.StatusCode)
 		}
 
 		_, body = e.get(t, "/audit?action=catalog&from=2026-04-02&to=2026-04-02")

@@ -10,6 +10,8 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/auth"
 	"kitei/internal/i18n"
+	"kitei/internal/paging"
+	"kitei/internal/webui"
 )
 
 // --- sign-in and sign-out --------------------------------------------------
@@ -302,6 +304,9 @@ func (s *Server) accountRevokeToken(w http.ResponseWriter, r *http.Request) {
 
 type adminUsersData struct {
 	Users    []auth.User
+	Query    string // the search, kept across pages
+	Total    int
+	Pager    webui.Pager
 	Now      time.Time
 	Created  string // login of the account just created or reset
 	Password string // its one-time password, shown once
@@ -314,13 +319,31 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	s.renderAdminUsers(w, r, http.StatusOK, adminUsersData{}, "")
 }
 
+// adminUsersPerPage is how many accounts the administrators' list shows at
+// a time, by login.
+const adminUsersPerPage = 50
+
 func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request, status int, d adminUsersData, msg string) {
-	users, err := s.Auth.Users(r.Context())
+	q := r.URL.Query()
+	d.Query = strings.TrimSpace(q.Get("q"))
+	if len([]rune(d.Query)) > 100 {
+		s.fail(w, r, http.StatusBadRequest, "error.badrequest")
+		return
+	}
+	req, err := paging.FromQuery(q, adminUsersPerPage)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	d.Users, d.Now = users, s.now()
+	users, total, err := s.Auth.ListUsers(r.Context(), auth.UserFilter{Query: d.Query, After: req.After, Limit: req.Fetch()})
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var next string
+	users, next = paging.Cut(users, req, auth.UserCursor)
+	d.Users, d.Total, d.Now = users, total, s.now()
+	d.Pager = webui.NewPager(r, next, "users", len(users), total)
 	if id := identityFrom(r.Context()); id != nil {
 		d.Self = id.User.ID
 	}

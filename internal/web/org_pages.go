@@ -9,6 +9,8 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/org"
+	"kitei/internal/paging"
+	"kitei/internal/webui"
 )
 
 // Organisation pages. Every list is filtered by the scopes in which the
@@ -139,9 +141,13 @@ type orgUnitData struct {
 	Officers []org.Assignment
 	People   []org.Person
 	Total    int
+	Pager    webui.Pager
 	Units    []org.Unit // parent choices
 	CanWrite bool
 }
+
+// unitPeoplePerPage is how many of its people a unit's page lists at a time.
+const unitPeoplePerPage = 100
 
 func (s *Server) orgUnit(w http.ResponseWriter, r *http.Request) {
 	s.renderOrgUnit(w, r, http.StatusOK, "")
@@ -177,10 +183,18 @@ func (s *Server) renderOrgUnit(w http.ResponseWriter, r *http.Request, status in
 		s.failErr(w, r, err)
 		return
 	}
-	if d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: u.ID, Limit: 100}); err != nil {
+	req, err := paging.FromQuery(r.URL.Query(), unitPeoplePerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	if d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: u.ID, After: req.After, Limit: req.Fetch()}); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	var next string
+	d.People, next = paging.Cut(d.People, req, org.PersonCursor)
+	d.Pager = webui.NewPager(r, next, "people", len(d.People), d.Total)
 	if d.CanWrite {
 		all, err := s.Org.Units(ctx, org.UnitFilter{Scope: s.orgScope(r, authz.OrgWrite)})
 		if err != nil {

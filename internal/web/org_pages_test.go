@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,9 +108,19 @@ func TestOrgPagesScopeAndPaging(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "計画課") || !strings.Contains(body, `href="/org"`) {
 		t.Fatalf("units tree: %d\n%s", code, body)
 	}
-	code, body, _ = e.do(t, "chief", "GET", "/org/people?q=%E3%82%84%E3%81%BE%E3%81%A0&page=2", nil, "")
-	if code != 200 || !strings.Contains(body, "E051") || strings.Contains(body, "E050<") || !strings.Contains(body, `rel="prev"`) {
+	code, body, _ = e.do(t, "chief", "GET", "/org/people?q=%E3%82%84%E3%81%BE%E3%81%A0", nil, "")
+	next := nextHref(body)
+	if code != 200 || !strings.Contains(body, "E050<") || strings.Contains(body, "E051") || !strings.Contains(next, "q=%E3%82%84") ||
+		!strings.Contains(body, "60 件中 50 件を表示") {
+		t.Fatalf("people page 1: %d next %q\n%s", code, next, body)
+	}
+	code, body, _ = e.do(t, "chief", "GET", next, nil, "")
+	if code != 200 || !strings.Contains(body, "E051") || strings.Contains(body, "E050<") || !strings.Contains(body, `rel="first"`) ||
+		nextHref(body) != "" {
 		t.Fatalf("people page 2: %d\n%s", code, body)
+	}
+	if code, _, _ = e.do(t, "chief", "GET", "/org/people?after=%21%21", nil, ""); code != 400 {
+		t.Fatalf("bad cursor: %d", code)
 	}
 	// A division officer sees their division only.
 	code, body, _ = e.do(t, "div", "GET", "/org/people", nil, "")
@@ -223,4 +235,14 @@ func TestOrgImportPage(t *testing.T) {
 	if code != 200 || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("export: %d %s", code, hdr.Get("Content-Type"))
 	}
+}
+
+// nextHref is the href of the page's rel="next" link, unescaped ("" when
+// there is none).
+func nextHref(body string) string {
+	m := regexp.MustCompile(`<a href="([^"]*)" rel="next"`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
 }

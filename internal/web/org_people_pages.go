@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,27 +12,28 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/org"
+	"kitei/internal/paging"
+	"kitei/internal/webui"
 )
 
 type orgPeopleData struct {
 	Query    string
 	UnitID   int64
 	Status   string
-	Page     int
-	Pages    int
 	Total    int
 	People   []org.Person
 	Units    []org.Unit
 	CanWrite bool
 	Form     org.Person
-	PrevURL  string
-	NextURL  string
+	Pager    webui.Pager
 }
 
 func (s *Server) orgPeople(w http.ResponseWriter, r *http.Request) {
 	s.renderOrgPeople(w, r, http.StatusOK, "", org.Person{})
 }
 
+// renderOrgPeople shows one page of people, peoplePerPage at a time by
+// employee number; ?after= names the last person of the previous page.
 func (s *Server) renderOrgPeople(w http.ResponseWriter, r *http.Request, status int, errMsg string, form org.Person) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -48,43 +48,25 @@ func (s *Server) renderOrgPeople(w http.ResponseWriter, r *http.Request, status 
 		d.Status = ""
 	}
 	d.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
-	d.Page, _ = strconv.Atoi(q.Get("page"))
-	if d.Page < 1 || d.Page > 100000 {
-		d.Page = 1
+	req, err := paging.FromQuery(q, peoplePerPage)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
 	}
 	scope := s.orgScope(r, authz.OrgRead)
-	var err error
 	if d.Units, err = s.Org.Units(ctx, org.UnitFilter{Scope: scope}); err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	d.People, d.Total, err = s.Org.People(ctx, org.PersonFilter{Scope: scope, Query: d.Query, UnitID: d.UnitID, Subtree: d.UnitID != 0,
-		Status: d.Status, Limit: peoplePerPage, Offset: (d.Page - 1) * peoplePerPage})
+		Status: d.Status, After: req.After, Limit: req.Fetch()})
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	d.Pages = max(1, (d.Total+peoplePerPage-1)/peoplePerPage)
-	link := func(page int) string {
-		v := url.Values{}
-		if d.Query != "" {
-			v.Set("q", d.Query)
-		}
-		if d.UnitID != 0 {
-			v.Set("unit", strconv.FormatInt(d.UnitID, 10))
-		}
-		if d.Status != "" {
-			v.Set("status", d.Status)
-		}
-		v.Set("page", strconv.Itoa(page))
-		return "/org/people?" + v.Encode()
-	}
-	if d.Page > 1 {
-		d.PrevURL = link(d.Page - 1)
-	}
-	if d.Page < d.Pages {
-		d.NextURL = link(d.Page + 1)
-	}
+	var next string
+	d.People, next = paging.Cut(d.People, req, org.PersonCursor)
+	d.Pager = webui.NewPager(r, next, "people", len(d.People), d.Total)
 	d.CanWrite = s.Org.MayWriteSomewhere(authz.From(r.Context()))
 	p := s.newPage(r, "org.people.title", d)
 	p.Nav = "org"
@@ -303,8 +285,12 @@ type orgContactsData struct {
 	UnitID   int64
 	Units    []org.Unit
 	Contacts []org.Assignment
+	Pager    webui.Pager
 	Today    string
 }
+
+// contactsPerPage is how many holders a role's contact list shows at a time.
+const contactsPerPage = 100
 
 func (s *Server) orgContacts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -320,10 +306,18 @@ func (s *Server) orgContacts(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	if d.Contacts, err = s.Org.Contacts(ctx, role.Key, d.UnitID, time.Now(), scope); err != nil {
+	req, err := paging.FromQuery(r.URL.Query(), contactsPerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	var next string
+	var total int
+	if d.Contacts, next, total, err = s.Org.ContactsPage(ctx, role.Key, d.UnitID, time.Now(), scope, req); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Pager = webui.NewPager(r, next, "contacts", len(d.Contacts), total)
 	p := s.newPage(r, "org.contacts.title", d)
 	p.Title = p.T("org.contacts.title") + " — " + role.Name
 	p.Nav = "org"

@@ -188,6 +188,7 @@ var regFuncs = map[string]any{
 		desc := v.Get("sort") == key && v.Get("desc") != "1"
 		v.Set("sort", key)
 		v.Del("desc")
+		v.Del("after") // a new order starts from its first page
 		if desc {
 			v.Set("desc", "1")
 		}

@@ -10,7 +10,9 @@ import (
 	"kitei/internal/approval"
 	"kitei/internal/authz"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
+	"kitei/internal/webui"
 )
 
 // Register pages: information assets, the 情報システム台帳 and cloud
@@ -126,7 +128,11 @@ type regAssetsData struct {
 	regCommon
 	Assets []register.Asset
 	Query  url.Values
+	Pager  webui.Pager
 }
+
+// regPerPage is how many records a register list shows at a time.
+const regPerPage = 50
 
 func (s *Server) regAssets(w http.ResponseWriter, r *http.Request) {
 	s.regAssetsRender(w, r, http.StatusOK, nil)
@@ -145,10 +151,17 @@ func (s *Server) regAssetsRender(w http.ResponseWriter, r *http.Request, status 
 		Restriction: q.Get("restriction"), Sort: sort, Desc: desc, Retired: q.Get("retired") == "1"}
 	f.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
 	d := &regAssetsData{regCommon: c, Query: q}
-	if d.Assets, err = s.Register.Assets(ctx, who(r), f); err != nil {
+	req, err := paging.FromQuery(q, regPerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	pg, err := s.Register.AssetPage(ctx, who(r), f, req)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Assets, d.Pager = pg.Rows, webui.NewPager(r, pg.Next, "list", len(pg.Rows), pg.Total)
 	p := s.newPage(r, "reg.assets.title", d)
 	p.Nav = "register"
 	if formErr != nil {

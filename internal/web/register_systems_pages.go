@@ -9,7 +9,9 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 	"kitei/internal/register"
+	"kitei/internal/webui"
 )
 
 type regSystemsData struct {
@@ -17,6 +19,7 @@ type regSystemsData struct {
 	Systems  []register.System
 	Services []register.Service
 	Query    url.Values
+	Pager    webui.Pager
 }
 
 func (s *Server) regSystems(w http.ResponseWriter, r *http.Request) {
@@ -36,10 +39,17 @@ func (s *Server) regSystemsRender(w http.ResponseWriter, r *http.Request, status
 		Retired: q.Get("retired") == "1"}
 	f.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
 	d := &regSystemsData{regCommon: c, Query: q}
-	if d.Systems, err = s.Register.Systems(ctx, who(r), f); err != nil {
+	req, err := paging.FromQuery(q, regPerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	pg, err := s.Register.SystemPage(ctx, who(r), f, req)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Systems, d.Pager = pg.Rows, webui.NewPager(r, pg.Next, "list", len(pg.Rows), pg.Total)
 	if d.Services, err = s.Register.Services(ctx, authz.System, register.ServiceFilter{}); err != nil {
 		s.failErr(w, r, err)
 		return
@@ -161,6 +171,7 @@ type regServicesData struct {
 	regCommon
 	Services []register.Service
 	Query    url.Values
+	Pager    webui.Pager
 }
 
 func (s *Server) regServices(w http.ResponseWriter, r *http.Request) {
@@ -180,10 +191,17 @@ func (s *Server) regServicesRender(w http.ResponseWriter, r *http.Request, statu
 		Retired: q.Get("retired") == "1"}
 	f.UnitID, _ = strconv.ParseInt(q.Get("unit"), 10, 64)
 	d := &regServicesData{regCommon: c, Query: q}
-	if d.Services, err = s.Register.Services(ctx, who(r), f); err != nil {
+	req, err := paging.FromQuery(q, regPerPage)
+	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	pg, err := s.Register.ServicePage(ctx, who(r), f, req)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	d.Services, d.Pager = pg.Rows, webui.NewPager(r, pg.Next, "list", len(pg.Rows), pg.Total)
 	p := s.newPage(r, "reg.services.title", d)
 	p.Nav = "register"
 	if formErr != nil {
