@@ -130,7 +130,7 @@ func (s *Service) figures(ctx context.Context, p *authz.Principal) ([]capability
 		}
 	}
 	fy := fiscalYear(now)
-	xs, err := s.store.Incidents(ctx, Filter{Level: -2, From: fmt.Sprintf("%d-04-01", fy), To: fmt.Sprintf("%d-03-31", fy+1)})
+	xs, err := s.store.IncidentTimes(ctx, Filter{Level: -2, From: fmt.Sprintf("%d-04-01", fy), To: fmt.Sprintf("%d-03-31", fy+1)})
 	if err != nil {
 		return nil, err
 	}

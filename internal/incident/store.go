@@ -26,7 +26,14 @@ type Store interface {
 
 	Create(ctx context.Context, in Incident, e Entry, ns []Notice) (Incident, error)
 	Incident(ctx context.Context, id int64) (Incident, error)
+	// Incidents returns the incidents f selects, newest first.
 	Incidents(ctx context.Context, f Filter) ([]Incident, error)
+	// CountIncidents counts them (Before and Limit aside).
+	CountIncidents(ctx context.Context, f Filter) (int, error)
+	// IncidentTimes returns every incident f selects (Before and Limit
+	// aside) with only the fields Summarize reads: ID, Status, IsIncident,
+	// ReportedAt, TriagedAt and ClosedAt.
+	IncidentTimes(ctx context.Context, f Filter) ([]Incident, error)
 	// Save updates prev to next when prev's version is still current
 	// (apperr Conflict otherwise) and writes c.
 	Save(ctx context.Context, prev, next Incident, c Change) (Incident, error)
