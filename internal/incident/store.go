@@ -31,8 +31,8 @@ type Store interface {
 	// CountIncidents counts them (Before and Limit aside).
 	CountIncidents(ctx context.Context, f Filter) (int, error)
 	// IncidentTimes returns every incident f selects (Before and Limit
-	// aside) with only the fields Summarize reads: ID, Status, IsIncident,
-	// ReportedAt, TriagedAt and ClosedAt.
+	// aside) with only the fields Summarize and the figures read: ID,
+	// Status, IsIncident, Level, ReportedAt, TriagedAt and ClosedAt.
 	IncidentTimes(ctx context.Context, f Filter) ([]Incident, error)
 	// Save updates prev to next when prev's version is still current
 	// (apperr Conflict otherwise) and writes c.
@@ -52,6 +52,9 @@ type Store interface {
 	AuthorityNotices(ctx context.Context, incidentID int64) ([]AuthorityNotice, error)
 	AuthorityNotice(ctx context.Context, id int64) (AuthorityNotice, error)
 	MarkSent(ctx context.Context, in Incident, n AuthorityNotice, e Entry) error
+	// OpenAuthorityNotices are the notices of the incidents being handled
+	// (triaged, not closed or dismissed).
+	OpenAuthorityNotices(ctx context.Context) ([]AuthorityNotice, error)
 	// Unsent lists the unsent, unescalated notices of open incidents due
 	// before now.
 	Unsent(ctx context.Context, now time.Time) ([]AuthorityNotice, error)

@@ -408,8 +408,17 @@ func (a *Approvals) CountRequests(ctx context.Context, f approval.Filter) (int, 
 		return 0, nil
 	}
 	var n int
-	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM requests r JOIN units u ON u.id = r.unit_id`+where(conds), args...).Scan(&n)
+	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom(!f.Scope.All || f.UnitPath != "")+where(conds), args...).Scan(&n)
 	return n, err
+}
+
+// countFrom is the FROM of a count of requests, joined to their units
+// only when a condition reads them.
+func countFrom(units bool) string {
+	if units {
+		return ` FROM requests r JOIN units u ON u.id = r.unit_id`
+	}
+	return ` FROM requests r`
 }
 
 // overdueSince is the time an overdue request has been due since: when it
@@ -453,10 +462,14 @@ func (a *Approvals) OverdueRequests(ctx context.Context, oq approval.OverdueQuer
 	if !oq.After.IsZero() {
 		conds = append(conds, "("+overdueSince+", r.id) > ("+args.add(oq.After.Key)+", "+args.add(oq.After.ID)+")")
 	}
-	q := `SELECT ` + requestCols + `, ` + overdueSince + requestFrom + where(conds) + ` ORDER BY ` + overdueSince + `, r.id`
+	// The page's ids are sorted first, narrow; the page is then read whole.
+	inner := `SELECT r.id AS rid, ` + overdueSince + ` AS since` + countFrom(!oq.Scope.All) + where(conds) + ` ORDER BY since, r.id`
 	if oq.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(oq.Limit)
+		inner += " LIMIT " + strconv.Itoa(oq.Limit)
 	}
+	q := `SELECT ` + requestCols + `, k.since FROM (` + inner + `) k JOIN requests r ON r.id = k.rid JOIN request_types t ON t.key = r.type_key
+		JOIN people p ON p.id = r.applicant_id JOIN units u ON u.id = r.unit_id LEFT JOIN people d ON d.id = r.decider_id
+		LEFT JOIN catalogs c ON c.id = r.catalog_id ORDER BY k.since, k.rid`
 	var out []approval.Overdue
 	_, err := a.scanRequests(ctx, q, args, func(r approval.Request, since string) {
 		out = append(out, approval.Overdue{Request: r, Since: since})
@@ -472,7 +485,7 @@ func (a *Approvals) CountOverdue(ctx context.Context, oq approval.OverdueQuery) 
 		return 0, nil
 	}
 	var n int
-	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM requests r JOIN units u ON u.id = r.unit_id`+where(conds), args...).Scan(&n)
+	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom(!oq.Scope.All)+where(conds), args...).Scan(&n)
 	return n, err
 }
 

@@ -190,6 +190,9 @@ func incidentConds(f incident.Filter, args *argList) []string {
 	if f.Lessons {
 		conds = append(conds, "i.lessons <> ''")
 	}
+	if f.Status != "" {
+		conds = append(conds, "i.status = "+args.add(string(f.Status)))
+	}
 	return conds
 }
 
@@ -220,12 +223,12 @@ func (s *Incidents) CountIncidents(ctx context.Context, f incident.Filter) (int,
 func (s *Incidents) IncidentTimes(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
 	var args argList
 	conds := incidentConds(f, &args)
-	return queryAll(ctx, s.db.R, `SELECT i.id, i.status, i.is_incident, i.reported_at, i.triaged_at, i.closed_at
+	return queryAll(ctx, s.db.R, `SELECT i.id, i.status, i.is_incident, i.level, i.reported_at, i.triaged_at, i.closed_at
 		FROM incidents i LEFT JOIN units u ON u.id = i.unit_id`+where(conds)+` ORDER BY i.id DESC`, func(row scanner) (incident.Incident, error) {
 		var x incident.Incident
 		var status, reported, triaged, closed string
 		var isInc int
-		if err := row.Scan(&x.ID, &status, &isInc, &reported, &triaged, &closed); err != nil {
+		if err := row.Scan(&x.ID, &status, &isInc, &x.Level, &reported, &triaged, &closed); err != nil {
 			return x, err
 		}
 		x.Status, x.IsIncident = incident.Status(status), isInc != 0
@@ -397,6 +400,12 @@ func scanAuthority(row scanner) (incident.AuthorityNotice, error) {
 		&esc, &n.IncidentTitle, &n.OwnerID)
 	n.DueAt, n.SentAt, n.EscalatedAt = incParse(due), incParse(sent), incParse(esc)
 	return n, err
+}
+
+// OpenAuthorityNotices implements incident.Store.
+func (s *Incidents) OpenAuthorityNotices(ctx context.Context) ([]incident.AuthorityNotice, error) {
+	return queryAll(ctx, s.db.R, `SELECT `+noticeCols+noticeFrom+` WHERE i.status NOT IN ('reported', 'closed', 'dismissed')
+		ORDER BY n.due_at, n.id`, scanAuthority)
 }
 
 // AuthorityNotices implements incident.Store.

@@ -367,9 +367,12 @@ func (s *Risks) CreateCampaign(ctx context.Context, c risk.Campaign, ns []risk.N
 }
 
 func (s *Risks) campaignUnits(ctx context.Context, id int64) ([]risk.CampaignUnit, error) {
-	return queryAll(ctx, s.db.R, `SELECT cu.unit_id, u.code, u.name, u.path, cu.submitted_at,
-		(SELECT COUNT(*) FROM risks r WHERE r.campaign_id = cu.campaign_id AND r.unit_id = cu.unit_id AND r.retired = 0)
-		FROM risk_campaign_units cu JOIN units u ON u.id = cu.unit_id WHERE cu.campaign_id = $1 ORDER BY u.code`,
+	// The risks are counted in one pass over the campaign's (not once per
+	// unit).
+	return queryAll(ctx, s.db.R, `SELECT cu.unit_id, u.code, u.name, u.path, cu.submitted_at, COALESCE(n.risks, 0)
+		FROM risk_campaign_units cu JOIN units u ON u.id = cu.unit_id
+		LEFT JOIN (SELECT unit_id, COUNT(*) AS risks FROM risks WHERE campaign_id = $1 AND retired = 0 GROUP BY unit_id) n ON n.unit_id = cu.unit_id
+		WHERE cu.campaign_id = $1 ORDER BY u.code`,
 		func(row scanner) (risk.CampaignUnit, error) {
 			var u risk.CampaignUnit
 			var at string

@@ -247,6 +247,18 @@ func actionConds(f tracker.Filter, args *argList) ([]string, bool) {
 	if f.OpenOnly {
 		conds = append(conds, "a.status <> 'closed'")
 	}
+	if f.Unfinished {
+		conds = append(conds, "a.status NOT IN ('done', 'closed')")
+	}
+	if f.Status != "" {
+		conds = append(conds, "a.status = "+args.add(string(f.Status)))
+	}
+	if f.DueBefore != "" {
+		conds = append(conds, "a.due_on < "+args.add(f.DueBefore))
+	}
+	if f.NotOwner != 0 {
+		conds = append(conds, "a.owner_id <> "+args.add(f.NotOwner))
+	}
 	return conds, true
 }
 

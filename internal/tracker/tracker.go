@@ -170,6 +170,10 @@ type Filter struct {
 	SourceID   int64
 	SourceItem int64
 	OpenOnly   bool // not closed
+	Unfinished bool   // neither done nor closed
+	Status     Status // only this status ("": any)
+	DueBefore  string // due before this day
+	NotOwner   int64  // not owned by this person
 	// After and Limit read one page: the actions after the cursor (due
 	// date and id; zero: from the first), at most Limit of them (0: all).
 	After paging.Cursor
