@@ -20,12 +20,12 @@ import (
 	"kitei/internal/web"
 )
 
-var nextLink = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+var reqNextLink = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 
-// pageThrough follows a paged page's next links from path and returns the
+// reqPageThrough follows a paged page's next links from path and returns the
 // keys rowRe's first group finds, page by page; it fails on a page longer
 // than size, on a short page with a next link, and on a key seen twice.
-func pageThrough(t *testing.T, get func(path string) (int, string), path string, rowRe *regexp.Regexp, size int) []string {
+func reqPageThrough(t *testing.T, get func(path string) (int, string), path string, rowRe *regexp.Regexp, size int) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	var keys []string
@@ -39,7 +39,7 @@ func pageThrough(t *testing.T, get func(path string) (int, string), path string,
 		}
 		ms := rowRe.FindAllStringSubmatch(body, -1)
 		path = ""
-		if m := nextLink.FindStringSubmatch(body); m != nil {
+		if m := reqNextLink.FindStringSubmatch(body); m != nil {
 			path, _, _ = strings.Cut(html.UnescapeString(m[1]), "#") // a browser keeps the anchor
 			if len(ms) != size {
 				t.Fatalf("page %d has %d rows and a next link", pages, len(ms))
@@ -59,9 +59,9 @@ func pageThrough(t *testing.T, get func(path string) (int, string), path string,
 	return keys
 }
 
-// apiThrough follows an API list's X-Next-Cursor and Link headers from
+// reqAPIThrough follows an API list's X-Next-Cursor and Link headers from
 // path and returns every item; it checks both headers name the same page.
-func apiThrough[T any](t *testing.T, do func(method, path string) (int, string, http.Header), path string, size int) []T {
+func reqAPIThrough[T any](t *testing.T, do func(method, path string) (int, string, http.Header), path string, size int) []T {
 	t.Helper()
 	var all []T
 	for pages := 0; path != ""; pages++ {
@@ -162,43 +162,43 @@ func TestApprovalListsArePaged(t *testing.T) {
 			t.Fatalf("%s: %d rows %v, want %d", what, len(got), got, len(want))
 		}
 	}
-	check("ledger", pageThrough(t, get(office), "/requests/ledger?type=take_out&status=submitted", row, approval.PageSize))
+	check("ledger", reqPageThrough(t, get(office), "/requests/ledger?type=take_out&status=submitted", row, approval.PageSize))
 	// The filters travel in the next link.
 	_, body := get(office)("/requests/ledger?type=take_out")
-	if m := nextLink.FindStringSubmatch(body); m == nil || !strings.Contains(html.UnescapeString(m[1]), "type=take_out") || !strings.Contains(body, "120 件") {
+	if m := reqNextLink.FindStringSubmatch(body); m == nil || !strings.Contains(html.UnescapeString(m[1]), "type=take_out") || !strings.Contains(body, "120 件") {
 		t.Fatalf("ledger's next link %v", m)
 	}
 	if code, _ := get(office)("/requests/ledger?after=%21%21"); code != http.StatusBadRequest {
 		t.Fatalf("a bad cursor: %d", code)
 	}
-	check("waiting", pageThrough(t, get(officer), "/requests?list=waiting", row, approval.PageSize))
-	check("mine", pageThrough(t, get(staff), "/requests?list=mine", row, approval.PageSize))
+	check("waiting", reqPageThrough(t, get(officer), "/requests?list=waiting", row, approval.PageSize))
+	check("mine", reqPageThrough(t, get(staff), "/requests?list=mine", row, approval.PageSize))
 	// The index shows both lists' first pages; the next link opens one.
 	_, body = get(staff)("/requests")
-	if m := nextLink.FindStringSubmatch(body); m == nil || !strings.Contains(m[1], "list=mine") || len(row.FindAllString(body, -1)) != approval.PageSize {
+	if m := reqNextLink.FindStringSubmatch(body); m == nil || !strings.Contains(m[1], "list=mine") || len(row.FindAllString(body, -1)) != approval.PageSize {
 		t.Fatalf("index: next %v", m)
 	}
 
 	svc.SetClock(func() time.Time { return time.Now().AddDate(0, 0, 5) })
-	got := pageThrough(t, get(office), "/requests/overdue", row, approval.PageSize)
+	got := reqPageThrough(t, get(office), "/requests/overdue", row, approval.PageSize)
 	if len(got) != n {
 		t.Fatalf("overdue: %d rows", len(got))
 	}
 
 	// The API: the ledger and the inbox in pages of 50.
-	items := apiThrough[approval.Request](t, as(office), "/api/v1/requests?view=ledger&type=take_out&limit=50", 50)
+	items := reqAPIThrough[approval.Request](t, as(office), "/api/v1/requests?view=ledger&type=take_out&limit=50", 50)
 	var ids []string
 	for _, r := range items {
 		ids = append(ids, itoa(r.ID))
 	}
 	check("api ledger", ids)
-	if len(apiThrough[approval.Request](t, as(officer), "/api/v1/requests?view=waiting", approval.APIPageSize)) != n {
+	if len(reqAPIThrough[approval.Request](t, as(officer), "/api/v1/requests?view=waiting", approval.APIPageSize)) != n {
 		t.Fatal("api waiting")
 	}
-	if len(apiThrough[approval.Overdue](t, as(office), "/api/v1/requests/overdue?limit=7", 7)) != n {
+	if len(reqAPIThrough[approval.Overdue](t, as(office), "/api/v1/requests/overdue?limit=7", 7)) != n {
 		t.Fatal("api overdue")
 	}
-	notices := apiThrough[approval.Notice](t, as(officer), "/api/v1/inbox?limit=50", 50)
+	notices := reqAPIThrough[approval.Notice](t, as(officer), "/api/v1/inbox?limit=50", 50)
 	if len(notices) < n {
 		t.Fatalf("api inbox: %d notices", len(notices))
 	}
@@ -213,7 +213,7 @@ func TestApprovalListsArePaged(t *testing.T) {
 		t.Fatalf("mark read: %d %v", code, hdr)
 	}
 	noticeRow := regexp.MustCompile(`<tr(?: class="unread")?><td>[^<]*</td>\s*<td><a href="/requests/(\d+)">`)
-	if got := pageThrough(t, get(officer), "/inbox", noticeRow, approval.PageSize); len(got) < n {
+	if got := reqPageThrough(t, get(officer), "/inbox", noticeRow, approval.PageSize); len(got) < n {
 		t.Fatalf("inbox pages: %d rows", len(got))
 	}
 }
