@@ -51,6 +51,15 @@ type OverdueQuery struct {
 	Limit          int
 }
 
+// Tally is how many requests of one type are in one status with one
+// outcome.
+type Tally struct {
+	TypeKey string
+	Status  Status
+	Outcome Outcome
+	N       int
+}
+
 // Submission is the submission that follows a filing in its transaction.
 type Submission struct {
 	Next  Request // the request as submitted (its id is the new draft's)
@@ -90,6 +99,9 @@ type Store interface {
 	// CountRequests counts the requests matching f (Before and Limit
 	// aside).
 	CountRequests(ctx context.Context, f Filter) (int, error)
+	// TallyRequests counts the requests matching f (Before and Limit
+	// aside) by type, status and outcome.
+	TallyRequests(ctx context.Context, f Filter) ([]Tally, error)
 	// OverdueRequests returns the overdue requests q selects, their Since
 	// set (Reason and Days are the service's); CountOverdue counts them
 	// (After and Limit aside).

@@ -412,6 +412,23 @@ func (a *Approvals) CountRequests(ctx context.Context, f approval.Filter) (int, 
 	return n, err
 }
 
+// TallyRequests implements approval.Store.
+func (a *Approvals) TallyRequests(ctx context.Context, f approval.Filter) ([]approval.Tally, error) {
+	var args argList
+	conds, ok := requestConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	return queryAll(ctx, a.db.R, `SELECT r.type_key, r.status, r.outcome, COUNT(*)`+countFrom(!f.Scope.All || f.UnitPath != "")+where(conds)+
+		` GROUP BY r.type_key, r.status, r.outcome`, func(row scanner) (approval.Tally, error) {
+		var t approval.Tally
+		var st, out string
+		err := row.Scan(&t.TypeKey, &st, &out, &t.N)
+		t.Status, t.Outcome = approval.Status(st), approval.Outcome(out)
+		return t, err
+	}, args...)
+}
+
 // countFrom is the FROM of a count of requests, joined to their units
 // only when a condition reads them.
 func countFrom(units bool) string {
