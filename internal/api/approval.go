@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 
 	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 )
 
 func init() {
@@ -38,17 +40,25 @@ type RequestDetail struct {
 	History []approval.Event `json:"history"`
 }
 
+// approvalPageParams are the keyset paging parameters of the request
+// lists, the overdue report and the inbox (see internal/paging).
+var approvalPageParams = []Param{
+	{Name: "after", In: "query", Type: "string", Description: "cursor of the next page: the X-Next-Cursor header (or the Link rel=\"next\" URL) of the page before; absent: the first page"},
+	{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"},
+}
+
 func (a *API) approvalRoutes() []Route {
 	if a.Approval == nil {
 		return nil
 	}
 	listParams := []Param{
-		{Name: "view", In: "query", Type: "string", Description: "mine (default), waiting (for my decision) or ledger"},
+		{Name: "view", In: "query", Type: "string", Description: "mine (default), waiting (for my decision) or ledger; newest first"},
 		{Name: "type", In: "query", Type: "string", Description: "request type key (ledger)"},
 		{Name: "status", In: "query", Type: "string", Description: "status (ledger)"},
 		{Name: "from", In: "query", Type: "string", Description: "ledger: the request's period ends on or after this day (YYYY-MM-DD; no period: the day it was filed)"},
 		{Name: "to", In: "query", Type: "string", Description: "ledger: the request's period starts on or before this day (YYYY-MM-DD)"},
 	}
+	listParams = append(listParams, approvalPageParams...)
 	reportParams := []Param{
 		{Name: "from", In: "query", Type: "string", Description: "filed on or after (YYYY-MM-DD)"},
 		{Name: "to", In: "query", Type: "string", Description: "filed on or before (YYYY-MM-DD)"},
@@ -62,7 +72,7 @@ func (a *API) approvalRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/requests", Perm: authz.RequestFile, Summary: "File a request (a draft, or submitted at once)",
 			Handler: a.requestFile, Body: "RequestFiling", Response: "Request"},
 		{Method: "GET", Path: "/api/v1/requests/overdue", Perm: authz.RequestFile, Summary: "Overdue requests in my scope (deciders, security office)",
-			Handler: a.requestOverdue, Response: "OverdueList"},
+			Handler: a.requestOverdue, Params: approvalPageParams, Response: "OverdueList"},
 		{Method: "GET", Path: "/api/v1/requests/report", Perm: authz.RequestReport, Summary: "Report to the chief and the CISO",
 			Handler: a.requestReport, Params: reportParams, Response: "RequestReport"},
 		{Method: "GET", Path: "/api/v1/requests/{id}", Perm: authz.RequestFile, Summary: "A request and its history",
@@ -76,10 +86,10 @@ func (a *API) approvalRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/requests/{id}/decide", Perm: authz.RequestDecide, Summary: "Approve (with conditions), return or reject",
 			Handler: a.requestDecide, Params: id, Body: "Decision", Response: "Request"},
 		{Method: "GET", Path: "/api/v1/inbox", Perm: authz.RequestFile, Summary: "My in-app notices",
-			Handler: a.inbox, Response: "NoticeList"},
-		{Method: "POST", Path: "/api/v1/inbox/read", Perm: authz.RequestFile, Summary: "Mark all my notices read; answers the inbox",
+			Handler: a.inbox, Params: approvalPageParams, Response: "NoticeList"},
+		{Method: "POST", Path: "/api/v1/inbox/read", Perm: authz.RequestFile, Summary: "Mark all my notices read; answers the inbox's first page",
 			Handler: a.inboxRead, Response: "NoticeList"},
-		{Method: "POST", Path: "/api/v1/inbox/{id}/read", Perm: authz.RequestFile, Summary: "Mark one of my notices read; answers the inbox",
+		{Method: "POST", Path: "/api/v1/inbox/{id}/read", Perm: authz.RequestFile, Summary: "Mark one of my notices read; answers the inbox's first page",
 			Handler: a.inboxRead, Params: id, Response: "NoticeList"},
 	}
 }
@@ -97,19 +107,23 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := authz.From(ctx)
 	q := r.URL.Query()
-	var rs []approval.Request
-	var err error
+	pr, err := paging.FromQuery(q, approval.APIPageSize)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var res approval.Page[approval.Request]
 	switch q.Get("view") {
 	case "", "mine":
-		rs, err = a.Approval.Mine(ctx, p)
+		res, err = a.Approval.MinePage(ctx, p, pr)
 	case "waiting":
-		rs, err = a.Approval.Waiting(ctx, p)
+		res, err = a.Approval.WaitingPage(ctx, p, pr)
 	case "ledger":
 		f := approval.Filter{TypeKey: q.Get("type"), PeriodFrom: q.Get("from"), PeriodTo: q.Get("to")}
 		if st := q.Get("status"); st != "" {
 			f.Statuses = []approval.Status{approval.Status(st)}
 		}
-		rs, err = a.Approval.Ledger(ctx, p, f)
+		res, err = a.Approval.LedgerPage(ctx, p, f, pr)
 	default:
 		err = apperr.E(apperr.BadRequest, "approval.err.view_mine_waiting_ledger")
 	}
@@ -117,10 +131,11 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if rs == nil {
-		rs = []approval.Request{}
+	if res.Rows == nil {
+		res.Rows = []approval.Request{}
 	}
-	writeJSON(w, http.StatusOK, rs)
+	paging.SetHeaders(w, r, res.Next)
+	writeJSON(w, http.StatusOK, res.Rows)
 }
 
 func (a *API) requestFile(w http.ResponseWriter, r *http.Request) {
@@ -201,15 +216,20 @@ func (a *API) requestDecide(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) requestOverdue(w http.ResponseWriter, r *http.Request) {
-	os, err := a.Approval.Overdue(r.Context(), authz.From(r.Context()))
+	pr, err := paging.FromQuery(r.URL.Query(), approval.APIPageSize)
+	var res approval.Page[approval.Overdue]
+	if err == nil {
+		res, err = a.Approval.OverduePage(r.Context(), authz.From(r.Context()), pr)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if os == nil {
-		os = []approval.Overdue{}
+	if res.Rows == nil {
+		res.Rows = []approval.Overdue{}
 	}
-	writeJSON(w, http.StatusOK, os)
+	paging.SetHeaders(w, r, res.Next)
+	writeJSON(w, http.StatusOK, res.Rows)
 }
 
 func (a *API) requestReport(w http.ResponseWriter, r *http.Request) {
@@ -222,16 +242,26 @@ func (a *API) requestReport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
-	p := authz.From(r.Context())
-	ns, err := a.Approval.Inbox(r.Context(), p.PersonID)
+	a.inboxPage(w, r, r)
+}
+
+// inboxPage answers the page of the signed-in person's inbox that list
+// (a GET of the inbox) asks for, newest first.
+func (a *API) inboxPage(w http.ResponseWriter, r, list *http.Request) {
+	pr, err := paging.FromQuery(list.URL.Query(), approval.APIPageSize)
+	var res approval.Page[approval.Notice]
+	if err == nil {
+		res, err = a.Approval.InboxPage(r.Context(), authz.From(r.Context()).PersonID, pr)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if ns == nil {
-		ns = []approval.Notice{}
+	if res.Rows == nil {
+		res.Rows = []approval.Notice{}
 	}
-	writeJSON(w, http.StatusOK, ns)
+	paging.SetHeaders(w, list, res.Next)
+	writeJSON(w, http.StatusOK, res.Rows)
 }
 
 // inboxRead marks the notice in the path (or, without one, every notice)
@@ -249,5 +279,9 @@ func (a *API) inboxRead(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	a.inbox(w, r)
+	// The answer is the inbox's first page (?limit= kept); its next link
+	// is the inbox's.
+	list := r.Clone(r.Context())
+	list.URL.Path, list.URL.RawQuery = "/api/v1/inbox", url.Values{"limit": r.URL.Query()["limit"]}.Encode()
+	a.inboxPage(w, r, list)
 }

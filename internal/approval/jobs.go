@@ -9,6 +9,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 )
 
 // JobResult counts what one run of the background jobs did.
@@ -26,6 +27,9 @@ type Overdue struct {
 	Request Request `json:"request"`
 	Reason  string  `json:"reason"` // "decision" or "end_report"
 	Days    int     `json:"days"`   // how long overdue
+	// Since is when it has been due since (the submission's time, or the
+	// last day of the period): the sort key of the overdue report.
+	Since string `json:"-"`
 }
 
 // RunJobs does the day's work once: it puts approved requests in effect on
@@ -195,57 +199,123 @@ func daysBetween(from, to time.Time) int {
 	return int(to.Sub(from).Hours() / 24)
 }
 
-// overdue lists the requests waiting RemindAfterDays or more for a
-// decision and the expired ones whose end report is missing.
+// overdueQuery selects the requests waiting RemindAfterDays or more for a
+// decision and the expired ones whose end report is missing, within sc.
+func (s *Service) overdueQuery(types map[string]Type, now time.Time, sc Scope) OverdueQuery {
+	q := OverdueQuery{Scope: sc}
+	if s.RemindAfterDays > 0 {
+		q.DecisionBefore = now.AddDate(0, 0, -s.RemindAfterDays).UTC().Format(time.RFC3339Nano)
+	}
+	for k, t := range types {
+		if t.EndReport {
+			q.EndReportTypes = append(q.EndReportTypes, k)
+		}
+	}
+	sort.Strings(q.EndReportTypes)
+	return q
+}
+
+// explain sets why o is overdue and for how many days.
+func explain(o *Overdue, now time.Time) {
+	r := o.Request
+	if r.Status == Submitted {
+		o.Reason, o.Days = "decision", daysBetween(r.SubmittedAt, now)
+		return
+	}
+	o.Reason, o.Days = "end_report", 1
+	if end, err := time.ParseInLocation(DateLayout, r.EndsOn, now.Location()); err == nil {
+		o.Days = max(1, daysBetween(end.AddDate(0, 0, 1), now)+1)
+	}
+}
+
+// overdue lists every overdue request (see overdueQuery), the longest
+// overdue first.
 func (s *Service) overdue(ctx context.Context, types map[string]Type, now time.Time) ([]Overdue, error) {
-	rs, err := s.store.Requests(ctx, Filter{Scope: Scope{All: true}, Statuses: []Status{Submitted, Expired}})
+	out, err := s.store.OverdueRequests(ctx, s.overdueQuery(types, now, Scope{All: true}))
 	if err != nil {
 		return nil, err
 	}
-	var out []Overdue
-	for _, r := range rs {
-		switch r.Status {
-		case Submitted:
-			if d := daysBetween(r.SubmittedAt, now); r.DeciderID != 0 && s.RemindAfterDays > 0 && d >= s.RemindAfterDays {
-				out = append(out, Overdue{Request: r, Reason: "decision", Days: d})
-			}
-		case Expired:
-			if !types[r.TypeKey].EndReport || !r.EndedAt.IsZero() {
-				continue
-			}
-			end, err := time.ParseInLocation(DateLayout, r.EndsOn, now.Location())
-			if err != nil {
-				continue
-			}
-			out = append(out, Overdue{Request: r, Reason: "end_report", Days: max(1, daysBetween(end.AddDate(0, 0, 1), now)+1)})
-		}
+	for i := range out {
+		explain(&out[i], now)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Days > out[j].Days })
 	return out, nil
 }
 
-// Overdue is the overdue report for the security office (RequestReport)
-// or, for a decider, the overdue requests of their units.
-func (s *Service) Overdue(ctx context.Context, p *authz.Principal) ([]Overdue, error) {
+// overdueScope is the part of the overdue report p may read.
+func overdueScope(p *authz.Principal) (Scope, error) {
 	sc := LedgerScope(p)
 	if !sc.All && len(sc.Paths) == 0 && sc.PersonID == 0 {
-		return nil, apperr.E(apperr.Forbidden, "approval.err.overdue_report_deciders_security_office")
+		return sc, apperr.E(apperr.Forbidden, "approval.err.overdue_report_deciders_security_office")
+	}
+	return sc, nil
+}
+
+// Overdue is the overdue report for the security office (RequestReport)
+// or, for a decider, the overdue requests of their units and those they
+// decide, the longest overdue first.
+func (s *Service) Overdue(ctx context.Context, p *authz.Principal) ([]Overdue, error) {
+	sc, err := overdueScope(p)
+	if err != nil {
+		return nil, err
 	}
 	types, err := s.TypeMap(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.overdue(ctx, types, s.now())
+	now := s.now()
+	out, err := s.store.OverdueRequests(ctx, s.overdueQuery(types, now, sc))
 	if err != nil {
 		return nil, err
 	}
-	out := all[:0]
-	for _, o := range all {
-		if sc.All || s.canSee(p, o.Request) {
-			out = append(out, o)
-		}
+	for i := range out {
+		explain(&out[i], now)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Days > out[j].Days })
+	return out, nil
+}
+
+// OverduePage is one page of p's overdue report (see Overdue), ordered by
+// the time each request has been due since, the oldest first; the cursor
+// names that time and the request's id.
+func (s *Service) OverduePage(ctx context.Context, p *authz.Principal, pg paging.Request) (Page[Overdue], error) {
+	var out Page[Overdue]
+	sc, err := overdueScope(p)
+	if err != nil {
+		return out, err
+	}
+	types, err := s.TypeMap(ctx)
+	if err != nil {
+		return out, err
+	}
+	now := s.now()
+	q := s.overdueQuery(types, now, sc)
+	if out.Total, err = s.store.CountOverdue(ctx, q); err != nil {
+		return out, err
+	}
+	q.After, q.Limit = pg.After, pg.Fetch()
+	rows, err := s.store.OverdueRequests(ctx, q)
+	if err != nil {
+		return out, err
+	}
+	out.Rows, out.Next = paging.Cut(rows, pg, func(o Overdue) paging.Cursor { return paging.Cursor{Key: o.Since, ID: o.Request.ID} })
+	for i := range out.Rows {
+		explain(&out.Rows[i], now)
 	}
 	return out, nil
+}
+
+// CountOverdue counts p's overdue report.
+func (s *Service) CountOverdue(ctx context.Context, p *authz.Principal) (int, error) {
+	sc, err := overdueScope(p)
+	if err != nil {
+		return 0, err
+	}
+	types, err := s.TypeMap(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.store.CountOverdue(ctx, s.overdueQuery(types, s.now(), sc))
 }
 
 // StartJobs runs RunJobs every interval until ctx ends.

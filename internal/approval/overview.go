@@ -23,18 +23,21 @@ func (s *Service) todos(ctx context.Context, p *authz.Principal) ([]capability.T
 	}
 	var out []capability.Todo
 	if p.Can(authz.RequestDecide) || p.Can(authz.RequestFile) {
-		waiting, err := s.Waiting(ctx, p)
+		waiting, err := s.CountWaiting(ctx, p)
 		if err != nil {
 			return nil, err
 		}
-		if len(waiting) > 0 {
-			out = append(out, capability.Todo{Key: "req.todo.decide", Args: []any{len(waiting)}, Href: "/requests#waiting", Count: len(waiting)})
+		if waiting > 0 {
+			out = append(out, capability.Todo{Key: "req.todo.decide", Args: []any{waiting}, Href: "/requests#waiting", Count: waiting})
 		}
 	}
 	if !p.Can(authz.RequestFile) {
 		return out, nil
 	}
-	mine, err := s.Mine(ctx, p)
+	// Only the requests that can need the applicant: sent back, expired or
+	// in effect past their period.
+	mine, err := s.store.Requests(ctx, Filter{Scope: Scope{PersonID: p.PersonID}, ApplicantID: p.PersonID,
+		Statuses: []Status{Returned, Expired, InEffect}})
 	if err != nil {
 		return nil, err
 	}
@@ -68,14 +71,14 @@ func (s *Service) figures(ctx context.Context, p *authz.Principal) ([]capability
 			expiring++
 		}
 	}
-	over, err := s.Overdue(ctx, p)
+	over, err := s.CountOverdue(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	return []capability.Figure{
 		{Key: "req.fig.exceptions", Value: float64(len(in)), Unit: "unit.count", Href: "/requests/ledger?type=" + TypeException},
 		{Key: "req.fig.expiring", Value: float64(expiring), Unit: "unit.count", Warn: expiring > 0, Href: "/requests/ledger?type=" + TypeException},
-		{Key: "req.fig.overdue", Value: float64(len(over)), Unit: "unit.count", Warn: len(over) > 0, Href: "/requests/overdue"},
+		{Key: "req.fig.overdue", Value: float64(over), Unit: "unit.count", Warn: over > 0, Href: "/requests/overdue"},
 	}, nil
 }
 

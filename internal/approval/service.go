@@ -769,19 +769,28 @@ func LedgerScope(p *authz.Principal) Scope {
 // Ledger lists the requests (drafts left out) matching f within the
 // principal's ledger scope.
 func (s *Service) Ledger(ctx context.Context, p *authz.Principal, f Filter) ([]Request, error) {
+	f, err := s.ledgerFilter(p, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Requests(ctx, f)
+}
+
+// ledgerFilter is f within the principal's ledger scope, drafts left out.
+func (s *Service) ledgerFilter(p *authz.Principal, f Filter) (Filter, error) {
 	f.Scope = LedgerScope(p)
 	if !f.Scope.All && len(f.Scope.Paths) == 0 && f.Scope.PersonID == 0 {
-		return nil, apperr.E(apperr.Forbidden, "approval.err.ledgers_are_deciders_security_office")
+		return f, apperr.E(apperr.Forbidden, "approval.err.ledgers_are_deciders_security_office")
 	}
 	for _, d := range []struct{ label, v string }{{"from", f.PeriodFrom}, {"to", f.PeriodTo}} {
 		if d.v != "" {
 			if err := checkDay(d.label, d.v); err != nil {
-				return nil, err
+				return f, err
 			}
 		}
 	}
 	f.NotDraft = true
-	return s.store.Requests(ctx, f)
+	return f, nil
 }
 
 // ForTarget lists the requests (drafts left out) that point at the

@@ -3,6 +3,8 @@ package approval
 import (
 	"context"
 	"time"
+
+	"kitei/internal/paging"
 )
 
 // Scope limits which requests a list shows: those of units whose path
@@ -29,7 +31,33 @@ type Filter struct {
 	// days, inclusive; a request without an end date runs on, one without
 	// a period counts on the day it was filed.
 	PeriodFrom, PeriodTo string
-	Limit                int
+	// Before and Limit read one page: the requests with ids below Before
+	// (0: from the newest), at most Limit of them (0: all).
+	Before int64
+	Limit  int
+}
+
+// OverdueQuery selects the overdue requests: those waiting for a decision
+// since DecisionBefore or earlier (RFC 3339 time; "" : none of them) with a
+// decider assigned, and the expired ones of EndReportTypes without an end
+// report, within Scope. They are read oldest first by the time they have
+// been due since (Overdue.Since, then the id), After a cursor and at most
+// Limit of them (0: all).
+type OverdueQuery struct {
+	Scope          Scope
+	DecisionBefore string
+	EndReportTypes []string
+	After          paging.Cursor
+	Limit          int
+}
+
+// Tally is how many requests of one type are in one status with one
+// outcome.
+type Tally struct {
+	TypeKey string
+	Status  Status
+	Outcome Outcome
+	N       int
 }
 
 // Submission is the submission that follows a filing in its transaction.
@@ -66,7 +94,19 @@ type Store interface {
 	// transaction.
 	Transition(ctx context.Context, prev, next Request, ev Event, notices []Notice) (Request, error)
 	Request(ctx context.Context, id int64) (Request, error)
+	// Requests returns the requests matching f, newest first.
 	Requests(ctx context.Context, f Filter) ([]Request, error)
+	// CountRequests counts the requests matching f (Before and Limit
+	// aside).
+	CountRequests(ctx context.Context, f Filter) (int, error)
+	// TallyRequests counts the requests matching f (Before and Limit
+	// aside) by type, status and outcome.
+	TallyRequests(ctx context.Context, f Filter) ([]Tally, error)
+	// OverdueRequests returns the overdue requests q selects, their Since
+	// set (Reason and Days are the service's); CountOverdue counts them
+	// (After and Limit aside).
+	OverdueRequests(ctx context.Context, q OverdueQuery) ([]Overdue, error)
+	CountOverdue(ctx context.Context, q OverdueQuery) (int, error)
 	History(ctx context.Context, requestID int64) ([]Event, error)
 
 	// ClaimJob claims the job named key for owner until leaseUntil; false
@@ -79,6 +119,11 @@ type Store interface {
 
 	// Notices returns a person's notices, newest first.
 	Notices(ctx context.Context, personID int64, limit int) ([]Notice, error)
+	// NoticePage returns at most limit of a person's notices with ids
+	// below before (0: from the newest), newest first; CountNotices counts
+	// them all.
+	NoticePage(ctx context.Context, personID, before int64, limit int) ([]Notice, error)
+	CountNotices(ctx context.Context, personID int64) (int, error)
 	// MarkRead marks one notice (id > 0) or all of a person's notices read;
 	// apperr NotFound when notice id is not the person's.
 	MarkRead(ctx context.Context, personID, id int64, at time.Time) error

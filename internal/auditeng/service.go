@@ -16,6 +16,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
 	"kitei/internal/tracker"
 )
@@ -56,6 +57,14 @@ type EngagementFilter struct {
 	// went to the units under RespondPaths.
 	AuditorID    int64
 	RespondPaths []string
+	// Today (with AuditorID) leaves out the engagements whose auditor's
+	// access ended before this day.
+	Today string
+	// After and Limit read one page, by start date then id: the
+	// engagements after the cursor (zero: from the first), at most Limit
+	// of them (0: all).
+	After paging.Cursor
+	Limit int
 }
 
 // Store persists audits. Implemented by internal/store; every change
@@ -71,6 +80,9 @@ type Store interface {
 	CreateEngagement(ctx context.Context, e Engagement) (Engagement, error)
 	Engagement(ctx context.Context, id int64) (Engagement, error)
 	Engagements(ctx context.Context, f EngagementFilter) ([]Engagement, error)
+	// CountEngagements counts the engagements f selects (After and Limit
+	// aside).
+	CountEngagements(ctx context.Context, f EngagementFilter) (int, error)
 	// SetEngagement stores next's status and report when the engagement is
 	// still at prev.Status (Conflict otherwise), with the instructions and
 	// notices, and the audit event named event.
@@ -459,12 +471,48 @@ func (s *Service) mail(ctx context.Context, ns []Notice) {
 // Engagements lists what p may see: everything for organisation-wide
 // readers, one's own engagements for auditors (outside auditors only while
 // their access lasts), the reported engagements of one's units for their
-// officers.
+// officers; by start date.
 func (s *Service) Engagements(ctx context.Context, p *authz.Principal) ([]Engagement, error) {
-	if !p.Can(PermView) && !p.IsSystem() {
-		return nil, authz.Require(p, PermView)
+	pg, err := s.EngagementsPage(ctx, p, paging.Request{Limit: paging.Max})
+	if err != nil {
+		return nil, err
 	}
-	f := EngagementFilter{All: readsAll(p)}
+	out := pg.Rows
+	for pg.Next != "" {
+		c, _ := paging.Parse(pg.Next)
+		if pg, err = s.EngagementsPage(ctx, p, paging.Request{After: c, Limit: paging.Max}); err != nil {
+			return nil, err
+		}
+		out = append(out, pg.Rows...)
+	}
+	return out, nil
+}
+
+// Page is one page of a list: its rows, the cursor of the page after it
+// ("" on the last) and how many rows the whole list holds.
+type Page[T any] struct {
+	Rows  []T
+	Next  string
+	Total int
+}
+
+// Page sizes: the lists show PageSize rows a page (the checklist
+// PageSize requirements), the API APIPageSize unless the client asks for
+// another limit (at most paging.Max).
+const (
+	PageSize    = 50
+	APIPageSize = 100
+)
+
+// EngagementsPage is one page of the engagements p may see (see
+// Engagements), by start date; the cursor names the last one's start date
+// and id.
+func (s *Service) EngagementsPage(ctx context.Context, p *authz.Principal, pr paging.Request) (Page[Engagement], error) {
+	var out Page[Engagement]
+	if !p.Can(PermView) && !p.IsSystem() {
+		return out, authz.Require(p, PermView)
+	}
+	f := EngagementFilter{All: readsAll(p), Today: s.today()}
 	if !f.All {
 		if p.Can(PermConduct) {
 			f.AuditorID = p.PersonID
@@ -473,20 +521,41 @@ func (s *Service) Engagements(ctx context.Context, p *authz.Principal) ([]Engage
 			f.RespondPaths = p.Scope(PermRespond).Paths
 		}
 	}
-	es, err := s.store.Engagements(ctx, f)
-	if err != nil {
-		return nil, err
+	var err error
+	if out.Total, err = s.store.CountEngagements(ctx, f); err != nil || out.Total == 0 {
+		return out, err
 	}
-	out := es[:0]
-	for _, e := range es {
-		a, _, err := s.access(ctx, p, e)
+	// The filter above is what access grants; each engagement is checked
+	// again, and a page is read on until it is full.
+	f.After, f.Limit = pr.After, pr.Fetch()
+	var kept []Engagement
+	for {
+		es, err := s.store.Engagements(ctx, f)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		if a.Read {
-			out = append(out, e)
+		for _, e := range es {
+			if f.All { // an organisation-wide reader reads every one
+				kept = append(kept, e)
+				continue
+			}
+			a, _, err := s.access(ctx, p, e)
+			if err != nil {
+				return out, err
+			}
+			if a.Read {
+				kept = append(kept, e)
+			} else {
+				out.Total--
+			}
 		}
+		if len(kept) >= f.Limit || len(es) < f.Limit {
+			break
+		}
+		last := es[len(es)-1]
+		f.After = paging.Cursor{Key: last.StartsOn, ID: last.ID}
 	}
+	out.Rows, out.Next = paging.Cut(kept, pr, func(e Engagement) paging.Cursor { return paging.Cursor{Key: e.StartsOn, ID: e.ID} })
 	return out, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
 	"kitei/internal/tabular"
 	"kitei/internal/tracker"
@@ -38,6 +39,7 @@ func formInt(r *http.Request, name string) int64 {
 type indexData struct {
 	Plans       []Plan
 	Engagements []Engagement
+	Pager       webui.Pager
 	CanPlan     bool
 	CanApprove  bool
 	Catalogs    []catalog.Catalog
@@ -49,9 +51,15 @@ type indexData struct {
 func (h *handlers) index(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	d := indexData{CanPlan: h.svc.requirePlan(p) == nil, CanApprove: h.svc.requireApprove(p) == nil, Year: fiscalYear(h.svc.Now())}
-	var err error
-	if d.Plans, err = h.svc.Plans(r.Context(), p); err == nil {
-		d.Engagements, err = h.svc.Engagements(r.Context(), p)
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	if err == nil {
+		d.Plans, err = h.svc.Plans(r.Context(), p)
+	}
+	if err == nil {
+		var es Page[Engagement]
+		if es, err = h.svc.EngagementsPage(r.Context(), p, pr); err == nil {
+			d.Engagements, d.Pager = es.Rows, webui.NewPager(r, es.Next, "engagements", len(es.Rows), es.Total)
+		}
 	}
 	if err == nil && d.CanApprove {
 		d.Catalogs, d.Units, err = h.svc.choices(r)
@@ -170,11 +178,19 @@ func (h *handlers) adhoc(w http.ResponseWriter, r *http.Request) {
 
 type engagementData struct {
 	*View
-	People     []org.Person
+	PageItems  []Item      // the checklist's page shown
+	Pager      webui.Pager // the checklist's pager
+	After      string      // this page's cursor (the forms come back to it)
+	People     []org.Person // who may be made an auditor: ?who= finds them
+	Who        string
+	Owners     []org.Person // who may own a remediation: the audited units' people
 	Units      []org.Unit
 	Results    []Result
 	Severities []Severity
 }
+
+// People offered in a choice: at most this many.
+const choices = 200
 
 func (h *handlers) engagement(w http.ResponseWriter, r *http.Request) {
 	h.renderEngagement(w, r, "auditeng_engagement")
@@ -184,26 +200,91 @@ func (h *handlers) report(w http.ResponseWriter, r *http.Request) {
 	h.renderEngagement(w, r, "auditeng_report")
 }
 
+// renderEngagement renders the engagement page (its checklist PageSize
+// requirements a page, in document order; the cursor names the last
+// requirement shown and its place) or the whole report.
 func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page string) {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	q := r.URL.Query()
+	var pr paging.Request
+	if page == "auditeng_engagement" {
+		if pr, err = paging.FromQuery(q, PageSize); err != nil {
+			h.kit.Fail(w, r, err)
+			return
+		}
+	}
 	v, err := h.svc.Engagement(r.Context(), principal(r), id)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	d := engagementData{View: v, Results: Results, Severities: Severities}
-	if page == "auditeng_engagement" && (v.Access.Plan || v.Access.Respond || v.Access.Approve) {
-		d.People, _, _ = h.svc.org.People(r.Context(), org.PersonFilter{Scope: authz.Everywhere, NotLeft: true, Limit: 2000})
-		d.Units, _ = h.svc.org.Units(r.Context(), org.UnitFilter{Scope: authz.Everywhere})
+	d := engagementData{View: v, Results: Results, Severities: Severities, PageItems: v.Items}
+	if page == "auditeng_engagement" {
+		d.PageItems, d.Pager, d.After = checklistPage(r, v.Items, pr)
+		ctx := r.Context()
+		if v.Access.Plan {
+			d.Who = strings.TrimSpace(q.Get("who"))
+			d.People, _, _ = h.svc.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: d.Who, NotLeft: true, Limit: choices})
+		}
+		if v.Access.Respond {
+			unitIDs := []int64{v.Engagement.UnitID}
+			for _, in := range v.Instructions {
+				unitIDs = append(unitIDs, in.UnitID)
+			}
+			seen := map[int64]bool{}
+			for _, u := range unitIDs {
+				ps, _, _ := h.svc.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: u, Subtree: true, NotLeft: true, Limit: choices})
+				for _, p := range ps {
+					if !seen[p.ID] && len(d.Owners) < choices {
+						seen[p.ID] = true
+						d.Owners = append(d.Owners, p)
+					}
+				}
+			}
+		}
+		if v.Access.Approve {
+			d.Units, _ = h.svc.org.Units(ctx, org.UnitFilter{Scope: authz.Everywhere})
+		}
 	}
 	pg := h.kit.Page(r, "auditeng.title.engagement", d)
 	pg.Title = v.Engagement.Title
 	pg.Nav, pg.Flash = "auditeng", pg.Done(r, "auditeng.done.")
 	h.kit.Render(w, r, http.StatusOK, page, pg)
+}
+
+// checklistPage is the page pr of the checklist: the requirements after
+// the one the cursor names (its ref; its place when the ref is gone).
+func checklistPage(r *http.Request, items []Item, pr paging.Request) ([]Item, webui.Pager, string) {
+	start := 0
+	if !pr.After.IsZero() {
+		start = min(int(pr.After.ID), len(items))
+		for i, it := range items {
+			if it.Ref == pr.After.Key {
+				start = i + 1
+				break
+			}
+		}
+	}
+	place := make(map[string]int64, len(items))
+	for i, it := range items {
+		place[it.Ref] = int64(i + 1)
+	}
+	rows, next := paging.Cut(items[start:], pr, func(it Item) paging.Cursor { return paging.Cursor{Key: it.Ref, ID: place[it.Ref]} })
+	return rows, webui.NewPager(r, next, "checklist", len(rows), len(items)), pr.After.String()
+}
+
+// back is the engagement page a post comes back to: the checklist's page
+// the form was on (its cursor in the form's after), or the first.
+func back(r *http.Request, id int64) string {
+	target := fmt.Sprintf("/audits/engagements/%d", id)
+	if c, err := paging.Parse(r.FormValue("after")); err == nil && !c.IsZero() {
+		target += "?after=" + c.String()
+	}
+	return target
 }
 
 // step runs a change on the engagement in the path and redirects to it.
@@ -217,7 +298,7 @@ func (h *handlers) step(flash, anchor string, fn func(h *handlers, r *http.Reque
 			h.kit.Fail(w, r, err)
 			return
 		}
-		webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), flash+anchor)
+		webui.SeeOther(w, r, back(r, id)+anchor, flash)
 	}
 }
 
@@ -240,7 +321,7 @@ func (h *handlers) evidence(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), "evidence")
+	webui.SeeOther(w, r, back(r, id), "evidence")
 }
 
 func (h *handlers) file(w http.ResponseWriter, r *http.Request) {
@@ -403,15 +484,20 @@ func (h *handlers) apiCreatePlan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handlers) apiEngagements(w http.ResponseWriter, r *http.Request) {
-	es, err := h.svc.Engagements(r.Context(), principal(r))
+	pr, err := paging.FromQuery(r.URL.Query(), APIPageSize)
+	var es Page[Engagement]
+	if err == nil {
+		es, err = h.svc.EngagementsPage(r.Context(), principal(r), pr)
+	}
 	if err != nil {
 		h.apiErr(w, r, err)
 		return
 	}
-	if es == nil {
-		es = []Engagement{}
+	if es.Rows == nil {
+		es.Rows = []Engagement{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, es)
+	paging.SetHeaders(w, r, es.Next)
+	httpx.WriteJSON(w, http.StatusOK, es.Rows)
 }
 
 // EngagementJSON is an engagement with its working papers and findings.

@@ -9,6 +9,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
+	"kitei/internal/paging"
 	"kitei/internal/webui"
 )
 
@@ -27,27 +28,40 @@ func (a *apiHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteError(w, r, err, a.kit.Logger)
 }
 
-// LedgerAnswer is the API's ledger: the rows and their figures.
+// LedgerAnswer is the API's ledger: one page of the rows, the cursor of
+// the next page and the figures of every incident the filters select.
 type LedgerAnswer struct {
 	Incidents []Incident `json:"incidents"`
 	Stats     Stats      `json:"stats"`
+	Next      string     `json:"next,omitempty"`
 }
 
 func (a *apiHandlers) list(w http.ResponseWriter, r *http.Request) {
+	pr, err := paging.FromQuery(r.URL.Query(), APIPageSize)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	units, err := a.svc.Units(r.Context())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	xs, err := a.svc.List(r.Context(), me(r), ledgerFilter(r.URL.Query(), units))
+	f := ledgerFilter(r.URL.Query(), units)
+	res, err := a.svc.ListPage(r.Context(), me(r), f, pr)
+	var st Stats
+	if err == nil {
+		st, err = a.svc.LedgerStats(r.Context(), me(r), f)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if xs == nil {
-		xs = []Incident{}
+	if res.Rows == nil {
+		res.Rows = []Incident{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, LedgerAnswer{Incidents: xs, Stats: Summarize(xs, a.svc.Now())})
+	paging.SetHeaders(w, r, res.Next)
+	httpx.WriteJSON(w, http.StatusOK, LedgerAnswer{Incidents: res.Rows, Stats: st, Next: res.Next})
 }
 
 func (a *apiHandlers) create(w http.ResponseWriter, r *http.Request) {
@@ -65,15 +79,20 @@ func (a *apiHandlers) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *apiHandlers) mine(w http.ResponseWriter, r *http.Request) {
-	xs, err := a.svc.Mine(r.Context(), me(r))
+	pr, err := paging.FromQuery(r.URL.Query(), APIPageSize)
+	var res Page[StatusView]
+	if err == nil {
+		res, err = a.svc.MinePage(r.Context(), me(r), pr)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if xs == nil {
-		xs = []StatusView{}
+	if res.Rows == nil {
+		res.Rows = []StatusView{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, xs)
+	paging.SetHeaders(w, r, res.Next)
+	httpx.WriteJSON(w, http.StatusOK, res.Rows)
 }
 
 func (a *apiHandlers) get(w http.ResponseWriter, r *http.Request) {
@@ -328,13 +347,18 @@ func (a *apiHandlers) measure() http.HandlerFunc {
 }
 
 func (a *apiHandlers) lessons(w http.ResponseWriter, r *http.Request) {
-	ls, err := a.svc.Lessons(r.Context(), me(r))
+	pr, err := paging.FromQuery(r.URL.Query(), APIPageSize)
+	var res Page[Lesson]
+	if err == nil {
+		res, err = a.svc.LessonsPage(r.Context(), me(r), pr)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if ls == nil {
-		ls = []Lesson{}
+	if res.Rows == nil {
+		res.Rows = []Lesson{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, ls)
+	paging.SetHeaders(w, r, res.Next)
+	httpx.WriteJSON(w, http.StatusOK, res.Rows)
 }

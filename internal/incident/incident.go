@@ -211,5 +211,10 @@ type Filter struct {
 	UnitPath   string
 	Open       string // "open", "closed" or "" for both
 	ReporterID int64
-	Limit      int
+	Lessons    bool   // only incidents with published lessons learned
+	Status     Status // only incidents in this status ("": any)
+	// Before and Limit read one page: the incidents with ids below Before
+	// (0: from the newest), at most Limit of them (0: all).
+	Before int64
+	Limit  int
 }

@@ -17,6 +17,29 @@ import (
 //go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
+// pageParams are the keyset paging parameters of the API's lists (see
+// internal/paging); the next page's cursor comes in X-Next-Cursor, in the
+// Link header (rel="next") and, in an object, in "next".
+var pageParams = []httpx.Param{
+	{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor, the Link rel=\"next\" URL or \"next\" of the page before); absent: the first page"},
+	{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"},
+}
+
+// ledgerParams are the ledger's filters and paging.
+var ledgerParams = append([]httpx.Param{
+	{Name: "from", In: "query", Type: "string", Description: "reported on or after this day (YYYY-MM-DD)"},
+	{Name: "to", In: "query", Type: "string", Description: "reported on or before this day (YYYY-MM-DD)"},
+	{Name: "level", In: "query", Type: "integer", Description: "level (-1: not yet triaged)"},
+	{Name: "category", In: "query", Type: "string", Description: "category key"},
+	{Name: "unit", In: "query", Type: "integer", Description: "unit id: the unit and the units below it"},
+	{Name: "state", In: "query", Type: "string", Description: "open or closed (closed or dismissed); absent: both"},
+}, pageParams...)
+
+func withParams(r httpx.Route, ps ...httpx.Param) httpx.Route {
+	r.Params = ps
+	return r
+}
+
 // Module is the incident capability for the composition root.
 func Module(svc *Service, kit *webui.Kit) capability.Module {
 	pg := &pages{svc: svc, kit: kit}
@@ -58,9 +81,9 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 			route("POST", "/incident-report", authz.Public, pg.externalCreate),
 		},
 		API: []httpx.Route{
-			apiRoute("GET", "/api/v1/incidents", Ledger, "インシデント台帳 (filters: from, to, level, category, unit, state=open|closed)", "", "IncidentLedger", api.list),
+			withParams(apiRoute("GET", "/api/v1/incidents", Ledger, "インシデント台帳 (filters: from, to, level, category, unit, state=open|closed), newest first; stats cover every incident the filters select", "", "IncidentLedger", api.list), ledgerParams...),
 			apiRoute("POST", "/api/v1/incidents", Report, "Report a possible incident", "IncidentInput", "IncidentStatus", api.create),
-			apiRoute("GET", "/api/v1/incidents/mine", Report, "The status of one's own reports", "", "", api.mine),
+			withParams(apiRoute("GET", "/api/v1/incidents/mine", Report, "The status of one's own reports, newest first", "", "", api.mine), pageParams...),
 			apiRoute("GET", "/api/v1/incidents/config", Ledger, "Levels, categories and notice rules", "", "", api.config),
 			apiRoute("GET", "/api/v1/incidents/contacts", Report, "Emergency contact list (緊急連絡網); unit= narrows it", "", "", api.contacts),
 			apiRoute("GET", "/api/v1/incidents/{id}", Report, "One incident (its reporter sees the status only)", "", "IncidentDetail", api.get),
@@ -71,7 +94,7 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 			apiRoute("POST", "/api/v1/incidents/{id}/tasks", Handle, "Give a person a task on the incident", "IncidentTaskInput", "", api.task()),
 			apiRoute("POST", "/api/v1/incidents/{id}/recurrence", Report, "File the cause and recurrence-prevention report", "IncidentRecurrence", "", api.recurrence()),
 			apiRoute("POST", "/api/v1/incidents/{id}/measures", Oversee, "Order a measure (owner, due date): a tracked action", "IncidentMeasure", "", api.measure()),
-			apiRoute("GET", "/api/v1/incidents/lessons", Report, "Lessons learned published to all staff", "", "", api.lessons),
+			withParams(apiRoute("GET", "/api/v1/incidents/lessons", Report, "Lessons learned published to all staff, newest incident first", "", "", api.lessons), pageParams...),
 			apiRoute("POST", "/api/v1/incidents/{id}/close", Handle, "Close an incident after the recurrence-prevention report", "IncidentClose", "", api.close),
 		},
 		Nav:       []webui.NavEntry{{Key: "incidents", Href: "/incidents", Label: "incident.nav", Order: 70, Perms: []authz.Permission{Report, Handle, Oversee}}},

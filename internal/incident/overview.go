@@ -61,15 +61,9 @@ func (s *Service) todos(ctx context.Context, p *authz.Principal) ([]capability.T
 		}
 	}
 	if p.Can(Handle) {
-		xs, err := s.store.Incidents(ctx, Filter{Level: -2, Open: "open"})
+		n, err := s.store.CountIncidents(ctx, Filter{Level: -2, Status: Reported})
 		if err != nil {
 			return nil, err
-		}
-		n := 0
-		for _, x := range xs {
-			if x.Status == Reported {
-				n++
-			}
 		}
 		if n > 0 {
 			out = append(out, capability.Todo{Key: "incident.todo.triage", Args: []any{n}, Href: "/incidents", Count: n})
@@ -107,30 +101,27 @@ func (s *Service) figures(ctx context.Context, p *authz.Principal) ([]capability
 	if err != nil {
 		return nil, err
 	}
-	open, err := s.store.Incidents(ctx, Filter{Level: -2, Open: "open"})
+	open, err := s.store.IncidentTimes(ctx, Filter{Level: -2, Open: "open"})
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	byLevel := map[int]int{}
-	overdue := 0
 	for _, x := range open {
 		byLevel[x.Level]++
-		if x.Status == Reported {
-			continue
-		}
-		ns, err := s.store.AuthorityNotices(ctx, x.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range ns {
-			if n.Overdue(now) {
-				overdue++
-			}
+	}
+	ns, err := s.store.OpenAuthorityNotices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	overdue := 0
+	for _, n := range ns {
+		if n.Overdue(now) {
+			overdue++
 		}
 	}
 	fy := fiscalYear(now)
-	xs, err := s.store.Incidents(ctx, Filter{Level: -2, From: fmt.Sprintf("%d-04-01", fy), To: fmt.Sprintf("%d-03-31", fy+1)})
+	xs, err := s.store.IncidentTimes(ctx, Filter{Level: -2, From: fmt.Sprintf("%d-04-01", fy), To: fmt.Sprintf("%d-03-31", fy+1)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/tabular"
 	"kitei/internal/webui"
 )
@@ -36,26 +38,36 @@ func (h *pages) page(r *http.Request, title string, data any) *webui.Page {
 
 func me(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
 
-// indexData is the incidents home: one's reports, tasks and measures, and
-// for the CSIRT and the CISO the open incidents.
+// indexData is the incidents home: one's reports (paged), tasks and
+// measures, and for the CSIRT and the CISO the first open incidents (the
+// rest are on the ledger).
 type indexData struct {
-	Mine    []StatusView
-	Work    Work
-	Open    []Incident
-	Seer    bool
-	Ledger  bool
-	Cfg     Config
-	Overdue []AuthorityNotice
+	Mine      []StatusView
+	MinePager webui.Pager
+	Work      Work
+	Open      []Incident
+	OpenTotal int
+	OpenMore  bool
+	Seer      bool
+	Ledger    bool
+	Cfg       Config
+	Overdue   []AuthorityNotice
 }
 
 func (h *pages) index(w http.ResponseWriter, r *http.Request) {
 	ctx, p := r.Context(), me(r)
 	var d indexData
-	var err error
-	if d.Mine, err = h.svc.Mine(ctx, p); err != nil {
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	mine, err := h.svc.MinePage(ctx, p, pr)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	d.Mine, d.MinePager = mine.Rows, webui.NewPager(r, mine.Next, "mine", len(mine.Rows), mine.Total)
 	if d.Work, err = h.svc.MyWork(ctx, p); err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -66,10 +78,12 @@ func (h *pages) index(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Seer, d.Ledger = seer(p), p.Can(Ledger)
 	if d.Ledger {
-		if d.Open, err = h.svc.List(ctx, p, Filter{Level: -2, Open: "open"}); err != nil {
+		open, err := h.svc.ListPage(ctx, p, Filter{Level: -2, Open: "open"}, paging.Request{Limit: PageSize})
+		if err != nil {
 			h.kit.Fail(w, r, err)
 			return
 		}
+		d.Open, d.OpenTotal, d.OpenMore = open.Rows, open.Total, open.Next != ""
 	}
 	h.kit.Render(w, r, http.StatusOK, "incident_index", h.page(r, "incident.title", d))
 }
@@ -365,15 +379,17 @@ func (h *pages) print(w http.ResponseWriter, r *http.Request) {
 	h.kit.Render(w, r, http.StatusOK, "incident_print", pg)
 }
 
-// ledgerData is the インシデント台帳.
+// ledgerData is the インシデント台帳: one page of it, and the figures of
+// every incident the filters select.
 type ledgerData struct {
 	Rows  []Incident
+	Pager webui.Pager
 	Stats Stats
 	Chart template.HTML
 	Cfg   Config
 	Units []org.Unit
 	F     url.Values
-	Query string
+	Query string // the filters, for the spreadsheet link (not paged)
 }
 
 func ledgerFilter(q url.Values, units []org.Unit) Filter {
@@ -397,32 +413,40 @@ func ledgerFilter(q url.Values, units []org.Unit) Filter {
 	return f
 }
 
-func (h *pages) ledgerData(r *http.Request) (ledgerData, error) {
-	ctx := r.Context()
-	var d ledgerData
-	var err error
-	if d.Units, err = h.svc.Units(ctx); err != nil {
-		return d, err
-	}
-	if d.Cfg, err = h.svc.Config(ctx); err != nil {
-		return d, err
-	}
-	d.F = r.URL.Query()
-	d.Query = d.F.Encode()
-	if d.Rows, err = h.svc.List(ctx, me(r), ledgerFilter(d.F, d.Units)); err != nil {
-		return d, err
-	}
-	d.Stats = Summarize(d.Rows, h.svc.Now())
-	d.Chart = MonthlyChart(d.Stats.Months, i18n.T(i18n.FromRequest(r), "incident.chart.monthly"))
-	return d, nil
+// filterQuery is q without the paging parameters.
+func filterQuery(q url.Values) string {
+	q = maps.Clone(q)
+	q.Del("after")
+	q.Del("limit")
+	return q.Encode()
 }
 
 func (h *pages) ledger(w http.ResponseWriter, r *http.Request) {
-	d, err := h.ledgerData(r)
+	ctx := r.Context()
+	var d ledgerData
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	if err == nil {
+		d.Units, err = h.svc.Units(ctx)
+	}
+	if err == nil {
+		d.Cfg, err = h.svc.Config(ctx)
+	}
+	d.F = r.URL.Query()
+	d.Query = filterQuery(d.F)
+	f := ledgerFilter(d.F, d.Units)
+	var res Page[Incident]
+	if err == nil {
+		res, err = h.svc.ListPage(ctx, me(r), f, pr)
+	}
+	if err == nil {
+		d.Stats, err = h.svc.LedgerStats(ctx, me(r), f)
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	d.Rows, d.Pager = res.Rows, webui.NewPager(r, res.Next, "ledger", len(res.Rows), res.Total)
+	d.Chart = MonthlyChart(d.Stats.Months, i18n.T(i18n.FromRequest(r), "incident.chart.monthly"))
 	h.kit.Render(w, r, http.StatusOK, "incident_ledger", h.page(r, "incident.ledger.title", d))
 }
 
@@ -452,13 +476,23 @@ func LedgerTable(lang i18n.Lang, cfg Config, xs []Incident) tabular.Table {
 	return t
 }
 
+// ledgerXLSX is the whole ledger the filters select, as a spreadsheet.
 func (h *pages) ledgerXLSX(w http.ResponseWriter, r *http.Request) {
-	d, err := h.ledgerData(r)
+	ctx := r.Context()
+	units, err := h.svc.Units(ctx)
+	var cfg Config
+	if err == nil {
+		cfg, err = h.svc.Config(ctx)
+	}
+	var xs []Incident
+	if err == nil {
+		xs, err = h.svc.List(ctx, me(r), ledgerFilter(r.URL.Query(), units))
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	writeXLSX(w, r, "incident-ledger.xlsx", h.kit, LedgerTable(i18n.FromRequest(r), d.Cfg, d.Rows))
+	writeXLSX(w, r, "incident-ledger.xlsx", h.kit, LedgerTable(i18n.FromRequest(r), cfg, xs))
 }
 
 type contactsData struct {
@@ -517,21 +551,26 @@ func (h *pages) procedures(w http.ResponseWriter, r *http.Request) {
 }
 
 type lessonsData struct {
-	Rows []Lesson
-	Cfg  Config
+	Rows  []Lesson
+	Pager webui.Pager
+	Cfg   Config
 }
 
 func (h *pages) lessons(w http.ResponseWriter, r *http.Request) {
 	var d lessonsData
-	var err error
-	if d.Rows, err = h.svc.Lessons(r.Context(), me(r)); err != nil {
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	var res Page[Lesson]
+	if err == nil {
+		res, err = h.svc.LessonsPage(r.Context(), me(r), pr)
+	}
+	if err == nil {
+		d.Cfg, err = h.svc.Config(r.Context())
+	}
+	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	if d.Cfg, err = h.svc.Config(r.Context()); err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
+	d.Rows, d.Pager = res.Rows, webui.NewPager(r, res.Next, "", len(res.Rows), res.Total)
 	h.kit.Render(w, r, http.StatusOK, "incident_lessons", h.page(r, "incident.lessons.title", d))
 }
 

@@ -13,6 +13,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 )
 
 // Org is what the service needs of the organisation.
@@ -395,33 +396,57 @@ func (s *Service) hasTask(p *authz.Principal, tasks []Task, kind string) bool {
 	return false
 }
 
-// Mine lists the reports p filed, as their status.
-func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]StatusView, error) {
+// MinePage is one page of the reports p filed, as their status, newest
+// first; the read is audited with the ids shown.
+func (s *Service) MinePage(ctx context.Context, p *authz.Principal, pr paging.Request) (Page[StatusView], error) {
+	var out Page[StatusView]
 	if err := authz.Require(p, Report); err != nil {
-		return nil, err
+		return out, err
 	}
 	if p.PersonID == 0 {
-		return nil, nil
+		return out, nil
 	}
-	xs, err := s.store.Incidents(ctx, Filter{Level: -2, ReporterID: p.PersonID})
+	xs, err := s.page(ctx, Filter{Level: -2, ReporterID: p.PersonID}, pr, "mine")
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := make([]StatusView, len(xs))
-	ids := make([]int64, len(xs))
-	for i, x := range xs {
-		out[i], ids[i] = x.View(), x.ID
-	}
-	if len(ids) > 0 {
-		if err := s.store.LogList(ctx, "mine", ids); err != nil {
-			return nil, err
-		}
+	out.Next, out.Total = xs.Next, xs.Total
+	out.Rows = make([]StatusView, len(xs.Rows))
+	for i, x := range xs.Rows {
+		out.Rows[i] = x.View()
 	}
 	return out, nil
 }
 
-// List is the ledger (インシデント台帳) for holders of Ledger; the read is
-// audited with the ids shown.
+// page reads the page pr of the incidents f selects, newest first, and
+// audits the read of the ids shown as view (nothing shown: no entry).
+func (s *Service) page(ctx context.Context, f Filter, pr paging.Request, view string) (Page[Incident], error) {
+	var out Page[Incident]
+	if pr.After.Key != "" {
+		return out, apperr.E(apperr.BadRequest, "paging.err.cursor")
+	}
+	var err error
+	if out.Total, err = s.store.CountIncidents(ctx, f); err != nil || out.Total == 0 {
+		return out, err
+	}
+	f.Before, f.Limit = pr.After.ID, pr.Fetch()
+	xs, err := s.store.Incidents(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	out.Rows, out.Next = paging.Cut(xs, pr, func(x Incident) paging.Cursor { return paging.Cursor{ID: x.ID} })
+	if len(out.Rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out.Rows))
+	for i, x := range out.Rows {
+		ids[i] = x.ID
+	}
+	return out, s.store.LogList(ctx, view, ids)
+}
+
+// List is the ledger (インシデント台帳) for holders of Ledger, complete
+// (the spreadsheet); the read is audited with the ids shown.
 func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Incident, error) {
 	if err := authz.Require(p, Ledger); err != nil {
 		return nil, err
@@ -438,6 +463,27 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Inc
 		return nil, err
 	}
 	return xs, nil
+}
+
+// ListPage is one page of the ledger, newest first; the read is audited
+// with the ids shown.
+func (s *Service) ListPage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Incident], error) {
+	if err := authz.Require(p, Ledger); err != nil {
+		return Page[Incident]{}, err
+	}
+	return s.page(ctx, f, pr, "ledger")
+}
+
+// LedgerStats are the ledger's figures over every incident f selects.
+func (s *Service) LedgerStats(ctx context.Context, p *authz.Principal, f Filter) (Stats, error) {
+	if err := authz.Require(p, Ledger); err != nil {
+		return Stats{}, err
+	}
+	xs, err := s.store.IncidentTimes(ctx, f)
+	if err != nil {
+		return Stats{}, err
+	}
+	return Summarize(xs, s.now()), nil
 }
 
 // Work is what is waiting for a person: their tasks and measures.
@@ -968,21 +1014,30 @@ type Lesson struct {
 	Lessons  string `json:"lessons"`
 }
 
-// Lessons are the published lessons learned, newest first.
-func (s *Service) Lessons(ctx context.Context, p *authz.Principal) ([]Lesson, error) {
+// LessonsPage is one page of the published lessons learned, newest
+// incident first; the cursor is the incident's id.
+func (s *Service) LessonsPage(ctx context.Context, p *authz.Principal, pr paging.Request) (Page[Lesson], error) {
+	var out Page[Lesson]
 	if err := authz.Require(p, Report); err != nil {
-		return nil, err
+		return out, err
 	}
-	xs, err := s.store.Incidents(ctx, Filter{Level: -2, Open: "closed"})
+	if pr.After.Key != "" {
+		return out, apperr.E(apperr.BadRequest, "paging.err.cursor")
+	}
+	f := Filter{Level: -2, Open: "closed", Lessons: true}
+	var err error
+	if out.Total, err = s.store.CountIncidents(ctx, f); err != nil || out.Total == 0 {
+		return out, err
+	}
+	f.Before, f.Limit = pr.After.ID, pr.Fetch()
+	xs, err := s.store.Incidents(ctx, f)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	var out []Lesson
-	for _, x := range xs {
-		if x.Lessons == "" {
-			continue
-		}
-		out = append(out, Lesson{Month: x.ClosedAt.Format("2006-01"), Category: x.Category, Level: x.Level, Lessons: x.Lessons})
+	xs, out.Next = paging.Cut(xs, pr, func(x Incident) paging.Cursor { return paging.Cursor{ID: x.ID} })
+	out.Rows = make([]Lesson, len(xs))
+	for i, x := range xs {
+		out.Rows[i] = Lesson{Month: x.ClosedAt.Format("2006-01"), Category: x.Category, Level: x.Level, Lessons: x.Lessons}
 	}
 	return out, nil
 }

@@ -26,7 +26,14 @@ type Store interface {
 
 	Create(ctx context.Context, in Incident, e Entry, ns []Notice) (Incident, error)
 	Incident(ctx context.Context, id int64) (Incident, error)
+	// Incidents returns the incidents f selects, newest first.
 	Incidents(ctx context.Context, f Filter) ([]Incident, error)
+	// CountIncidents counts them (Before and Limit aside).
+	CountIncidents(ctx context.Context, f Filter) (int, error)
+	// IncidentTimes returns every incident f selects (Before and Limit
+	// aside) with only the fields Summarize and the figures read: ID,
+	// Status, IsIncident, Level, ReportedAt, TriagedAt and ClosedAt.
+	IncidentTimes(ctx context.Context, f Filter) ([]Incident, error)
 	// Save updates prev to next when prev's version is still current
 	// (apperr Conflict otherwise) and writes c.
 	Save(ctx context.Context, prev, next Incident, c Change) (Incident, error)
@@ -45,6 +52,9 @@ type Store interface {
 	AuthorityNotices(ctx context.Context, incidentID int64) ([]AuthorityNotice, error)
 	AuthorityNotice(ctx context.Context, id int64) (AuthorityNotice, error)
 	MarkSent(ctx context.Context, in Incident, n AuthorityNotice, e Entry) error
+	// OpenAuthorityNotices are the notices of the incidents being handled
+	// (triaged, not closed or dismissed).
+	OpenAuthorityNotices(ctx context.Context) ([]AuthorityNotice, error)
 	// Unsent lists the unsent, unescalated notices of open incidents due
 	// before now.
 	Unsent(ctx context.Context, now time.Time) ([]AuthorityNotice, error)

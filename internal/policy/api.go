@@ -2,10 +2,12 @@ package policy
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
+	"kitei/internal/paging"
 )
 
 func (h *web) apiRoutes() []httpx.Route {
@@ -24,8 +26,12 @@ func (h *web) apiRoutes() []httpx.Route {
 		{Method: "POST", Path: "/api/v1/policies/{id}/versions/{n}/comments", Perm: Review, Summary: "Comment on a node of a submitted version", Params: verParams, Handler: h.apiComment},
 		{Method: "POST", Path: "/api/v1/policies/{id}/versions/{n}/decide", Perm: Approve, Summary: "Approve (with the committee's deliberation and effective date) or return", Params: verParams, Handler: h.apiDecide},
 		{Method: "POST", Path: "/api/v1/policies/{id}/ack", Perm: Ack, Summary: "Acknowledge the version in force", Params: idParam, Handler: h.apiAck},
-		{Method: "GET", Path: "/api/v1/policies/{id}/acks", Perm: Follow, Summary: "Acknowledgment rates per unit and who has not acknowledged", Params: append(idParam,
-			httpx.Param{Name: "unit", In: "query", Type: "integer", Description: "unit to list person by person"}), Handler: h.apiAcks},
+		{Method: "GET", Path: "/api/v1/policies/{id}/acks", Perm: Follow, Summary: "Acknowledgment rates per unit (every unit in scope) and who has and has not acknowledged, by employee number, a page at a time",
+			Params: append(slices.Clone(idParam),
+				httpx.Param{Name: "unit", In: "query", Type: "integer", Description: "unit to list person by person (absent: every unit in scope)"},
+				httpx.Param{Name: "list", In: "query", Type: "string", Description: "missing or acked: that list alone, paged (the cursor in next, X-Next-Cursor and Link); absent: the first page of both (missing_next, acked_next)"},
+				httpx.Param{Name: "after", In: "query", Type: "string", Description: "cursor of the list's next page (with list)"},
+				httpx.Param{Name: "limit", In: "query", Type: "integer", Description: "people per page, 1–1000 (default 100)"}), Handler: h.apiAcks},
 	}
 }
 
@@ -231,14 +237,17 @@ func (h *web) apiAcks(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
-	st, err := h.svc.Acks(r.Context(), me(r), id, unit)
+	q := r.URL.Query()
+	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
+	pr, err := paging.FromQuery(q, APIPageSize)
+	var st AckStatus
+	if err == nil {
+		st, err = h.svc.AckList(r.Context(), me(r), id, unit, q.Get("list"), pr)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if st.Units == nil {
-		st.Units = []UnitRate{}
-	}
+	paging.SetHeaders(w, r, st.Next)
 	httpx.WriteJSON(w, http.StatusOK, st)
 }

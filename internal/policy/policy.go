@@ -17,6 +17,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/paging"
 )
 
 // Permissions.
@@ -223,7 +224,10 @@ type Store interface {
 	// Ack records the person's acknowledgment of a version; false when
 	// it was already recorded.
 	Ack(ctx context.Context, docID int64, version int, personID int64, at time.Time) (bool, error)
-	Acks(ctx context.Context, docID int64, version int) (map[int64]time.Time, error)
+	// AckOf is when the person acknowledged the version (false: not).
+	AckOf(ctx context.Context, docID int64, version int, personID int64) (time.Time, bool, error)
+	// AckPeople lists the people q selects, by employee number.
+	AckPeople(ctx context.Context, q AckPeopleQuery) ([]Person, error)
 	// AckedBy is the versions of each document the person has
 	// acknowledged.
 	AckedBy(ctx context.Context, personID int64) (map[int64][]int, error)
@@ -239,6 +243,20 @@ type Store interface {
 	// moves the document onto the parent edition the task was for, when
 	// it is newer than the one it implements.
 	CloseTask(ctx context.Context, docID, taskID int64, by string, at time.Time, parentEdition int64, parentNumber int) error
+}
+
+// AckPeopleQuery selects the people (not left) in Scope — of UnitID alone
+// when it is not 0 — who have (Acked) or have not acknowledged Version of
+// the document DocID: those after the cursor (employee number and id), at
+// most Limit of them (0: all).
+type AckPeopleQuery struct {
+	DocID   int64
+	Version int
+	Scope   authz.Scope
+	UnitID  int64
+	Acked   bool
+	After   paging.Cursor
+	Limit   int
 }
 
 // maxNodes bounds a document.

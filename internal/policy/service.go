@@ -18,6 +18,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 )
 
 // Service drafts, approves and publishes policy documents.
@@ -973,11 +974,9 @@ func (s *Service) Read(ctx context.Context, p *authz.Principal, id int64, mapRol
 		}
 	}
 	if p.PersonID != 0 {
-		acks, err := s.store.Acks(ctx, id, d.Published)
-		if err != nil {
+		if r.AckedAt, _, err = s.store.AckOf(ctx, id, d.Published, p.PersonID); err != nil {
 			return r, err
 		}
-		r.AckedAt = acks[p.PersonID]
 	}
 	return r, nil
 }
@@ -1014,31 +1013,65 @@ type UnitRate struct {
 
 // Person is one person in an acknowledgment list.
 type Person struct {
-	ID      int64     `json:"id"`
-	Name    string    `json:"name"`
-	Unit    string    `json:"unit"`
-	AckedAt time.Time `json:"acked_at,omitzero"`
+	ID         int64     `json:"id"`
+	EmployeeNo string    `json:"employee_no"`
+	Name       string    `json:"name"`
+	Unit       string    `json:"unit"`
+	AckedAt    time.Time `json:"acked_at,omitzero"`
 }
 
 // AckStatus is the acknowledgment of the version in force in the units
-// the follower may see.
+// the follower may see: the rates of every unit, and who has and has not
+// acknowledged (in Unit, or every unit in scope) by employee number, a
+// page of each.
 type AckStatus struct {
 	Doc     Doc        `json:"doc"`
 	Version int        `json:"version"`
 	Units   []UnitRate `json:"units"`
 	Total   UnitRate   `json:"total"`
 	Unit    int64      `json:"unit,omitempty"` // the unit listed person by person
-	Missing []Person   `json:"missing"`        // who has not acknowledged (in Unit, or every unit in scope)
-	Acked   []Person   `json:"acked"`
+	// List is the one list paged ("missing" or "acked"); "": the first
+	// page of both. Next is the cursor of List's next page.
+	List         string   `json:"list,omitempty"`
+	Next         string   `json:"next,omitempty"`
+	Missing      []Person `json:"missing"` // who has not acknowledged
+	MissingCount int      `json:"missing_count"`
+	MissingNext  string   `json:"missing_next,omitempty"`
+	Acked        []Person `json:"acked"`
+	AckedCount   int      `json:"acked_count"`
+	AckedNext    string   `json:"acked_next,omitempty"`
 }
 
+// Page sizes of the person lists: PageSize on the pages, APIPageSize in
+// the API unless the client asks for another limit (at most paging.Max).
+const (
+	PageSize    = 50
+	APIPageSize = 100
+)
+
+// Acknowledgment lists.
+const (
+	ListMissing = "missing"
+	ListAcked   = "acked"
+)
+
 // Acks returns acknowledgment rates per unit in the follower's scope and,
-// for unitID (0: the whole scope), who has and has not acknowledged. A
-// unit outside the scope is refused.
+// for unitID (0: the whole scope), the first PageSize people who have and
+// have not acknowledged. A unit outside the scope is refused.
 func (s *Service) Acks(ctx context.Context, p *authz.Principal, id, unitID int64) (AckStatus, error) {
+	return s.AckList(ctx, p, id, unitID, "", paging.Request{Limit: PageSize})
+}
+
+// AckList is Acks with one page pr of one list ("missing" or "acked"; "":
+// the first page, pr.Limit rows, of both). The rates are counted in the
+// database; the lists are read a page at a time, by employee number.
+func (s *Service) AckList(ctx context.Context, p *authz.Principal, id, unitID int64, list string, pr paging.Request) (AckStatus, error) {
 	var st AckStatus
 	if err := authz.Require(p, Follow); err != nil {
 		return st, err
+	}
+	if list != "" && list != ListMissing && list != ListAcked {
+		return st, apperr.E(apperr.BadRequest, "policy.err.ack_list")
 	}
 	scope := p.Scope(Follow)
 	if unitID != 0 {
@@ -1054,53 +1087,62 @@ func (s *Service) Acks(ctx context.Context, p *authz.Principal, id, unitID int64
 	if err != nil {
 		return st, err
 	}
-	st.Doc, st.Version, st.Unit = d, d.Published, unitID
-	st.Missing, st.Acked = []Person{}, []Person{}
+	st.Doc, st.Version, st.Unit, st.List = d, d.Published, unitID, list
+	st.Units, st.Missing, st.Acked = []UnitRate{}, []Person{}, []Person{}
 	if d.Published == 0 {
 		return st, nil
 	}
-	people, _, err := s.org.People(ctx, org.PersonFilter{Scope: scope, NotLeft: true})
+	rates, err := s.store.AckRates(ctx, map[int64]int{id: d.Published}, scope)
 	if err != nil {
 		return st, err
 	}
-	acks, err := s.store.Acks(ctx, id, d.Published)
-	if err != nil {
-		return st, err
-	}
-	idx := map[int64]int{}
-	for _, pe := range people {
-		i, ok := idx[pe.UnitID]
-		if !ok {
-			i = len(st.Units)
-			idx[pe.UnitID] = i
-			st.Units = append(st.Units, UnitRate{UnitID: pe.UnitID, UnitName: pe.UnitName, UnitPath: pe.UnitPath})
+	for _, u := range rates[id] {
+		if u.People == 0 {
+			continue
 		}
-		at, acked := acks[pe.ID]
-		st.Units[i].People++
-		st.Total.People++
-		if acked {
-			st.Units[i].Acked++
-			st.Total.Acked++
-		}
-		if unitID == 0 || pe.UnitID == unitID {
-			row := Person{ID: pe.ID, Name: pe.Name, Unit: pe.UnitName, AckedAt: at}
-			if acked {
-				st.Acked = append(st.Acked, row)
-			} else {
-				st.Missing = append(st.Missing, row)
-			}
+		st.Units = append(st.Units, u)
+		st.Total.People += u.People
+		st.Total.Acked += u.Acked
+		if unitID == 0 || u.UnitID == unitID {
+			st.AckedCount += u.Acked
+			st.MissingCount += u.People - u.Acked
 		}
 	}
-	rate := func(u *UnitRate) {
-		if u.People > 0 {
-			u.Rate = float64(u.Acked) / float64(u.People)
-		}
+	if st.Total.People > 0 {
+		st.Total.Rate = float64(st.Total.Acked) / float64(st.Total.People)
 	}
-	for i := range st.Units {
-		rate(&st.Units[i])
-	}
-	rate(&st.Total)
 	slices.SortFunc(st.Units, func(a, b UnitRate) int { return strings.Compare(a.UnitPath, b.UnitPath) })
+	read := func(acked bool, count int, pr paging.Request) ([]Person, string, error) {
+		if count == 0 {
+			return []Person{}, "", nil
+		}
+		rows, err := s.store.AckPeople(ctx, AckPeopleQuery{DocID: id, Version: d.Published, Scope: scope, UnitID: unitID, Acked: acked,
+			After: pr.After, Limit: pr.Fetch()})
+		if err != nil {
+			return nil, "", err
+		}
+		rows, next := paging.Cut(rows, pr, func(x Person) paging.Cursor { return paging.Cursor{Key: x.EmployeeNo, ID: x.ID} })
+		return rows, next, nil
+	}
+	first := paging.Request{Limit: pr.Limit}
+	if list == "" {
+		pr = first
+	}
+	if list != ListAcked {
+		if st.Missing, st.MissingNext, err = read(false, st.MissingCount, pr); err != nil {
+			return st, err
+		}
+		st.Next = st.MissingNext
+	}
+	if list != ListMissing {
+		if st.Acked, st.AckedNext, err = read(true, st.AckedCount, pr); err != nil {
+			return st, err
+		}
+		st.Next = st.AckedNext
+	}
+	if list == "" {
+		st.Next = ""
+	}
 	return st, nil
 }
 

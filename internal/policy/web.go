@@ -17,6 +17,7 @@ import (
 	"kitei/internal/capability"
 	"kitei/internal/catalog"
 	"kitei/internal/httpx"
+	"kitei/internal/paging"
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/selfcheck"
@@ -613,12 +614,10 @@ func (h *web) mine(w http.ResponseWriter, r *http.Request) {
 		}
 		row := mineRow{Doc: d}
 		if p.PersonID != 0 {
-			acks, err := h.svc.store.Acks(ctx, d.ID, d.Published)
-			if err != nil {
+			if row.AckedAt, _, err = h.svc.store.AckOf(ctx, d.ID, d.Published, p.PersonID); err != nil {
 				h.kit.Fail(w, r, err)
 				return
 			}
-			row.AckedAt = acks[p.PersonID]
 		}
 		rows = append(rows, row)
 	}
@@ -669,19 +668,49 @@ func (h *web) ack(w http.ResponseWriter, r *http.Request) {
 	webui.SeeOther(w, r, docURL(id)+"/read", "acked")
 }
 
+// ackData is the acknowledgment page: the rates of every unit and a
+// page of each person list (or of the one ?list= names).
+type ackData struct {
+	AckStatus
+	MissingPager, AckedPager webui.Pager
+}
+
 func (h *web) acks(w http.ResponseWriter, r *http.Request) {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
-	st, err := h.svc.Acks(r.Context(), me(r), id, unit)
+	q := r.URL.Query()
+	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
+	pr, err := paging.FromQuery(q, PageSize)
+	var st AckStatus
+	if err == nil {
+		st, err = h.svc.AckList(r.Context(), me(r), id, unit, q.Get("list"), pr)
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	pg := h.page(r, "policy.acks.title", st)
+	d := ackData{AckStatus: st,
+		MissingPager: webui.NewPager(listRequest(r, st.List, ListMissing), st.MissingNext, "pol-missing", len(st.Missing), st.MissingCount),
+		AckedPager:   webui.NewPager(listRequest(r, st.List, ListAcked), st.AckedNext, "pol-acked", len(st.Acked), st.AckedCount)}
+	pg := h.page(r, "policy.acks.title", d)
 	pg.Title = st.Doc.Title + " — " + pg.T("policy.acks.title")
 	h.kit.Render(w, r, http.StatusOK, "policy_acks", pg)
+}
+
+// listRequest is r as the pager of the list named list sees it: r itself
+// when r shows that list alone, otherwise r asking for that list alone
+// (its first page, the other parameters kept).
+func listRequest(r *http.Request, shown, list string) *http.Request {
+	if shown == list {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	q := r2.URL.Query()
+	q.Del("after")
+	q.Set("list", list)
+	r2.URL.RawQuery = q.Encode()
+	return r2
 }

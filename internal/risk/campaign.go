@@ -13,6 +13,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
 )
 
@@ -162,12 +163,14 @@ func (s *Service) Campaigns(ctx context.Context, p *authz.Principal) ([]Campaign
 	return out, nil
 }
 
-// CampaignView is a campaign as p sees it: the units p may see, with their
-// risks, what is left to assess and a heat map each.
+// CampaignView is a campaign as p sees it: every unit p may see (Campaign.Units,
+// with its risk count and submission) and a page of them in detail.
 type CampaignView struct {
 	Campaign Campaign
 	Method   Method
-	Units    []UnitView
+	Units    []UnitView // the units shown in detail
+	Unit     int64      // the one unit shown in detail, when asked for
+	Next     string     // cursor of the next page of units in detail
 }
 
 // UnitView is one unit of a campaign.
@@ -181,8 +184,16 @@ type UnitView struct {
 	HeatMap   template.HTML
 }
 
-// Campaign returns a campaign p takes part in, with its units.
+// Campaign returns a campaign p takes part in, with every unit of it p may
+// see in detail.
 func (s *Service) Campaign(ctx context.Context, p *authz.Principal, id int64, lang i18n.Lang) (CampaignView, error) {
+	return s.CampaignPage(ctx, p, id, 0, paging.Request{Limit: paging.Max}, lang)
+}
+
+// CampaignPage is the campaign with the page pr of its units (by code; the
+// cursor names the last unit's code and id) in detail, or unitID alone
+// when it is not 0.
+func (s *Service) CampaignPage(ctx context.Context, p *authz.Principal, id, unitID int64, pr paging.Request, lang i18n.Lang) (CampaignView, error) {
 	if err := authz.Require(p, Read); err != nil {
 		return CampaignView{}, err
 	}
@@ -201,13 +212,43 @@ func (s *Service) Campaign(ctx context.Context, p *authz.Principal, id int64, la
 	if err != nil {
 		return CampaignView{}, err
 	}
-	rs, err := s.List(ctx, p, Filter{CampaignID: id})
+	slices.SortStableFunc(us, func(a, b CampaignUnit) int {
+		if c := strings.Compare(a.UnitCode, b.UnitCode); c != 0 {
+			return c
+		}
+		return int(a.UnitID - b.UnitID)
+	})
+	c.Units = us
+	v := CampaignView{Campaign: c, Method: m, Unit: unitID}
+	var page []CampaignUnit
+	if unitID != 0 {
+		for _, u := range us {
+			if u.UnitID == unitID {
+				page = append(page, u)
+			}
+		}
+		if len(page) == 0 {
+			return v, apperr.E(apperr.NotFound, "risk.err.campaign_not_found", id)
+		}
+	} else {
+		rest := us
+		if !pr.After.IsZero() {
+			rest = slices.DeleteFunc(slices.Clone(us), func(u CampaignUnit) bool {
+				return u.UnitCode < pr.After.Key || u.UnitCode == pr.After.Key && u.UnitID <= pr.After.ID
+			})
+		}
+		page, v.Next = paging.Cut(rest, pr, func(u CampaignUnit) paging.Cursor { return paging.Cursor{Key: u.UnitCode, ID: u.UnitID} })
+	}
+	ids := make([]int64, len(page))
+	for i, u := range page {
+		ids[i] = u.UnitID
+	}
+	rs, err := s.List(ctx, p, Filter{CampaignID: id, UnitIDs: ids})
 	if err != nil {
 		return CampaignView{}, err
 	}
 	mine := systemsOf(p, Write)
-	v := CampaignView{Campaign: c, Method: m}
-	for _, u := range us {
+	for _, u := range page {
 		uv := UnitView{CampaignUnit: u}
 		for _, r := range rs {
 			if r.UnitID == u.UnitID {
@@ -241,8 +282,11 @@ func (s *Service) Campaign(ctx context.Context, p *authz.Principal, id int64, la
 
 // SubmitUnit reports a unit's assessment as done.
 func (s *Service) SubmitUnit(ctx context.Context, p *authz.Principal, campaignID, unitID int64) error {
-	v, err := s.Campaign(ctx, p, campaignID, i18n.Ja)
+	v, err := s.CampaignPage(ctx, p, campaignID, unitID, paging.Request{}, i18n.Ja)
 	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.E(apperr.NotFound, "risk.err.campaign_not_found", campaignID)
+		}
 		return err
 	}
 	for _, u := range v.Units {

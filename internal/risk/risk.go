@@ -140,6 +140,18 @@ type Filter struct {
 	Query      string
 	Retired    bool
 	Acceptance string // only risks in this acceptance state
+	UnitIDs    []int64 // only risks of these units
+	// After and Limit read one page: the risks after the position After
+	// (nil: from the first), at most Limit of them (0: all).
+	After *Position
+	Limit int
+}
+
+// Position is a risk's place in the register's order: the residual value
+// and the value, highest first, then the id.
+type Position struct {
+	RValue, Value int
+	ID            int64
 }
 
 // Store persists the risk register. Implemented by internal/store; every
@@ -155,7 +167,11 @@ type Store interface {
 	// ApplyImport adds (ID 0; the given code, or R-00001 after the id when
 	// empty) or updates every risk in one transaction.
 	ApplyImport(ctx context.Context, rs []Risk, ch Change) (added, updated int, err error)
+	// Risks returns the risks f selects, the highest residual value first
+	// (then the value, then the id); CountRisks counts them (After and
+	// Limit aside).
 	Risks(ctx context.Context, f Filter) ([]Risk, error)
+	CountRisks(ctx context.Context, f Filter) (int, error)
 	History(ctx context.Context, id int64) ([]Change, error)
 
 	CreateCampaign(ctx context.Context, c Campaign, ns []Notice) (Campaign, error)

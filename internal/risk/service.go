@@ -13,6 +13,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
 )
 
@@ -116,6 +117,67 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Ris
 	}
 	f.Scope, f.Systems = p.Scope(Read), systemsOf(p, Read)
 	return s.store.Risks(ctx, f)
+}
+
+// Page is one page of a list: its rows, the cursor of the page after it
+// ("" on the last) and how many rows the whole list holds.
+type Page[T any] struct {
+	Rows  []T
+	Next  string
+	Total int
+}
+
+// Page sizes: the register shows PageSize risks a page, the API
+// APIPageSize unless the client asks for another limit (at most
+// paging.Max); a campaign shows CampaignUnits units in detail a page.
+const (
+	PageSize      = 50
+	APIPageSize   = 100
+	CampaignUnits = 10
+)
+
+// cursor names a risk's position: "residual value/value" and the id.
+func cursor(r Risk) paging.Cursor {
+	return paging.Cursor{Key: strconv.Itoa(r.RValue) + "/" + strconv.Itoa(r.Value), ID: r.ID}
+}
+
+// position reads a cursor made by cursor (nil for the start of the list).
+func position(c paging.Cursor) (*Position, error) {
+	if c.IsZero() {
+		return nil, nil
+	}
+	rv, v, ok := strings.Cut(c.Key, "/")
+	a, err1 := strconv.Atoi(rv)
+	b, err2 := strconv.Atoi(v)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, apperr.E(apperr.BadRequest, "paging.err.cursor")
+	}
+	return &Position{RValue: a, Value: b, ID: c.ID}, nil
+}
+
+// ListPage is one page of the risks p may read that f selects, the highest
+// residual value first; the cursor names the last risk's residual value,
+// value and id.
+func (s *Service) ListPage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Risk], error) {
+	var out Page[Risk]
+	if err := authz.Require(p, Read); err != nil {
+		return out, err
+	}
+	after, err := position(pr.After)
+	if err != nil {
+		return out, err
+	}
+	f.Scope, f.Systems = p.Scope(Read), systemsOf(p, Read)
+	if out.Total, err = s.store.CountRisks(ctx, f); err != nil || out.Total == 0 {
+		return out, err
+	}
+	f.After, f.Limit = after, pr.Fetch()
+	rs, err := s.store.Risks(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	out.Rows, out.Next = paging.Cut(rs, pr, cursor)
+	return out, nil
 }
 
 // Get returns a risk p may read, with its history. A pending acceptance

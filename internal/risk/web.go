@@ -19,6 +19,7 @@ import (
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/tabular"
 	"kitei/internal/webui"
 )
@@ -54,7 +55,12 @@ func Module(s *Service, kit *webui.Kit) capability.Module {
 			{Method: "POST", Path: "/risks/campaigns/{id}/units/{unit}/submit", Perm: Write, Handler: h.submitUnit},
 		},
 		API: []httpx.Route{
-			{Method: "GET", Path: "/api/v1/risks", Perm: Read, Summary: "List the risks of the register you may read", Handler: h.apiList},
+			{Method: "GET", Path: "/api/v1/risks", Perm: Read, Summary: "List the risks of the register you may read, the highest residual value first (then the value, then the id)", Handler: h.apiList,
+				Params: []httpx.Param{
+					{Name: "q", In: "query", Type: "string", Description: "code, title or subject contains"},
+					{Name: "retired", In: "query", Type: "string", Description: "1: retired risks too"},
+					{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor or the Link rel=\"next\" URL of the page before); absent: the first page"},
+					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"}}},
 			{Method: "POST", Path: "/api/v1/risks", Perm: Write, Summary: "Add a risk", Handler: h.apiCreate},
 			{Method: "GET", Path: "/api/v1/risks/{id}", Perm: Read, Summary: "One risk with its history", Handler: h.apiGet},
 			{Method: "GET", Path: "/api/v1/risk-method", Perm: Read, Summary: "The risk method in force", Handler: h.apiMethod},
@@ -118,8 +124,10 @@ func (h *handlers) render(w http.ResponseWriter, r *http.Request, name, title st
 
 type listData struct {
 	Risks    []Risk
+	Pager    webui.Pager
 	Method   Method
 	Query    string
+	Retired  bool
 	CanWrite bool
 	CanAdmin bool
 	Report   *ImportResult
@@ -161,7 +169,11 @@ func (h *handlers) importFile(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, status int, rep *ImportResult, failure error) {
 	q := r.URL.Query()
-	rs, err := h.s.List(r.Context(), me(r), Filter{Query: q.Get("q"), Retired: q.Get("retired") == "1"})
+	pr, err := paging.FromQuery(q, PageSize)
+	var res Page[Risk]
+	if err == nil {
+		res, err = h.s.ListPage(r.Context(), me(r), Filter{Query: q.Get("q"), Retired: q.Get("retired") == "1"}, pr)
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -171,7 +183,13 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, status int, 
 		h.kit.Fail(w, r, err)
 		return
 	}
-	p := h.kit.Page(r, "risk.title", listData{Risks: rs, Method: m, Query: q.Get("q"), CanWrite: me(r).Can(Write), CanAdmin: me(r).Can(Admin), Report: rep})
+	if r.Method != http.MethodGet {
+		// After an import the list's links lead to the list, not the post.
+		r = r.Clone(r.Context())
+		r.URL.Path = "/risks"
+	}
+	p := h.kit.Page(r, "risk.title", listData{Risks: res.Rows, Pager: webui.NewPager(r, res.Next, "", len(res.Rows), res.Total), Method: m,
+		Query: q.Get("q"), Retired: q.Get("retired") == "1", CanWrite: me(r).Can(Write), CanAdmin: me(r).Can(Admin), Report: rep})
 	p.Nav = "risk"
 	p.Flash = p.Done(r, "risk.done.")
 	if failure != nil {
@@ -442,12 +460,26 @@ func (h *handlers) campaign(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	v, err := h.s.Campaign(r.Context(), me(r), id, i18n.FromRequest(r))
+	q := r.URL.Query()
+	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
+	pr, err := paging.FromQuery(q, CampaignUnits)
+	var v CampaignView
+	if err == nil {
+		v, err = h.s.CampaignPage(r.Context(), me(r), id, unit, pr, i18n.FromRequest(r))
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	h.render(w, r, "risk_campaign", "risk.campaigns", v)
+	h.render(w, r, "risk_campaign", "risk.campaigns", campaignData{CampaignView: v,
+		Pager: webui.NewPager(r, v.Next, "units", len(v.Units), len(v.Campaign.Units))})
+}
+
+// campaignData is the campaign page: every unit in a table, a page of
+// them (or the one asked for) in detail.
+type campaignData struct {
+	CampaignView
+	Pager webui.Pager
 }
 
 func (h *handlers) submitUnit(w http.ResponseWriter, r *http.Request) {
@@ -463,7 +495,7 @@ func (h *handlers) submitUnit(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	webui.SeeOther(w, r, fmt.Sprintf("/risks/campaigns/%d", id), "submitted")
+	webui.SeeOther(w, r, fmt.Sprintf("/risks/campaigns/%d?unit=%d#unit-%d", id, unit, unit), "submitted")
 }
 
 func (h *handlers) export(w http.ResponseWriter, r *http.Request) {
@@ -485,15 +517,21 @@ func (h *handlers) export(w http.ResponseWriter, r *http.Request) {
 // ---- API ----
 
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
-	rs, err := h.s.List(r.Context(), me(r), Filter{Query: r.URL.Query().Get("q")})
+	q := r.URL.Query()
+	pr, err := paging.FromQuery(q, APIPageSize)
+	var res Page[Risk]
+	if err == nil {
+		res, err = h.s.ListPage(r.Context(), me(r), Filter{Query: q.Get("q"), Retired: q.Get("retired") == "1"}, pr)
+	}
 	if err != nil {
 		httpx.WriteError(w, r, err, nil)
 		return
 	}
-	if rs == nil {
-		rs = []Risk{}
+	if res.Rows == nil {
+		res.Rows = []Risk{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, rs)
+	paging.SetHeaders(w, r, res.Next)
+	httpx.WriteJSON(w, http.StatusOK, res.Rows)
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

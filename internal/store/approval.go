@@ -132,14 +132,16 @@ const requestCols = `r.id, r.type_key, r.applicant_id, r.unit_id, r.title, r.lev
 const requestFrom = ` FROM requests r JOIN request_types t ON t.key = r.type_key JOIN people p ON p.id = r.applicant_id
 	JOIN units u ON u.id = r.unit_id LEFT JOIN people d ON d.id = r.decider_id LEFT JOIN catalogs c ON c.id = r.catalog_id`
 
-func scanRequest(row scanner) (approval.Request, error) {
+// scanRequest reads a row of requestCols, then the extra columns into
+// extra.
+func scanRequest(row scanner, extra ...any) (approval.Request, error) {
 	var r approval.Request
 	var fields, outcome, status, submitted, decided, ended, created, updated string
 	var emergency, escalated int
-	err := row.Scan(&r.ID, &r.TypeKey, &r.ApplicantID, &r.UnitID, &r.Title, &r.Level, &outcome, &emergency, &r.StartsOn, &r.EndsOn,
+	err := row.Scan(append([]any{&r.ID, &r.TypeKey, &r.ApplicantID, &r.UnitID, &r.Title, &r.Level, &outcome, &emergency, &r.StartsOn, &r.EndsOn,
 		&r.CatalogID, &r.NodeRef, &r.RuleText, &r.TargetRef, &fields, &status, &r.DeciderID, &r.DeciderRole, &escalated,
 		&r.Conditions, &r.Decision, &submitted, &decided, &r.EndReport, &ended, &created, &updated, &r.Version,
-		&r.TypeName, &r.ApplicantName, &r.UnitName, &r.UnitPath, &r.DeciderName, &r.CatalogName)
+		&r.TypeName, &r.ApplicantName, &r.UnitName, &r.UnitPath, &r.DeciderName, &r.CatalogName}, extra...)...)
 	if err != nil {
 		return r, err
 	}
@@ -284,23 +286,15 @@ func (a *Approvals) Request(ctx context.Context, id int64) (approval.Request, er
 	return r, err
 }
 
-// Requests implements approval.Store.
-func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval.Request, error) {
-	var args argList
-	var conds []string
+// requestConds turns f into the conditions of a query over requests r
+// joined to their units u; ok is false when the scope shows nothing.
+func requestConds(f approval.Filter, args *argList) (conds []string, ok bool) {
 	if !f.Scope.All {
-		var or []string
-		for _, p := range f.Scope.Paths {
-			or = append(or, "u.path LIKE "+args.add(likeEscape(p)+"%")+` ESCAPE '\'`)
+		c, ok := requestScopeCond(f.Scope, args)
+		if !ok {
+			return nil, false
 		}
-		if f.Scope.PersonID != 0 {
-			ph := args.add(f.Scope.PersonID)
-			or = append(or, "r.applicant_id = "+ph, "r.decider_id = "+ph)
-		}
-		if len(or) == 0 {
-			return nil, nil
-		}
-		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+		conds = append(conds, c)
 	}
 	if f.TypeKey != "" {
 		conds = append(conds, "r.type_key = "+args.add(f.TypeKey))
@@ -342,10 +336,46 @@ func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval
 	if f.PeriodTo != "" {
 		conds = append(conds, `(CASE WHEN r.starts_on <> '' THEN r.starts_on ELSE SUBSTR(r.created_at, 1, 10) END) <= `+args.add(f.PeriodTo))
 	}
+	return conds, true
+}
+
+// requestScopeCond is the condition of a request scope that is not All; false
+// when it shows nothing.
+func requestScopeCond(sc approval.Scope, args *argList) (string, bool) {
+	var or []string
+	for _, p := range sc.Paths {
+		or = append(or, "u.path LIKE "+args.add(likeEscape(p)+"%")+` ESCAPE '\'`)
+	}
+	if sc.PersonID != 0 {
+		ph := args.add(sc.PersonID)
+		or = append(or, "r.applicant_id = "+ph, "r.decider_id = "+ph)
+	}
+	if len(or) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(or, " OR ") + ")", true
+}
+
+// Requests implements approval.Store.
+func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval.Request, error) {
+	var args argList
+	conds, ok := requestConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	if f.Before > 0 {
+		conds = append(conds, "r.id < "+args.add(f.Before))
+	}
 	q := `SELECT ` + requestCols + requestFrom + where(conds) + ` ORDER BY r.id DESC`
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
+	return a.scanRequests(ctx, q, args, nil)
+}
+
+// scanRequests reads the requests q selects; with extra, each row carries
+// one more column after the request's, handed to extra.
+func (a *Approvals) scanRequests(ctx context.Context, q string, args []any, extra func(r approval.Request, s string)) ([]approval.Request, error) {
 	rows, err := a.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -353,13 +383,127 @@ func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval
 	defer rows.Close()
 	var out []approval.Request
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		var x string
+		var dest []any
+		if extra != nil {
+			dest = append(dest, &x)
+		}
+		r, err := scanRequest(rows, dest...)
 		if err != nil {
 			return nil, err
+		}
+		if extra != nil {
+			extra(r, x)
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// CountRequests implements approval.Store.
+func (a *Approvals) CountRequests(ctx context.Context, f approval.Filter) (int, error) {
+	var args argList
+	conds, ok := requestConds(f, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom(!f.Scope.All || f.UnitPath != "")+where(conds), args...).Scan(&n)
+	return n, err
+}
+
+// TallyRequests implements approval.Store.
+func (a *Approvals) TallyRequests(ctx context.Context, f approval.Filter) ([]approval.Tally, error) {
+	var args argList
+	conds, ok := requestConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	return queryAll(ctx, a.db.R, `SELECT r.type_key, r.status, r.outcome, COUNT(*)`+countFrom(!f.Scope.All || f.UnitPath != "")+where(conds)+
+		` GROUP BY r.type_key, r.status, r.outcome`, func(row scanner) (approval.Tally, error) {
+		var t approval.Tally
+		var st, out string
+		err := row.Scan(&t.TypeKey, &st, &out, &t.N)
+		t.Status, t.Outcome = approval.Status(st), approval.Outcome(out)
+		return t, err
+	}, args...)
+}
+
+// countFrom is the FROM of a count of requests, joined to their units
+// only when a condition reads them.
+func countFrom(units bool) string {
+	if units {
+		return ` FROM requests r JOIN units u ON u.id = r.unit_id`
+	}
+	return ` FROM requests r`
+}
+
+// overdueSince is the time an overdue request has been due since: when it
+// was submitted (waiting for a decision) or the last day of its period
+// (waiting for its end report).
+const overdueSince = `(CASE WHEN r.status = 'submitted' THEN r.submitted_at ELSE r.ends_on END)`
+
+func overdueConds(q approval.OverdueQuery, args *argList) ([]string, bool) {
+	var conds []string
+	if !q.Scope.All {
+		c, ok := requestScopeCond(q.Scope, args)
+		if !ok {
+			return nil, false
+		}
+		conds = append(conds, c)
+	}
+	var or []string
+	if q.DecisionBefore != "" {
+		or = append(or, "(r.status = 'submitted' AND r.decider_id <> 0 AND r.submitted_at <> '' AND r.submitted_at <= "+args.add(q.DecisionBefore)+")")
+	}
+	if len(q.EndReportTypes) > 0 {
+		ph := make([]string, len(q.EndReportTypes))
+		for i, k := range q.EndReportTypes {
+			ph[i] = args.add(k)
+		}
+		or = append(or, "(r.status = 'expired' AND r.ended_at = '' AND r.ends_on <> '' AND r.type_key IN ("+strings.Join(ph, ", ")+"))")
+	}
+	if len(or) == 0 {
+		return nil, false
+	}
+	return append(conds, "("+strings.Join(or, " OR ")+")"), true
+}
+
+// OverdueRequests implements approval.Store.
+func (a *Approvals) OverdueRequests(ctx context.Context, oq approval.OverdueQuery) ([]approval.Overdue, error) {
+	var args argList
+	conds, ok := overdueConds(oq, &args)
+	if !ok {
+		return nil, nil
+	}
+	if !oq.After.IsZero() {
+		conds = append(conds, "("+overdueSince+", r.id) > ("+args.add(oq.After.Key)+", "+args.add(oq.After.ID)+")")
+	}
+	// The page's ids are sorted first, narrow; the page is then read whole.
+	inner := `SELECT r.id AS rid, ` + overdueSince + ` AS since` + countFrom(!oq.Scope.All) + where(conds) + ` ORDER BY since, r.id`
+	if oq.Limit > 0 {
+		inner += " LIMIT " + strconv.Itoa(oq.Limit)
+	}
+	q := `SELECT ` + requestCols + `, k.since FROM (` + inner + `) k JOIN requests r ON r.id = k.rid JOIN request_types t ON t.key = r.type_key
+		JOIN people p ON p.id = r.applicant_id JOIN units u ON u.id = r.unit_id LEFT JOIN people d ON d.id = r.decider_id
+		LEFT JOIN catalogs c ON c.id = r.catalog_id ORDER BY k.since, k.rid`
+	var out []approval.Overdue
+	_, err := a.scanRequests(ctx, q, args, func(r approval.Request, since string) {
+		out = append(out, approval.Overdue{Request: r, Since: since})
+	})
+	return out, err
+}
+
+// CountOverdue implements approval.Store.
+func (a *Approvals) CountOverdue(ctx context.Context, oq approval.OverdueQuery) (int, error) {
+	var args argList
+	conds, ok := overdueConds(oq, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom(!oq.Scope.All)+where(conds), args...).Scan(&n)
+	return n, err
 }
 
 // History implements approval.Store.
@@ -412,8 +556,22 @@ func (a *Approvals) DeliverJob(ctx context.Context, key, owner string, at time.T
 
 // Notices implements approval.Store.
 func (a *Approvals) Notices(ctx context.Context, personID int64, limit int) ([]approval.Notice, error) {
-	rows, err := a.db.R.QueryContext(ctx, `SELECT id, person_id, kind, ref, message, created_at, read_at FROM notices
-		WHERE person_id = $1 ORDER BY id DESC LIMIT $2`, personID, limit)
+	return a.NoticePage(ctx, personID, 0, limit)
+}
+
+// NoticePage implements approval.Store.
+func (a *Approvals) NoticePage(ctx context.Context, personID, before int64, limit int) ([]approval.Notice, error) {
+	args := []any{personID}
+	q := `SELECT id, person_id, kind, ref, message, created_at, read_at FROM notices WHERE person_id = $1`
+	if before > 0 {
+		args = append(args, before)
+		q += ` AND id < $2`
+	}
+	q += ` ORDER BY id DESC`
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := a.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -432,6 +590,13 @@ func (a *Approvals) Notices(ctx context.Context, personID int64, limit int) ([]a
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// CountNotices implements approval.Store.
+func (a *Approvals) CountNotices(ctx context.Context, personID int64) (int, error) {
+	var n int
+	err := a.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE person_id = $1`, personID).Scan(&n)
+	return n, err
 }
 
 // MarkRead implements approval.Store.

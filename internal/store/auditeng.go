@@ -193,6 +193,39 @@ func (s *Audits) Engagement(ctx context.Context, id int64) (auditeng.Engagement,
 // Engagements implements auditeng.Store.
 func (s *Audits) Engagements(ctx context.Context, f auditeng.EngagementFilter) ([]auditeng.Engagement, error) {
 	var args argList
+	conds, ok := engagementConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	if !f.After.IsZero() {
+		conds = append(conds, "(e.starts_on, e.id) > ("+args.add(f.After.Key)+", "+args.add(f.After.ID)+")")
+	}
+	q := `SELECT ` + engagementCols + engagementFrom + where(conds) + ` ORDER BY e.starts_on, e.id`
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	es, err := queryAll(ctx, s.db.R, q, scanEngagement, args...)
+	if err != nil {
+		return nil, err
+	}
+	return es, s.auditors(ctx, es)
+}
+
+// CountEngagements implements auditeng.Store.
+func (s *Audits) CountEngagements(ctx context.Context, f auditeng.EngagementFilter) (int, error) {
+	var args argList
+	conds, ok := engagementConds(f, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_engagements e JOIN units u ON u.id = e.unit_id`+where(conds), args...).Scan(&n)
+	return n, err
+}
+
+// engagementConds are f's conditions (After and Limit aside) over
+// engagements e joined to their units u; false when f shows nothing.
+func engagementConds(f auditeng.EngagementFilter, args *argList) ([]string, bool) {
 	var conds []string
 	if f.PlanID != 0 {
 		conds = append(conds, "e.plan_id = "+args.add(f.PlanID))
@@ -203,22 +236,23 @@ func (s *Audits) Engagements(ctx context.Context, f auditeng.EngagementFilter) (
 			or = append(or, "u.path LIKE "+args.add(escapeLike(p)+"%")+` ESCAPE '\'`)
 		}
 		if f.AuditorID != 0 {
-			or = append(or, "e.id IN (SELECT engagement_id FROM audit_auditors WHERE person_id = "+args.add(f.AuditorID)+")")
+			live := ""
+			if f.Today != "" {
+				ph := args.add(f.Today)
+				live = " AND (access_until = '' OR access_until >= " + ph + ")"
+			}
+			or = append(or, "e.id IN (SELECT engagement_id FROM audit_auditors WHERE person_id = "+args.add(f.AuditorID)+live+")")
 		}
 		for _, p := range f.RespondPaths {
 			ph := args.add(escapeLike(p) + "%")
 			or = append(or, "(e.status IN ('reported', 'instructed') AND (u.path LIKE "+ph+` ESCAPE '\' OR e.id IN (SELECT i.engagement_id FROM audit_instructions i JOIN units iu ON iu.id = i.unit_id WHERE iu.path LIKE `+ph+` ESCAPE '\')))`)
 		}
 		if len(or) == 0 {
-			return nil, nil
+			return nil, false
 		}
 		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
-	es, err := queryAll(ctx, s.db.R, `SELECT `+engagementCols+engagementFrom+where(conds)+` ORDER BY e.starts_on, e.id`, scanEngagement, args...)
-	if err != nil {
-		return nil, err
-	}
-	return es, s.auditors(ctx, es)
+	return conds, true
 }
 
 // SetEngagement implements auditeng.Store.

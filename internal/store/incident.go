@@ -161,9 +161,7 @@ func (s *Incidents) Incident(ctx context.Context, id int64) (incident.Incident, 
 	return x, err
 }
 
-// Incidents implements incident.Store.
-func (s *Incidents) Incidents(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
-	var args argList
+func incidentConds(f incident.Filter, args *argList) []string {
 	var conds []string
 	if f.From != "" {
 		conds = append(conds, "i.reported_at >= "+args.add(f.From))
@@ -189,11 +187,54 @@ func (s *Incidents) Incidents(ctx context.Context, f incident.Filter) ([]inciden
 	if f.ReporterID != 0 {
 		conds = append(conds, "i.reporter_id = "+args.add(f.ReporterID))
 	}
+	if f.Lessons {
+		conds = append(conds, "i.lessons <> ''")
+	}
+	if f.Status != "" {
+		conds = append(conds, "i.status = "+args.add(string(f.Status)))
+	}
+	return conds
+}
+
+// Incidents implements incident.Store.
+func (s *Incidents) Incidents(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
+	var args argList
+	conds := incidentConds(f, &args)
+	if f.Before > 0 {
+		conds = append(conds, "i.id < "+args.add(f.Before))
+	}
 	q := `SELECT ` + incidentCols + incidentFrom + where(conds) + ` ORDER BY i.id DESC`
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
 	return queryAll(ctx, s.db.R, q, scanIncident, args...)
+}
+
+// CountIncidents implements incident.Store.
+func (s *Incidents) CountIncidents(ctx context.Context, f incident.Filter) (int, error) {
+	var args argList
+	conds := incidentConds(f, &args)
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents i LEFT JOIN units u ON u.id = i.unit_id`+where(conds), args...).Scan(&n)
+	return n, err
+}
+
+// IncidentTimes implements incident.Store.
+func (s *Incidents) IncidentTimes(ctx context.Context, f incident.Filter) ([]incident.Incident, error) {
+	var args argList
+	conds := incidentConds(f, &args)
+	return queryAll(ctx, s.db.R, `SELECT i.id, i.status, i.is_incident, i.level, i.reported_at, i.triaged_at, i.closed_at
+		FROM incidents i LEFT JOIN units u ON u.id = i.unit_id`+where(conds)+` ORDER BY i.id DESC`, func(row scanner) (incident.Incident, error) {
+		var x incident.Incident
+		var status, reported, triaged, closed string
+		var isInc int
+		if err := row.Scan(&x.ID, &status, &isInc, &x.Level, &reported, &triaged, &closed); err != nil {
+			return x, err
+		}
+		x.Status, x.IsIncident = incident.Status(status), isInc != 0
+		x.ReportedAt, x.TriagedAt, x.ClosedAt = incParse(reported), incParse(triaged), incParse(closed)
+		return x, nil
+	}, args...)
 }
 
 // Save implements incident.Store.
@@ -359,6 +400,12 @@ func scanAuthority(row scanner) (incident.AuthorityNotice, error) {
 		&esc, &n.IncidentTitle, &n.OwnerID)
 	n.DueAt, n.SentAt, n.EscalatedAt = incParse(due), incParse(sent), incParse(esc)
 	return n, err
+}
+
+// OpenAuthorityNotices implements incident.Store.
+func (s *Incidents) OpenAuthorityNotices(ctx context.Context) ([]incident.AuthorityNotice, error) {
+	return queryAll(ctx, s.db.R, `SELECT `+noticeCols+noticeFrom+` WHERE i.status NOT IN ('reported', 'closed', 'dismissed')
+		ORDER BY n.due_at, n.id`, scanAuthority)
 }
 
 // AuthorityNotices implements incident.Store.

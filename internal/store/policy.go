@@ -361,23 +361,52 @@ func (s *Policies) Ack(ctx context.Context, docID int64, version int, personID i
 	return added, err
 }
 
-// Acks implements policy.Store.
-func (s *Policies) Acks(ctx context.Context, docID int64, version int) (map[int64]time.Time, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT person_id, at FROM policy_acks WHERE doc_id = $1 AND version = $2`, docID, version)
+// AckOf implements policy.Store.
+func (s *Policies) AckOf(ctx context.Context, docID int64, version int, personID int64) (time.Time, bool, error) {
+	var at string
+	err := s.db.R.QueryRowContext(ctx, `SELECT at FROM policy_acks WHERE doc_id = $1 AND version = $2 AND person_id = $3`,
+		docID, version, personID).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
 	if err != nil {
-		return nil, err
+		return time.Time{}, false, err
 	}
-	defer rows.Close()
-	out := map[int64]time.Time{}
-	for rows.Next() {
-		var id int64
+	return parseTime(at), true, nil
+}
+
+// AckPeople implements policy.Store.
+func (s *Policies) AckPeople(ctx context.Context, q policy.AckPeopleQuery) ([]policy.Person, error) {
+	args := []any{q.DocID, q.Version}
+	conds := []string{"p.status <> 'left'", scopeWhere(q.Scope, "p.unit_id", &args)}
+	if q.UnitID != 0 {
+		args = append(args, q.UnitID)
+		conds = append(conds, "p.unit_id = $"+strconv.Itoa(len(args)))
+	}
+	if q.Acked {
+		conds = append(conds, "a.person_id IS NOT NULL")
+	} else {
+		conds = append(conds, "a.person_id IS NULL")
+	}
+	if !q.After.IsZero() {
+		args = append(args, q.After.Key, q.After.ID)
+		conds = append(conds, "(p.employee_no, p.id) > ($"+strconv.Itoa(len(args)-1)+", $"+strconv.Itoa(len(args))+")")
+	}
+	query := `SELECT p.id, p.employee_no, p.name, u.name, COALESCE(a.at, '') FROM people p JOIN units u ON u.id = p.unit_id
+		LEFT JOIN policy_acks a ON a.doc_id = $1 AND a.version = $2 AND a.person_id = p.id
+		WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY p.employee_no, p.id`
+	if q.Limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(q.Limit)
+	}
+	return queryAll(ctx, s.db.R, query, func(r scanner) (policy.Person, error) {
+		var x policy.Person
 		var at string
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, err
+		err := r.Scan(&x.ID, &x.EmployeeNo, &x.Name, &x.Unit, &at)
+		if at != "" {
+			x.AckedAt = parseTime(at)
 		}
-		out[id] = parseTime(at)
-	}
-	return out, rows.Err()
+		return x, err
+	}, args...)
 }
 
 // OpenTask implements policy.Store.

@@ -240,6 +240,37 @@ func (s *Risks) Risk(ctx context.Context, id int64) (risk.Risk, error) {
 // Risks implements risk.Store.
 func (s *Risks) Risks(ctx context.Context, f risk.Filter) ([]risk.Risk, error) {
 	var args argList
+	conds, ok := riskConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	if f.After != nil {
+		// The order is r_value and value descending, then id: negated, one
+		// row comparison on both engines.
+		conds = append(conds, `(-r.r_value, -r.value, r.id) > (`+args.add(-f.After.RValue)+`, `+args.add(-f.After.Value)+`, `+args.add(f.After.ID)+`)`)
+	}
+	q := `SELECT ` + riskCols + riskFrom + where(conds) + ` ORDER BY r.r_value DESC, r.value DESC, r.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(f.Limit)
+	}
+	return queryAll(ctx, s.db.R, q, scanRisk, args...)
+}
+
+// CountRisks implements risk.Store.
+func (s *Risks) CountRisks(ctx context.Context, f risk.Filter) (int, error) {
+	var args argList
+	conds, ok := riskConds(f, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM risks r JOIN units u ON u.id = r.unit_id`+where(conds), args...).Scan(&n)
+	return n, err
+}
+
+// riskConds are the conditions of f (After and Limit aside) over risks r
+// joined to their units u; false when the scope shows nothing.
+func riskConds(f risk.Filter, args *argList) ([]string, bool) {
 	var conds []string
 	if !f.Scope.All {
 		var or []string
@@ -250,7 +281,7 @@ func (s *Risks) Risks(ctx context.Context, f risk.Filter) ([]risk.Risk, error) {
 			or = append(or, `r.system_code = `+args.add(c))
 		}
 		if len(or) == 0 {
-			return nil, nil
+			return nil, false
 		}
 		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
@@ -259,6 +290,13 @@ func (s *Risks) Risks(ctx context.Context, f risk.Filter) ([]risk.Risk, error) {
 	}
 	if f.UnitID != 0 {
 		conds = append(conds, `r.unit_id = `+args.add(f.UnitID))
+	}
+	if len(f.UnitIDs) > 0 {
+		ph := make([]string, len(f.UnitIDs))
+		for i, id := range f.UnitIDs {
+			ph[i] = args.add(id)
+		}
+		conds = append(conds, `r.unit_id IN (`+strings.Join(ph, ", ")+`)`)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := args.add("%" + likeEscape(q) + "%")
@@ -270,11 +308,7 @@ func (s *Risks) Risks(ctx context.Context, f risk.Filter) ([]risk.Risk, error) {
 	if !f.Retired {
 		conds = append(conds, `r.retired = 0`)
 	}
-	q := `SELECT ` + riskCols + riskFrom
-	if len(conds) > 0 {
-		q += ` WHERE ` + strings.Join(conds, " AND ")
-	}
-	return queryAll(ctx, s.db.R, q+` ORDER BY r.r_value DESC, r.value DESC, r.id`, scanRisk, args...)
+	return conds, true
 }
 
 // History implements risk.Store.
@@ -333,9 +367,12 @@ func (s *Risks) CreateCampaign(ctx context.Context, c risk.Campaign, ns []risk.N
 }
 
 func (s *Risks) campaignUnits(ctx context.Context, id int64) ([]risk.CampaignUnit, error) {
-	return queryAll(ctx, s.db.R, `SELECT cu.unit_id, u.code, u.name, u.path, cu.submitted_at,
-		(SELECT COUNT(*) FROM risks r WHERE r.campaign_id = cu.campaign_id AND r.unit_id = cu.unit_id AND r.retired = 0)
-		FROM risk_campaign_units cu JOIN units u ON u.id = cu.unit_id WHERE cu.campaign_id = $1 ORDER BY u.code`,
+	// The risks are counted in one pass over the campaign's (not once per
+	// unit).
+	return queryAll(ctx, s.db.R, `SELECT cu.unit_id, u.code, u.name, u.path, cu.submitted_at, COALESCE(n.risks, 0)
+		FROM risk_campaign_units cu JOIN units u ON u.id = cu.unit_id
+		LEFT JOIN (SELECT unit_id, COUNT(*) AS risks FROM risks WHERE campaign_id = $1 AND retired = 0 GROUP BY unit_id) n ON n.unit_id = cu.unit_id
+		WHERE cu.campaign_id = $1 ORDER BY u.code`,
 		func(row scanner) (risk.CampaignUnit, error) {
 			var u risk.CampaignUnit
 			var at string

@@ -183,6 +183,39 @@ func (s *Tracker) requirements(ctx context.Context, as []tracker.Action) error {
 // Actions implements tracker.Store.
 func (s *Tracker) Actions(ctx context.Context, f tracker.Filter) ([]tracker.Action, error) {
 	var args argList
+	conds, ok := actionConds(f, &args)
+	if !ok {
+		return nil, nil
+	}
+	if !f.After.IsZero() {
+		conds = append(conds, "(a.due_on, a.id) > ("+args.add(f.After.Key)+", "+args.add(f.After.ID)+")")
+	}
+	q := `SELECT ` + actionCols + actionFrom + where(conds) + ` ORDER BY a.due_on, a.id`
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	out, err := queryAll(ctx, s.db.R, q, scanAction, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.requirements(ctx, out)
+}
+
+// CountActions implements tracker.Store.
+func (s *Tracker) CountActions(ctx context.Context, f tracker.Filter) (int, error) {
+	var args argList
+	conds, ok := actionConds(f, &args)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM tracker_actions a LEFT JOIN units u ON u.id = a.unit_id`+where(conds), args...).Scan(&n)
+	return n, err
+}
+
+// actionConds are f's conditions (After and Limit aside) over actions a
+// joined to their units u; false when the scope shows nothing.
+func actionConds(f tracker.Filter, args *argList) ([]string, bool) {
 	var conds []string
 	if f.OwnerID != 0 {
 		conds = append(conds, "a.owner_id = "+args.add(f.OwnerID))
@@ -197,7 +230,7 @@ func (s *Tracker) Actions(ctx context.Context, f tracker.Filter) ([]tracker.Acti
 		}
 		if f.OwnerID == 0 {
 			if len(or) == 0 {
-				return nil, nil
+				return nil, false
 			}
 			conds = append(conds, "("+strings.Join(or, " OR ")+")")
 		}
@@ -214,15 +247,19 @@ func (s *Tracker) Actions(ctx context.Context, f tracker.Filter) ([]tracker.Acti
 	if f.OpenOnly {
 		conds = append(conds, "a.status <> 'closed'")
 	}
-	q := `SELECT ` + actionCols + actionFrom + where(conds) + ` ORDER BY a.due_on, a.id`
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
+	if f.Unfinished {
+		conds = append(conds, "a.status NOT IN ('done', 'closed')")
 	}
-	out, err := queryAll(ctx, s.db.R, q, scanAction, args...)
-	if err != nil {
-		return nil, err
+	if f.Status != "" {
+		conds = append(conds, "a.status = "+args.add(string(f.Status)))
 	}
-	return out, s.requirements(ctx, out)
+	if f.DueBefore != "" {
+		conds = append(conds, "a.due_on < "+args.add(f.DueBefore))
+	}
+	if f.NotOwner != 0 {
+		conds = append(conds, "a.owner_id <> "+args.add(f.NotOwner))
+	}
+	return conds, true
 }
 
 func escapeLike(s string) string {

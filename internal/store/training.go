@@ -630,14 +630,14 @@ func scopeWhere(s authz.Scope, col string, args *[]any) string {
 	return col + " IN (SELECT id FROM units WHERE " + strings.Join(ors, " OR ") + ")"
 }
 
-// Assignments implements training.Store.
-func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter) ([]training.Assignment, error) {
-	var args []any
+// assignmentWhere is the WHERE clause of f over assignments a joined to
+// their units u (f.AfterID aside).
+func assignmentWhere(f training.AssignmentFilter, args *[]any) string {
 	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
 	}
-	where := []string{scopeWhere(f.Scope, "a.unit_id", &args)}
+	where := []string{scopeWhere(f.Scope, "a.unit_id", args)}
 	if f.CourseID > 0 {
 		where = append(where, "a.course_id = "+arg(f.CourseID))
 	}
@@ -660,14 +660,30 @@ func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter
 	if f.Excuses {
 		where = append(where, "a.excuse_state = 'filed'")
 	}
+	return ` WHERE ` + strings.Join(where, " AND ")
+}
+
+// Assignments implements training.Store.
+func (t *Trainings) Assignments(ctx context.Context, f training.AssignmentFilter) ([]training.Assignment, error) {
+	var args []any
+	q := `SELECT ` + asgCols + asgFrom + assignmentWhere(f, &args)
 	if f.AfterID > 0 {
-		where = append(where, "a.id > "+arg(f.AfterID))
+		args = append(args, f.AfterID)
+		q += " AND a.id > $" + strconv.Itoa(len(args))
 	}
-	q := `SELECT ` + asgCols + asgFrom + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY a.id`
+	q += ` ORDER BY a.id`
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
 	return queryAll(ctx, t.db.R, q, scanTrAssignment, args...)
+}
+
+// CountAssignments implements training.Store.
+func (t *Trainings) CountAssignments(ctx context.Context, f training.AssignmentFilter) (int, error) {
+	var args []any
+	var n int
+	err := t.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM training_assignments a JOIN units u ON u.id = a.unit_id`+assignmentWhere(f, &args), args...).Scan(&n)
+	return n, err
 }
 
 // MarkOpened implements training.Store.

@@ -58,9 +58,11 @@ func Module(svc *Service, kit *webui.Kit, people People) capability.Module {
 			{Method: "POST", Path: "/actions/{id}/reassign", Perm: Follow, Handler: h.post("reassigned", h.reassign)},
 		},
 		API: []httpx.Route{
-			{Method: "GET", Path: "/api/v1/actions", Perm: Work, Handler: h.apiList, Response: "TrackerActions", Summary: "Improvement actions: one's own and those of the units one follows",
+			{Method: "GET", Path: "/api/v1/actions", Perm: Work, Handler: h.apiList, Response: "TrackerActions", Summary: "Improvement actions: one's own and those of the units one follows, by due date (then id)",
 				Params: []httpx.Param{{Name: "view", In: "query", Type: "string", Description: "mine: only one's own"},
-					{Name: "kind", In: "query", Type: "string", Description: "source kind"}, {Name: "open", In: "query", Type: "string", Description: "1: not closed"}}},
+					{Name: "kind", In: "query", Type: "string", Description: "source kind"}, {Name: "open", In: "query", Type: "string", Description: "1: not closed"},
+					{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor or the Link rel=\"next\" URL of the page before); absent: the first page"},
+					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"}}},
 			{Method: "POST", Path: "/api/v1/actions", Perm: Follow, Handler: h.apiCreate, Body: "TrackerActionInput", Response: "TrackerAction", Summary: "File an improvement action for a unit one follows"},
 			{Method: "GET", Path: "/api/v1/actions/poam", Perm: Follow, Handler: h.poam, Summary: "Open actions of the units one follows as an OSCAL plan of action and milestones"},
 			{Method: "GET", Path: "/api/v1/actions/{id}", Perm: Work, Handler: h.apiGet, Response: "TrackerAction", Summary: "One action with progress and evidence"},

@@ -40,15 +40,11 @@ func (s *Service) todos(ctx context.Context, p *authz.Principal) ([]capability.T
 		}
 	}
 	if p.Can(Follow) {
-		followed, err := s.Followed(ctx, p, Filter{OpenOnly: true})
+		// Done actions of the followed units waiting for someone other
+		// than their owner to confirm them, counted in the database.
+		n, err := s.countFollowed(ctx, p, Filter{Status: Done, NotOwner: p.PersonID})
 		if err != nil {
 			return nil, err
-		}
-		n := 0
-		for _, a := range followed {
-			if a.Status == Done && a.OwnerID != p.PersonID && follows(p, a.UnitPath) {
-				n++
-			}
 		}
 		if n > 0 {
 			out = append(out, capability.Todo{Key: "tracker.todo.confirm", Args: []any{n}, Href: "/actions/unit", Count: n})
@@ -57,26 +53,27 @@ func (s *Service) todos(ctx context.Context, p *authz.Principal) ([]capability.T
 	return out, nil
 }
 
+// countFollowed counts the actions of the units p follows that f selects.
+func (s *Service) countFollowed(ctx context.Context, p *authz.Principal, f Filter) (int, error) {
+	sc := p.Scope(Follow)
+	f.OwnerID = 0
+	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths}
+	return s.store.CountActions(ctx, f)
+}
+
 // figures: the open (not yet done) and the overdue actions of the units
 // the reader follows.
 func (s *Service) figures(ctx context.Context, p *authz.Principal) ([]capability.Figure, error) {
 	if p == nil || !p.Can(Follow) {
 		return nil, nil
 	}
-	followed, err := s.Followed(ctx, p, Filter{OpenOnly: true})
+	open, err := s.countFollowed(ctx, p, Filter{Unfinished: true})
 	if err != nil {
 		return nil, err
 	}
-	today := s.today()
-	open, overdue := 0, 0
-	for _, a := range followed {
-		if a.Finished() || !follows(p, a.UnitPath) {
-			continue
-		}
-		open++
-		if a.Overdue(today) {
-			overdue++
-		}
+	overdue, err := s.countFollowed(ctx, p, Filter{Unfinished: true, DueBefore: s.today()})
+	if err != nil {
+		return nil, err
 	}
 	return []capability.Figure{
 		{Key: "tracker.fig.open", Value: float64(open), Unit: "unit.count", Href: "/actions/unit"},

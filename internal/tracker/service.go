@@ -46,7 +46,10 @@ type Store interface {
 	// NotFound when there is none.
 	Action(ctx context.Context, id int64) (Action, error)
 	// Actions lists actions with their requirements, by due date.
+	// Actions returns the actions f selects by due date (then id);
+	// CountActions counts them (After and Limit aside).
 	Actions(ctx context.Context, f Filter) ([]Action, error)
+	CountActions(ctx context.Context, f Filter) (int, error)
 	// Change stores next when the action is still as prev (status and
 	// updated time; Conflict otherwise), appends pr when not nil and
 	// the notices, with an audit event named event.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"kitei/internal/apperr"
+	"kitei/internal/paging"
 )
 
 // DateLayout is the layout of due dates and progress dates.
@@ -169,7 +170,14 @@ type Filter struct {
 	SourceID   int64
 	SourceItem int64
 	OpenOnly   bool // not closed
-	Limit      int
+	Unfinished bool   // neither done nor closed
+	Status     Status // only this status ("": any)
+	DueBefore  string // due before this day
+	NotOwner   int64  // not owned by this person
+	// After and Limit read one page: the actions after the cursor (due
+	// date and id; zero: from the first), at most Limit of them (0: all).
+	After paging.Cursor
+	Limit int
 }
 
 // ScopeFilter limits a list to units: everything (All), or the units under

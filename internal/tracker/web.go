@@ -17,6 +17,7 @@ import (
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/tabular"
 	"kitei/internal/webui"
 )
@@ -43,6 +44,7 @@ func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) { h.k
 
 type listData struct {
 	Actions  []Action
+	Pager    webui.Pager
 	Unit     bool // the unit view
 	Follower bool
 	Kind     string
@@ -51,28 +53,40 @@ type listData struct {
 	Today    string
 }
 
+// mine is one's own actions, by due date, PageSize a page.
 func (h *handlers) mine(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	acts, err := h.svc.Mine(r.Context(), p, r.URL.Query().Get("all") == "")
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	var res Page[Action]
+	if err == nil {
+		res, err = h.svc.MinePage(r.Context(), p, r.URL.Query().Get("all") == "", pr)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	pg := h.kit.Page(r, "tracker.title.mine", listData{Actions: acts, Follower: p.Can(Follow), OpenOnly: true, Today: h.svc.today()})
+	pg := h.kit.Page(r, "tracker.title.mine", listData{Actions: res.Rows, Pager: webui.NewPager(r, res.Next, "", len(res.Rows), res.Total),
+		Follower: p.Can(Follow), OpenOnly: true, Today: h.svc.today()})
 	pg.Nav, pg.Flash = "tracker", pg.Done(r, "tracker.done.")
 	h.kit.Render(w, r, http.StatusOK, "tracker_list", pg)
 }
 
+// unit is the actions of the units one follows, by due date, PageSize a
+// page, the filters kept in the next link.
 func (h *handlers) unit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := Filter{SourceKind: SourceKind(q.Get("kind")), OpenOnly: q.Get("open") != "0"}
-	acts, err := h.svc.Followed(r.Context(), principal(r), f)
+	pr, err := paging.FromQuery(q, PageSize)
+	var res Page[Action]
+	if err == nil {
+		res, err = h.svc.FollowedPage(r.Context(), principal(r), f, pr)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	pg := h.kit.Page(r, "tracker.title.unit", listData{Actions: acts, Unit: true, Follower: true, Kind: q.Get("kind"),
-		OpenOnly: f.OpenOnly, Kinds: Kinds, Today: h.svc.today()})
+	pg := h.kit.Page(r, "tracker.title.unit", listData{Actions: res.Rows, Pager: webui.NewPager(r, res.Next, "", len(res.Rows), res.Total),
+		Unit: true, Follower: true, Kind: q.Get("kind"), OpenOnly: f.OpenOnly, Kinds: Kinds, Today: h.svc.today()})
 	pg.Nav, pg.Flash = "tracker", pg.Done(r, "tracker.done.")
 	h.kit.Render(w, r, http.StatusOK, "tracker_list", pg)
 }
@@ -359,22 +373,25 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	q := r.URL.Query()
 	f := Filter{SourceKind: SourceKind(q.Get("kind")), OpenOnly: q.Get("open") == "1"}
-	var acts []Action
-	var err error
-	switch q.Get("view") {
-	case "mine":
-		acts, err = h.svc.Mine(r.Context(), p, f.OpenOnly)
-	default:
-		acts, err = h.svc.Visible(r.Context(), p, f)
+	pr, err := paging.FromQuery(q, APIPageSize)
+	var res Page[Action]
+	if err == nil {
+		switch q.Get("view") {
+		case "mine":
+			res, err = h.svc.MinePage(r.Context(), p, f.OpenOnly, pr)
+		default:
+			res, err = h.svc.VisiblePage(r.Context(), p, f, pr)
+		}
 	}
 	if err != nil {
 		h.apiErr(w, r, err)
 		return
 	}
-	if acts == nil {
-		acts = []Action{}
+	if res.Rows == nil {
+		res.Rows = []Action{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, acts)
+	paging.SetHeaders(w, r, res.Next)
+	httpx.WriteJSON(w, http.StatusOK, res.Rows)
 }
 
 // ActionInput is the body of POST /api/v1/actions.

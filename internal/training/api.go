@@ -6,10 +6,16 @@ import (
 
 	"kitei/internal/authz"
 	"kitei/internal/httpx"
+	"kitei/internal/paging"
 )
 
 func route(method, path string, perm authz.Permission, summary string, h http.HandlerFunc) httpx.Route {
 	return httpx.Route{Method: method, Path: path, Perm: perm, Summary: summary, Handler: h}
+}
+
+func withParams(r httpx.Route, ps ...httpx.Param) httpx.Route {
+	r.Params = ps
+	return r
 }
 
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
@@ -35,7 +41,11 @@ func (w *Web) api() []httpx.Route {
 		route("POST", base+"/plans/{id}/submit", Admin, "Send a plan to the CISO", w.apiSubmitPlan),
 		route("POST", base+"/plans/{id}/decide", Approve, "Approve or return a plan (CISO)", w.apiDecidePlan),
 
-		route("GET", base+"/follow", Follow, "Completion of the units in scope (?course=)", w.apiFollow),
+		withParams(route("GET", base+"/follow", Follow, "Completion of the units in scope (one row a unit) and a page of the people still to do the course, in the order they were assigned", w.apiFollow),
+			httpx.Param{Name: "course", In: "query", Type: "integer", Description: "course id (absent: the latest published course)"},
+			httpx.Param{Name: "unit", In: "query", Type: "integer", Description: "list the people still to do it in this unit and the units below it only"},
+			httpx.Param{Name: "after", In: "query", Type: "string", Description: "cursor of the pending list's next page (\"next\", X-Next-Cursor or the Link rel=\"next\" URL of the page before)"},
+			httpx.Param{Name: "limit", In: "query", Type: "integer", Description: "people per page, 1–1000 (default 100)"}),
 		route("POST", base+"/follow/remind", Follow, "Remind who has not completed ?course= in ?unit=", w.apiRemind),
 		route("GET", base+"/results", Report, "Completion per course and unit, score distribution (?year=)", w.apiResults),
 	}
@@ -261,12 +271,22 @@ func (w *Web) apiDecidePlan(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) apiFollow(rw http.ResponseWriter, r *http.Request) {
-	course, _ := strconv.ParseInt(r.URL.Query().Get("course"), 10, 64)
-	f, err := w.svc.Follow(r.Context(), me(r), course)
+	q := r.URL.Query()
+	course, _ := strconv.ParseInt(q.Get("course"), 10, 64)
+	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
+	pr, err := paging.FromQuery(q, APIPageSize)
+	var f Following
+	if err == nil {
+		f, err = w.svc.FollowPage(r.Context(), me(r), course, unit, pr)
+	}
 	if err != nil {
 		w.fail(rw, r, err)
 		return
 	}
+	if f.Pending == nil {
+		f.Pending = []Assignment{}
+	}
+	paging.SetHeaders(rw, r, f.Next)
 	httpx.WriteJSON(rw, http.StatusOK, f)
 }
 

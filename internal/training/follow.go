@@ -8,26 +8,49 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/paging"
 	"kitei/internal/tabular"
 )
 
 // Following is what a 課室 officer sees: the completion of each published
-// course in the units of their scope, and the people still to do the
-// chosen course.
+// course in the units of their scope (one row a unit), and a page of the
+// people still to do the chosen course (in Unit and below when it is not
+// 0), in the order they were assigned.
 type Following struct {
-	Courses []Course     `json:"courses"`
-	Course  *Course      `json:"course,omitempty"`
-	Rates   []UnitRate   `json:"rates"`
-	Totals  UnitRate     `json:"totals"`
-	Pending []Assignment `json:"pending"`
+	Courses      []Course     `json:"courses"`
+	Course       *Course      `json:"course,omitempty"`
+	Rates        []UnitRate   `json:"rates"`
+	Totals       UnitRate     `json:"totals"`
+	Unit         int64        `json:"unit,omitempty"`
+	Pending      []Assignment `json:"pending"`
+	PendingTotal int          `json:"pending_total"`
+	Next         string       `json:"next,omitempty"` // cursor of the pending list's next page
 }
 
+// Page sizes of the pending list: PageSize on the page, APIPageSize in the
+// API unless the client asks for another limit (at most paging.Max).
+const (
+	PageSize    = 50
+	APIPageSize = 100
+)
+
 // Follow is the officer's view of courseID (0: the latest published
-// course), limited to the units where they hold Follow.
+// course), limited to the units where they hold Follow, with the first
+// PageSize people still to do it.
 func (s *Service) Follow(ctx context.Context, p *authz.Principal, courseID int64) (Following, error) {
-	var f Following
+	return s.FollowPage(ctx, p, courseID, 0, paging.Request{Limit: PageSize})
+}
+
+// FollowPage is Follow with the page pr of the people still to do the
+// course, of unitID and the units below it when it is not 0; the cursor is
+// the assignment's id.
+func (s *Service) FollowPage(ctx context.Context, p *authz.Principal, courseID, unitID int64, pr paging.Request) (Following, error) {
+	f := Following{Unit: unitID}
 	if err := authz.Require(p, Follow); err != nil {
 		return f, err
+	}
+	if pr.After.Key != "" {
+		return f, apperr.E(apperr.BadRequest, "paging.err.cursor")
 	}
 	scope := p.Scope(Follow)
 	cs, err := s.store.Courses(ctx)
@@ -54,8 +77,17 @@ func (s *Service) Follow(ctx context.Context, p *authz.Principal, courseID int64
 		return f, err
 	}
 	f.Totals = total(f.Rates)
-	f.Pending, err = s.store.Assignments(ctx, AssignmentFilter{CourseID: f.Course.ID, Scope: scope, Pending: true, Limit: 500})
-	return f, err
+	q := AssignmentFilter{CourseID: f.Course.ID, UnitID: unitID, Scope: scope, Pending: true}
+	if f.PendingTotal, err = s.store.CountAssignments(ctx, q); err != nil || f.PendingTotal == 0 {
+		return f, err
+	}
+	q.AfterID, q.Limit = pr.After.ID, pr.Fetch()
+	rows, err := s.store.Assignments(ctx, q)
+	if err != nil {
+		return f, err
+	}
+	f.Pending, f.Next = paging.Cut(rows, pr, func(a Assignment) paging.Cursor { return paging.Cursor{ID: a.ID} })
+	return f, nil
 }
 
 func total(rs []UnitRate) UnitRate {

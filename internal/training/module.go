@@ -15,6 +15,7 @@ import (
 	"kitei/internal/httpx"
 	"kitei/internal/i18n"
 	"kitei/internal/notify"
+	"kitei/internal/paging"
 	"kitei/internal/webui"
 )
 
@@ -593,13 +594,27 @@ func (w *Web) decideExcuse(rw http.ResponseWriter, r *http.Request) {
 
 // ---- following
 
+// followPage is the officer's page: a row per unit in scope and the
+// people still to do the course, PageSize a page (?unit= narrows them to a
+// unit and the units below it).
 func (w *Web) followPage(rw http.ResponseWriter, r *http.Request) {
-	f, err := w.svc.Follow(r.Context(), me(r), formInt(r, "course"))
+	pr, err := paging.FromQuery(r.URL.Query(), PageSize)
+	var f Following
+	if err == nil {
+		f, err = w.svc.FollowPage(r.Context(), me(r), formInt(r, "course"), formInt(r, "unit"), pr)
+	}
 	if err != nil {
 		w.kit.Fail(rw, r, err)
 		return
 	}
-	p := w.kit.Page(r, "training.title.follow", map[string]any{"F": f, "Chart": rateBars(f.Rates, 0)})
+	var unitName string
+	for _, u := range f.Rates {
+		if u.UnitID == f.Unit {
+			unitName = u.UnitName
+		}
+	}
+	p := w.kit.Page(r, "training.title.follow", map[string]any{"F": f, "Chart": rateBars(f.Rates, 0), "UnitName": unitName,
+		"Pager": webui.NewPager(r, f.Next, "pending", len(f.Pending), f.PendingTotal)})
 	p.Nav, p.Flash = "training", p.Done(r, "training.done.")
 	w.kit.Render(rw, r, http.StatusOK, "training_follow", p)
 }

@@ -73,6 +73,9 @@ type Store interface {
 	// the latest).
 	Current(ctx context.Context, courseID, personID int64) (Assignment, error)
 	Assignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
+	// CountAssignments counts the assignments f selects (AfterID and Limit
+	// aside).
+	CountAssignments(ctx context.Context, f AssignmentFilter) (int, error)
 	MarkOpened(ctx context.Context, id int64, at time.Time) error
 
 	OpenAttempt(ctx context.Context, assignmentID int64) (Attempt, bool, error)

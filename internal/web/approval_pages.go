@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,7 +14,9 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/register"
+	"kitei/internal/webui"
 )
 
 // approvalRoutes are the request (申請・届出) pages and the inbox; added to
@@ -62,14 +65,17 @@ func reqFlash(pg *page, r *http.Request) string {
 	return ""
 }
 
-// reqTable is a list of requests and the page it is shown on.
+// reqTable is one page of a list of requests, the page it is shown on and
+// the list's pager.
 type reqTable struct {
-	P    *page
-	Rows []approval.Request
+	P     *page
+	Rows  []approval.Request
+	Pager webui.Pager
 }
 
 type reqIndexData struct {
 	Types   []approval.Type
+	List    string // "waiting" or "mine": that list alone, paged; "": both lists' first pages
 	Mine    reqTable
 	Waiting reqTable
 	Ledger  bool
@@ -77,26 +83,64 @@ type reqIndexData struct {
 	Admin   bool
 }
 
+// reqIndex is the requests page: the request types, the requests waiting
+// for the reader's decision and the reader's own, PageSize of each. Their
+// next links lead to ?list=waiting or ?list=mine, which shows that list
+// alone, paged with ?after=.
 func (s *Server) reqIndex(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := authz.From(ctx)
-	d := &reqIndexData{Report: p.Can(authz.RequestReport), Admin: p.Can(authz.RequestAdmin),
+	q := r.URL.Query()
+	d := &reqIndexData{List: q.Get("list"), Report: p.Can(authz.RequestReport), Admin: p.Can(authz.RequestAdmin),
 		Ledger: p.Can(authz.RequestDecide) || p.Can(authz.RequestReport)}
-	var err error
-	if d.Types, err = s.Approval.Types(ctx, false); err == nil {
-		if d.Mine.Rows, err = s.Approval.Mine(ctx, p); err == nil {
-			d.Waiting.Rows, err = s.Approval.Waiting(ctx, p)
+	if d.List != "" && d.List != "mine" && d.List != "waiting" {
+		s.failErr(w, r, apperr.E(apperr.BadRequest, "approval.err.view_mine_waiting_ledger"))
+		return
+	}
+	pr, err := paging.FromQuery(q, approval.PageSize)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	first := paging.Request{Limit: pr.Limit}
+	var mine, waiting approval.Page[approval.Request]
+	if d.Types, err = s.Approval.Types(ctx, false); err == nil && d.List != "mine" {
+		if d.List == "" {
+			waiting, err = s.Approval.WaitingPage(ctx, p, first)
+		} else {
+			waiting, err = s.Approval.WaitingPage(ctx, p, pr)
+		}
+	}
+	if err == nil && d.List != "waiting" {
+		if d.List == "" {
+			mine, err = s.Approval.MinePage(ctx, p, first)
+		} else {
+			mine, err = s.Approval.MinePage(ctx, p, pr)
 		}
 	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	d.Waiting.Rows, d.Mine.Rows = waiting.Rows, mine.Rows
+	d.Waiting.Pager = webui.NewPager(listRequest(r, d.List, "waiting"), waiting.Next, "waiting", len(waiting.Rows), waiting.Total)
+	d.Mine.Pager = webui.NewPager(listRequest(r, d.List, "mine"), mine.Next, "mine", len(mine.Rows), mine.Total)
 	pg := s.newPage(r, "req.title", d)
 	d.Mine.P, d.Waiting.P = pg, pg
 	pg.Nav = "requests"
 	pg.Flash = reqFlash(pg, r)
 	s.render(w, r, http.StatusOK, "approval_index", pg)
+}
+
+// listRequest is r as the pager of the list named list sees it: r itself
+// when r shows that list alone, otherwise r asking for it (its first page).
+func listRequest(r *http.Request, shown, list string) *http.Request {
+	if shown == list {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = url.Values{"list": {list}}.Encode()
+	return r2
 }
 
 // reqFormData drives the form generated from a type's fields.
@@ -377,8 +421,17 @@ type reqLedgerData struct {
 	Units    any
 	F        url.Values
 	Table    reqTable
-	Query    string
+	Total    int
+	Query    string // the filters, for the spreadsheet link (not paged)
 	Report   bool
+}
+
+// filterQuery is q without the paging parameters.
+func filterQuery(q url.Values) string {
+	q = maps.Clone(q)
+	q.Del("after")
+	q.Del("limit")
+	return q.Encode()
 }
 
 // ledgerFilter reads the ledger filters of the query string.
@@ -402,15 +455,20 @@ func (s *Server) reqLedger(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := authz.From(ctx)
 	f, err := s.ledgerFilter(r)
-	var rows []approval.Request
+	var pr paging.Request
 	if err == nil {
-		rows, err = s.Approval.Ledger(ctx, p, f)
+		pr, err = paging.FromQuery(r.URL.Query(), approval.PageSize)
+	}
+	var res approval.Page[approval.Request]
+	if err == nil {
+		res, err = s.Approval.LedgerPage(ctx, p, f, pr)
 	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	d := &reqLedgerData{Statuses: approval.Statuses[1:], F: r.URL.Query(), Table: reqTable{Rows: rows}, Query: r.URL.RawQuery, Report: p.Can(authz.RequestReport)}
+	d := &reqLedgerData{Statuses: approval.Statuses[1:], F: r.URL.Query(), Total: res.Total, Query: filterQuery(r.URL.Query()), Report: p.Can(authz.RequestReport),
+		Table: reqTable{Rows: res.Rows, Pager: webui.NewPager(r, res.Next, "ledger", len(res.Rows), res.Total)}}
 	d.Types, _ = s.Approval.Types(ctx, true)
 	if s.Org != nil {
 		sc := approval.LedgerScope(p)
@@ -444,14 +502,25 @@ func (s *Server) reqLedgerXLSX(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+type reqOverdueData struct {
+	Rows  []approval.Overdue
+	Pager webui.Pager
+}
+
+// reqOverdue is the overdue report, PageSize requests a page, the longest
+// due first.
 func (s *Server) reqOverdue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rows, err := s.Approval.Overdue(ctx, authz.From(ctx))
+	pr, err := paging.FromQuery(r.URL.Query(), approval.PageSize)
+	var res approval.Page[approval.Overdue]
+	if err == nil {
+		res, err = s.Approval.OverduePage(ctx, authz.From(ctx), pr)
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	pg := s.newPage(r, "req.overdue.title", rows)
+	pg := s.newPage(r, "req.overdue.title", &reqOverdueData{Rows: res.Rows, Pager: webui.NewPager(r, res.Next, "", len(res.Rows), res.Total)})
 	pg.Nav = "requests"
 	s.render(w, r, http.StatusOK, "approval_overdue", pg)
 }
@@ -537,18 +606,29 @@ type inboxRow struct {
 	Link string
 }
 
+type inboxData struct {
+	Rows  []inboxRow
+	Pager webui.Pager
+	After string // this page's cursor: marking a notice read comes back to the page
+}
+
+// inbox is the reader's notices, PageSize a page, newest first.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ns, err := s.Approval.Inbox(ctx, authz.From(ctx).PersonID)
+	pr, err := paging.FromQuery(r.URL.Query(), approval.PageSize)
+	var res approval.Page[approval.Notice]
+	if err == nil {
+		res, err = s.Approval.InboxPage(ctx, authz.From(ctx).PersonID, pr)
+	}
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	rows := make([]inboxRow, len(ns))
-	for i, n := range ns {
-		rows[i] = inboxRow{Notice: n, Link: noticeLink(n.Ref)}
+	d := &inboxData{Rows: make([]inboxRow, len(res.Rows)), Pager: webui.NewPager(r, res.Next, "", len(res.Rows), res.Total), After: pr.After.String()}
+	for i, n := range res.Rows {
+		d.Rows[i] = inboxRow{Notice: n, Link: noticeLink(n.Ref)}
 	}
-	pg := s.newPage(r, "inbox.title", rows)
+	pg := s.newPage(r, "inbox.title", d)
 	pg.Nav = "inbox"
 	s.render(w, r, http.StatusOK, "approval_inbox", pg)
 }
@@ -560,7 +640,11 @@ func (s *Server) inboxRead(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	back := "/inbox"
+	if c, err := paging.Parse(r.FormValue("after")); err == nil && !c.IsZero() {
+		back += "?after=" + c.String()
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // noticeLink turns a notice's ref into a link ("request:12" → the request).

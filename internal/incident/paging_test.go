@@ -1,0 +1,187 @@
+package incident_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"kitei/internal/apperr"
+	"kitei/internal/incident"
+	"kitei/internal/paging"
+	"kitei/internal/store"
+	"kitei/internal/store/storetest"
+)
+
+// walk follows a list's cursors from its first page, limit rows a page,
+// and returns every row's key in the order read; it fails on a page too
+// long, a short page with a next cursor, or a total that is not the number
+// of rows read.
+func walk[T any](t *testing.T, limit int, read func(paging.Request) (incident.Page[T], error), key func(T) string) []string {
+	t.Helper()
+	var keys []string
+	pr := paging.Request{Limit: limit}
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("the cursors go round in circles")
+		}
+		pg, err := read(pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pg.Rows) > limit || pg.Next != "" && len(pg.Rows) != limit {
+			t.Fatalf("page %d: %d rows (limit %d), next %q", pages, len(pg.Rows), limit, pg.Next)
+		}
+		for _, r := range pg.Rows {
+			keys = append(keys, key(r))
+		}
+		if pg.Next == "" {
+			if len(keys) != pg.Total {
+				t.Fatalf("read %d rows, total %d", len(keys), pg.Total)
+			}
+			return keys
+		}
+		if pr.After, err = paging.Parse(pg.Next); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestIncidentListsArePaged files 120 reports, closes half of them with
+// lessons learned, and reads the ledger, one's own reports and the lessons
+// page by page: every row once, in the whole list's order, with the
+// ledger's figures over the whole list.
+func TestIncidentListsArePaged(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setup(t, db)
+		svc := w.a.Incident
+		reporter, csirt := w.principal(t, w.reporter), w.principal(t, w.csirt)
+		const n = 120
+		for i := range n {
+			if _, err := svc.File(ctx, reporter, incident.Input{Title: fmt.Sprintf("不審なメール %d", i), What: "添付ファイルを開いた。",
+				Personal: incident.PersonalNo}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.W.ExecContext(ctx, `UPDATE incidents SET status = 'closed', lessons = '添付を開く前に確認する' WHERE id % 2 = 0`); err != nil {
+			t.Fatal(err)
+		}
+		id := func(x incident.Incident) string { return fmt.Sprint(x.ID) }
+		all, err := svc.List(ctx, csirt, incident.Filter{Level: -2})
+		if err != nil || len(all) != n {
+			t.Fatalf("ledger: %d, %v", len(all), err)
+		}
+		var want []string
+		for _, x := range all {
+			want = append(want, id(x))
+		}
+		got := walk(t, 50, func(pr paging.Request) (incident.Page[incident.Incident], error) {
+			return svc.ListPage(ctx, csirt, incident.Filter{Level: -2}, pr)
+		}, id)
+		if !slices.Equal(got, want) {
+			t.Fatalf("ledger pages %v, want %v", got, want)
+		}
+		closed := walk(t, 7, func(pr paging.Request) (incident.Page[incident.Incident], error) {
+			return svc.ListPage(ctx, csirt, incident.Filter{Level: -2, Open: "closed"}, pr)
+		}, id)
+		if len(closed) != n/2 {
+			t.Fatalf("closed: %d", len(closed))
+		}
+		st, err := svc.LedgerStats(ctx, csirt, incident.Filter{Level: -2})
+		if err != nil || st.Count != n || st.Open != n/2 {
+			t.Fatalf("stats = %+v, %v", st, err)
+		}
+		mine := walk(t, 50, func(pr paging.Request) (incident.Page[incident.StatusView], error) { return svc.MinePage(ctx, reporter, pr) },
+			func(v incident.StatusView) string { return fmt.Sprint(v.ID) })
+		if !slices.Equal(mine, want) {
+			t.Fatalf("mine %v", mine)
+		}
+		lessons := walk(t, 50, func(pr paging.Request) (incident.Page[incident.Lesson], error) { return svc.LessonsPage(ctx, reporter, pr) },
+			func(l incident.Lesson) string { return l.Lessons })
+		if len(lessons) != n/2 {
+			t.Fatalf("lessons: %d", len(lessons))
+		}
+		if _, err := svc.ListPage(ctx, reporter, incident.Filter{Level: -2}, paging.Request{}); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("a reporter's ledger: %v", err)
+		}
+		if _, err := svc.ListPage(ctx, csirt, incident.Filter{Level: -2}, paging.Request{After: paging.Cursor{Key: "x", ID: 9}}); !apperr.Is(err, apperr.BadRequest) {
+			t.Fatalf("another list's cursor: %v", err)
+		}
+		if db.Dialect != store.SQLite {
+			return
+		}
+
+		// The pages: 50 rows, the filters in the next link; the API: the
+		// next cursor in the body and the headers.
+		ts := w.server(t)
+		next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+		row := regexp.MustCompile(`<tr><td class="num"><a href="/incidents/(\d+)">`)
+		var seen []string
+		for path := "/incidents/ledger?state=closed"; path != ""; {
+			code, body := get(t, ts, w.csirt.EmployeeNo, path)
+			if code != 200 {
+				t.Fatalf("%s: %d", path, code)
+			}
+			for _, m := range row.FindAllStringSubmatch(body, -1) {
+				seen = append(seen, m[1])
+			}
+			path = ""
+			if m := next.FindStringSubmatch(body); m != nil {
+				path, _, _ = strings.Cut(html.UnescapeString(m[1]), "#")
+				if !strings.Contains(path, "state=closed") || len(seen)%incident.PageSize != 0 {
+					t.Fatalf("next %s after %d rows", path, len(seen))
+				}
+			}
+		}
+		if !slices.Equal(seen, closed) {
+			t.Fatalf("ledger pages show %v, want %v", seen, closed)
+		}
+		if code, _ := get(t, ts, w.csirt.EmployeeNo, "/incidents/ledger?after=%21"); code != http.StatusBadRequest {
+			t.Fatalf("a bad cursor: %d", code)
+		}
+		_, body := get(t, ts, w.reporter.EmployeeNo, "/incidents/lessons")
+		if strings.Count(body, `class="card inc-lesson"`) != incident.PageSize || !next.MatchString(body) {
+			t.Fatal("the lessons' first page")
+		}
+		_, body = get(t, ts, w.csirt.EmployeeNo, "/incidents")
+		if !strings.Contains(body, `href="/incidents/ledger?state=open"`) {
+			t.Fatal("the index does not lead to the rest of the open incidents")
+		}
+		var api []string
+		for path := "/api/v1/incidents?limit=50"; path != ""; {
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			req.Header.Set("X-Test-Person", w.csirt.EmployeeNo)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var led incident.LedgerAnswer
+			err = json.NewDecoder(resp.Body).Decode(&led)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || led.Stats.Count != n || led.Next != resp.Header.Get("X-Next-Cursor") {
+				t.Fatalf("%s: %d %v, count %d, next %q", path, resp.StatusCode, err, led.Stats.Count, led.Next)
+			}
+			for _, x := range led.Incidents {
+				api = append(api, id(x))
+			}
+			path = ""
+			if led.Next != "" {
+				path = "/api/v1/incidents?limit=50&after=" + led.Next
+			}
+		}
+		if !slices.Equal(api, want) {
+			t.Fatalf("api pages %v", api)
+		}
+		for _, q := range []string{"after=%21", "limit=0", "limit=5000"} {
+			if code, _ := get(t, ts, w.csirt.EmployeeNo, "/api/v1/incidents?"+q); code != http.StatusBadRequest {
+				t.Errorf("?%s: %d", q, code)
+			}
+		}
+	})
+}

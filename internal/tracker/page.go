@@ -1,0 +1,74 @@
+package tracker
+
+import (
+	"context"
+
+	"kitei/internal/authz"
+	"kitei/internal/paging"
+)
+
+// Page is one page of a list: its rows, the cursor of the page after it
+// ("" on the last) and how many rows the whole list holds.
+type Page[T any] struct {
+	Rows  []T
+	Next  string
+	Total int
+}
+
+// Page sizes: the lists show PageSize actions a page, the API APIPageSize
+// unless the client asks for another limit (at most paging.Max).
+const (
+	PageSize    = 50
+	APIPageSize = 100
+)
+
+// page reads the page pr of the actions f selects, by due date and id; the
+// cursor names the last action's due date and id.
+func (s *Service) page(ctx context.Context, f Filter, pr paging.Request) (Page[Action], error) {
+	var out Page[Action]
+	var err error
+	if out.Total, err = s.store.CountActions(ctx, f); err != nil || out.Total == 0 {
+		return out, err
+	}
+	f.After, f.Limit = pr.After, pr.Fetch()
+	acts, err := s.store.Actions(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	out.Rows, out.Next = paging.Cut(acts, pr, func(a Action) paging.Cursor { return paging.Cursor{Key: a.DueOn, ID: a.ID} })
+	return out, nil
+}
+
+// MinePage is one page of p's own actions, by due date.
+func (s *Service) MinePage(ctx context.Context, p *authz.Principal, openOnly bool, pr paging.Request) (Page[Action], error) {
+	if err := authz.Require(p, Work); err != nil {
+		return Page[Action]{}, err
+	}
+	if p.PersonID == 0 {
+		return Page[Action]{}, nil
+	}
+	return s.page(ctx, Filter{OwnerID: p.PersonID, OpenOnly: openOnly}, pr)
+}
+
+// FollowedPage is one page of the actions of the units p follows (see
+// Followed), by due date.
+func (s *Service) FollowedPage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Action], error) {
+	if err := authz.Require(p, Follow); err != nil {
+		return Page[Action]{}, err
+	}
+	sc := p.Scope(Follow)
+	f.OwnerID = 0
+	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths}
+	return s.page(ctx, f, pr)
+}
+
+// VisiblePage is one page of what p may see (see Visible), by due date.
+func (s *Service) VisiblePage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Action], error) {
+	if !p.Can(Work) && !p.Can(Follow) {
+		return Page[Action]{}, authz.Require(p, Work)
+	}
+	sc := p.Scope(Follow)
+	f.OwnerID = 0
+	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths, OrPerson: p.PersonID}
+	return s.page(ctx, f, pr)
+}
