@@ -5,6 +5,11 @@ import (
 	"net/url"
 )
 
+// FlashParam is the query parameter a page's one-time message rides on
+// after a post (webui.SeeOther); links to other pages of a list drop it so
+// the message is not shown again.
+const FlashParam = "done"
+
 // NextURL is the URL of the page after this one: r's URL with ?after=next
 // (other parameters kept); "" when there is none.
 func NextURL(u *url.URL, next string) string {
@@ -12,6 +17,7 @@ func NextURL(u *url.URL, next string) string {
 		return ""
 	}
 	q := u.Query()
+	q.Del(FlashParam)
 	q.Set("after", next)
 	return u.Path + "?" + q.Encode()
 }
@@ -23,6 +29,7 @@ func FirstURL(u *url.URL) string {
 		return ""
 	}
 	q.Del("after")
+	q.Del(FlashParam)
 	if len(q) == 0 {
 		return u.Path
 	}

@@ -49,7 +49,7 @@ func TestCutKeepsPageAndNamesTheLastRow(t *testing.T) {
 }
 
 func TestLinksKeepFilters(t *testing.T) {
-	u, _ := url.Parse("/org/people?q=%E5%B1%B1&after=abc")
+	u, _ := url.Parse("/org/people?q=%E5%B1%B1&after=abc&done=saved")
 	if got := NextURL(u, "def"); got != "/org/people?after=def&q=%E5%B1%B1" {
 		t.Fatalf("NextURL = %q", got)
 	}
