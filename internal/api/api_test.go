@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,6 +108,33 @@ func TestOpenAPIDocumentCoversEveryRoute(t *testing.T) {
 		if !ok || p[strings.ToLower(r.Method)] == nil {
 			t.Errorf("route %s %s missing from the document", r.Method, r.Path)
 		}
+	}
+	// Every paged list documents its cursor parameters and the headers
+	// that name the next page.
+	paged := 0
+	for path, ops := range paths {
+		for method, op := range ops.(map[string]any) {
+			o, _ := op.(map[string]any)
+			params, _ := o["parameters"].([]any)
+			var names []string
+			for _, p := range params {
+				names = append(names, p.(map[string]any)["name"].(string))
+			}
+			if !slices.Contains(names, "after") {
+				continue
+			}
+			paged++
+			if !slices.Contains(names, "limit") {
+				t.Errorf("%s %s takes after but not limit", method, path)
+			}
+			hdrs, _ := o["responses"].(map[string]any)["200"].(map[string]any)["headers"].(map[string]any)
+			if hdrs["X-Next-Cursor"] == nil || hdrs["Link"] == nil {
+				t.Errorf("%s %s: 200 headers = %v, want X-Next-Cursor and Link", method, path, hdrs)
+			}
+		}
+	}
+	if paged == 0 {
+		t.Error("no route documents keyset paging (after=)")
 	}
 	schemas := m["components"].(map[string]any)["schemas"].(map[string]any)
 	doc := schemas["CatalogDocument"].(map[string]any)["properties"].(map[string]any)

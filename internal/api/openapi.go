@@ -132,6 +132,16 @@ func responses(rt Route) map[string]any {
 	} else {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 	}
+	for _, p := range rt.Params {
+		if p.Name == "after" && p.In == "query" {
+			ok["headers"] = map[string]any{
+				"X-Next-Cursor": map[string]any{"description": "The cursor of the next page (pass it as after=); absent on the last page",
+					"schema": map[string]any{"type": "string"}},
+				"Link": map[string]any{"description": `The next page's URL with rel="next"; absent on the last page`,
+					"schema": map[string]any{"type": "string"}},
+			}
+		}
+	}
 	out := map[string]any{"200": ok,
 		"400": errResp("The request cannot be read (malformed JSON, an unknown field, a bad query parameter)"),
 		"404": errResp("Not found, or outside the caller's scope"),
