@@ -54,6 +54,7 @@ type DB struct {
 	R, W    *sql.DB
 	dsn     string
 	stop    func() // stops background work (the SQLite checkpointer)
+	ckpt    *checkpointStats
 	// Secrets seals stored secrets (TOTP seeds); nil: kept as they are.
 	Secrets *secrets.Keyring
 }
@@ -120,10 +121,11 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// synchronous=FULL: in WAL mode the WAL is fsynced at every commit, so
 	// an acknowledged write survives power loss, not only a process crash.
 	q := url.Values{}
-	// The writer checkpoints only as a last resort (wal_autocheckpoint of
-	// 16,000 pages); the checkpointer goroutine does it in the background so
-	// a commit never waits for the database file to be written and synced.
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)", "wal_autocheckpoint(16000)"} {
+	// The writer checkpoints only as a last resort (writerAutoCheckpoint);
+	// the checkpointer goroutine does it in the background so a commit does
+	// not wait for the database file to be written and synced (checkpoint.go).
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)",
+		"wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -170,7 +172,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 		ck.SetMaxOpenConns(1)
-		db.stop = startCheckpointer(ck, path+"-wal")
+		db.ckpt = &checkpointStats{}
+		db.stop = startCheckpointer(ck, w, db.ckpt)
 	}
 	return db, nil
 }
