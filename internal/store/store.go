@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -53,8 +55,12 @@ type DB struct {
 	Dialect Dialect
 	R, W    *sql.DB
 	dsn     string
-	stop    func() // stops background work (the SQLite checkpointer)
-	ckpt    *checkpointStats
+	stop    func()   // stops background work (the SQLite checkpointer)
+	stmts   sync.Map // query → *sql.Stmt prepared on W (see WriterStmt)
+	// shapesReady is the largest batch shape whose answer statements are
+	// prepared (selfcheck_answers.go).
+	shapesReady atomic.Int32
+	ckpt        *checkpointStats
 	// Secrets seals stored secrets (TOTP seeds); nil: kept as they are.
 	Secrets *secrets.Keyring
 }
@@ -218,11 +224,44 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+// WriterStmt returns q prepared on the writer, prepared once and kept
+// until Close. Call it outside a transaction (on SQLite the writer is one
+// connection) and use the statement in one with tx.StmtContext, which on
+// SQLite finds it already prepared on that connection: a statement the
+// store runs for every group commit is then parsed once, not every time.
+func (db *DB) WriterStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.W.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// preparedStmt is q as WriterStmt prepared it, or nil.
+func (db *DB) preparedStmt(q string) *sql.Stmt {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	return nil
+}
+
 // Close releases the connections.
 func (db *DB) Close() error {
 	if db.stop != nil {
 		db.stop()
 	}
+	db.stmts.Range(func(q, st any) bool {
+		st.(*sql.Stmt).Close()
+		db.stmts.Delete(q)
+		return true
+	})
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {
