@@ -6,15 +6,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"kitei/internal/app"
@@ -41,6 +45,10 @@ type SelfcheckOptions struct {
 	// connection pool over the one store, share the rush behind a
 	// round-robin proxy (PostgreSQL only; default 1).
 	Replicas int
+	// Duration bounds the rush (0: every person answers every item). The
+	// people are drawn in a shuffled order from the whole organisation
+	// either way, and every acknowledged answer is checked afterwards.
+	Duration time.Duration
 }
 
 // SelfcheckResult is what the benchmark prints.
@@ -52,11 +60,31 @@ type SelfcheckResult struct {
 	TargetRate       float64 `json:"target_rate"` // answers/s the rush was paced at; 0 for saturation
 	SetupSeconds     float64 `json:"setup_seconds"`
 	RushSeconds      float64 `json:"rush_seconds"`
+	RushLimitSeconds float64 `json:"rush_limit_seconds,omitempty"` // --duration; 0: the whole organisation answered
 	AnswersTotal     int     `json:"answers_total"`
 	Errors           int     `json:"errors"`
 	AnswersPerSec    float64 `json:"answers_per_sec"`
 	P50ms            float64 `json:"p50_ms"`
 	P99ms            float64 `json:"p99_ms"`
+	// Server-side time of the answer saves (handler entry to response
+	// written, on the web server) and how late the clients sent them
+	// after they were due: p99 − server p99 is what the clients' own
+	// scheduling and the loopback add.
+	ServerP50ms  float64 `json:"server_p50_ms"`
+	ServerP99ms  float64 `json:"server_p99_ms"`
+	SendLagP99ms float64 `json:"send_lag_p99_ms"`
+	// SchedP99ms is the p99 of the Go scheduler's latency (runnable to
+	// running) of every goroutine in the process during the rush, clients
+	// and server alike: how long work waited for one of the cores.
+	SchedP99ms float64 `json:"sched_p99_ms"`
+	// GCCycles and GCPauseP99ms are the garbage collections that ran
+	// during the rush and their stop-the-world pauses.
+	GCCycles     int     `json:"gc_cycles"`
+	GCPauseP99ms float64 `json:"gc_pause_p99_ms"`
+	// CPUPerAnswerMs is the process's CPU time (user and system, clients,
+	// server and database together) during the rush per acknowledged
+	// answer.
+	CPUPerAnswerMs   float64 `json:"cpu_per_answer_ms"`
 	RawCommitsPerSec float64 `json:"raw_commits_per_sec"`
 	Ratio            float64 `json:"ratio"`
 	RollupP50ms      float64 `json:"rollup_p50_ms"`
@@ -158,11 +186,21 @@ type Rush struct {
 	// with its person's bearer token (a real `kitei serve`) instead of the
 	// benchmark's person header.
 	Tokens map[int64]string
+	// Duration, when above zero, bounds the rush: no save starts after
+	// that long (a person half-way through their checklist stops there).
+	Duration time.Duration
+	// Spread has the clients take the people in a fixed shuffled order
+	// instead of one after another, so a bounded rush draws its people
+	// from every unit of the organisation.
+	Spread bool
 
 	Acked     []bool
 	Latencies []time.Duration
-	Errors    int64
-	Elapsed   time.Duration
+	// SendLags are, for a paced rush, how late each save was sent after
+	// it was due: the clients' own scheduling delay, not the server's.
+	SendLags []time.Duration
+	Errors   int64
+	Elapsed  time.Duration
 }
 
 // Run performs the rush; it stops early when ctx ends.
@@ -179,8 +217,20 @@ func (r *Rush) Run(ctx context.Context) {
 		interval = time.Duration(float64(time.Second) / r.Rate)
 	}
 	lats := make([][]time.Duration, r.Clients)
+	lags := make([][]time.Duration, r.Clients)
+	order := make([]int, len(r.People))
+	for i := range order {
+		order[i] = i
+	}
+	if r.Spread {
+		rand.New(rand.NewPCG(20, 60)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
+	var deadline time.Time
+	if r.Duration > 0 {
+		deadline = start.Add(r.Duration)
+	}
 	stopLog := make(chan struct{})
 	if r.Log != nil {
 		go func() {
@@ -203,10 +253,11 @@ func (r *Rush) Run(ctx context.Context) {
 			defer wg.Done()
 			var body bytes.Buffer
 			for ctx.Err() == nil {
-				pi := int(next.Add(1) - 1)
-				if pi >= len(r.People) {
+				k := int(next.Add(1) - 1)
+				if k >= len(r.People) {
 					return
 				}
+				pi := order[k]
 				p := r.People[pi]
 				for ii, item := range r.ItemIDs {
 					if ctx.Err() != nil {
@@ -230,10 +281,16 @@ func (r *Rush) Run(ctx context.Context) {
 					t0 := time.Now()
 					if interval > 0 {
 						due := start.Add(time.Duration(seq.Add(1)-1) * interval)
+						if !deadline.IsZero() && due.After(deadline) {
+							return
+						}
 						if d := time.Until(due); d > 0 {
 							time.Sleep(d)
 						}
 						t0 = due
+						lags[c] = append(lags[c], time.Since(due))
+					} else if !deadline.IsZero() && t0.After(deadline) {
+						return
 					}
 					resp, err := client.Do(req)
 					if err != nil {
@@ -256,8 +313,9 @@ func (r *Rush) Run(ctx context.Context) {
 	wg.Wait()
 	close(stopLog)
 	r.Elapsed = time.Since(start)
-	for _, l := range lats {
-		r.Latencies = append(r.Latencies, l...)
+	for c := range lats {
+		r.Latencies = append(r.Latencies, lats[c]...)
+		r.SendLags = append(r.SendLags, lags[c]...)
 	}
 }
 
@@ -378,6 +436,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 		return nil, fmt.Errorf("--replicas needs PostgreSQL (SQLite has one writer per file)")
 	}
 	res.Replicas = o.Replicas
+	st := &serverTimes{}
 	var backends []string
 	for i := 0; i < o.Replicas; i++ {
 		ra := a
@@ -394,6 +453,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 		if err != nil {
 			return nil, err
 		}
+		h = st.wrap(h)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
@@ -422,12 +482,18 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	} else {
 		logf("rush: %d clients over %s (%d replicas), unpaced (saturation) …", o.Clients, base, o.Replicas)
 	}
+	if o.Duration > 0 {
+		logf("  bounded to %s", o.Duration)
+		res.RushLimitSeconds = o.Duration.Seconds()
+	}
 	rush := &Rush{BaseURL: base, CampaignID: fx.CampaignID, People: fx.People,
-		ItemIDs: fx.ItemIDs, Clients: o.Clients, Rate: res.TargetRate, Log: o.Log}
+		ItemIDs: fx.ItemIDs, Clients: o.Clients, Rate: res.TargetRate, Log: o.Log, Duration: o.Duration, Spread: true}
 	stopPages := make(chan struct{})
 	pagesDone := make(chan []time.Duration, 1)
 	go func() { pagesDone <- officerPages(base, fx.CampaignID, officerIDs, officers, stopPages) }()
+	rt0 := readRuntime()
 	rush.Run(ctx)
+	rt1 := readRuntime()
 	close(stopPages)
 	pages := <-pagesDone
 	res.OfficerPages = len(pages)
@@ -441,6 +507,15 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	res.AnswersPerSec = float64(res.AnswersTotal) / res.RushSeconds
 	res.P50ms = percentile(rush.Latencies, 0.50)
 	res.P99ms = percentile(rush.Latencies, 0.99)
+	server := st.all()
+	res.ServerP50ms, res.ServerP99ms = percentile(server, 0.5), percentile(server, 0.99)
+	res.SendLagP99ms = percentile(rush.SendLags, 0.99)
+	res.SchedP99ms = histDiffPercentile(rt0.sched, rt1.sched, 0.99)
+	res.GCPauseP99ms = histDiffPercentile(rt0.pauses, rt1.pauses, 0.99)
+	res.GCCycles = int(rt1.cycles - rt0.cycles)
+	if res.AnswersTotal > 0 {
+		res.CPUPerAnswerMs = float64((rt1.cpu - rt0.cpu).Microseconds()) / 1000 / float64(res.AnswersTotal)
+	}
 	if res.RawCommitsPerSec > 0 {
 		res.Ratio = res.AnswersPerSec / res.RawCommitsPerSec
 	}
@@ -461,6 +536,89 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	}
 	res.RollupP50ms = percentile(rl, 0.5)
 	return res, nil
+}
+
+// runtimeStats are the Go runtime's counters the benchmark reports.
+type runtimeStats struct {
+	sched, pauses *metrics.Float64Histogram
+	cycles        uint64
+	cpu           time.Duration // user + system time of the process
+}
+
+func readRuntime() runtimeStats {
+	ss := []metrics.Sample{{Name: "/sched/latencies:seconds"}, {Name: "/sched/pauses/total/gc:seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(ss)
+	var st runtimeStats
+	if ss[0].Value.Kind() == metrics.KindFloat64Histogram {
+		st.sched = ss[0].Value.Float64Histogram()
+	}
+	if ss[1].Value.Kind() == metrics.KindFloat64Histogram {
+		st.pauses = ss[1].Value.Float64Histogram()
+	}
+	if ss[2].Value.Kind() == metrics.KindUint64 {
+		st.cycles = ss[2].Value.Uint64()
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		st.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return st
+}
+
+// histDiffPercentile is the p-quantile, in milliseconds, of what was
+// added to a runtime histogram between a and b (the upper bound of the
+// bucket it falls in).
+func histDiffPercentile(a, b *metrics.Float64Histogram, p float64) float64 {
+	if a == nil || b == nil || len(a.Counts) != len(b.Counts) {
+		return 0
+	}
+	var total uint64
+	for i := range b.Counts {
+		total += b.Counts[i] - a.Counts[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	want := uint64(p * float64(total))
+	var n uint64
+	for i := range b.Counts {
+		n += b.Counts[i] - a.Counts[i]
+		if n > want {
+			hi := b.Buckets[i+1]
+			if math.IsInf(hi, 1) {
+				hi = b.Buckets[i]
+			}
+			return hi * 1000
+		}
+	}
+	return 0
+}
+
+// serverTimes collects the web servers' own time for the answer saves.
+type serverTimes struct {
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func (s *serverTimes) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			next.ServeHTTP(w, r)
+			return
+		}
+		t := time.Now()
+		next.ServeHTTP(w, r)
+		d := time.Since(t)
+		s.mu.Lock()
+		s.ds = append(s.ds, d)
+		s.mu.Unlock()
+	})
+}
+
+func (s *serverTimes) all() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.ds...)
 }
 
 // roundRobin is a reverse proxy handing requests to the backends in turn.

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"syscall"
@@ -30,7 +32,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return runBenchPages(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "selfcheck" {
-		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json] | kitei bench dashboard [--people N] [--db DSN] [--json] | kitei bench pages [--people N] [--runs N] [--db DSN] [--json] [--no-fail]")
+		return usageErr("kitei bench selfcheck [--people N] [--items N] [--clients N] [--duration D] [--runs N] [--replicas N] [--db DSN] [--json] | kitei bench training [--people N] [--clients N] [--db DSN] [--json] | kitei bench dashboard [--people N] [--db DSN] [--json] | kitei bench pages [--people N] [--runs N] [--db DSN] [--json] [--no-fail]")
 	}
 	return runBenchSelfcheck(ctx, env, args[1:])
 }
@@ -54,8 +56,15 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	replicas := fs.Int("replicas", 1, "web servers sharing the rush behind a round-robin proxy, each with its own connection pool (PostgreSQL)")
 	runs := fs.Int("runs", 1, "repeat the whole measurement and print min / median / max of each figure")
+	duration := fs.Duration("duration", 60*time.Second, "how long the rush runs, drawing people from the whole organisation (0: until every person has answered every item)")
+	blockProfile := fs.String("blockprofile", "", "write a blocking profile of the run to this file")
+	mutexProfile := fs.String("mutexprofile", "", "write a mutex contention profile of the run to this file")
+	traceFile := fs.String("trace", "", "write a runtime execution trace of the run to this file (large: use with a short --duration)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *duration < 0 {
+		return usageErr("--duration must not be negative")
 	}
 	var pace float64
 	switch *rate {
@@ -90,6 +99,25 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+		defer writeProfile(*blockProfile, "block")
+	}
+	if *mutexProfile != "" {
+		runtime.SetMutexProfileFraction(10)
+		defer writeProfile(*mutexProfile, "mutex")
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	var log io.Writer
 	if !*asJSON {
 		log = env.Stderr
@@ -100,7 +128,7 @@ func runBenchSelfcheck(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(log, "run %d of %d\n", i+1, *runs)
 		}
 		res, err := bench.RunSelfcheck(ctx, bench.SelfcheckOptions{DSN: *dsn, People: *people, Items: *items, Clients: *clients, Rate: pace,
-			RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log, Replicas: *replicas})
+			RawFor: time.Duration(*rawSecs * float64(time.Second)), Log: log, Replicas: *replicas, Duration: *duration})
 		if err != nil {
 			return err
 		}
@@ -123,6 +151,9 @@ func printSelfcheckBench(w io.Writer, rs []*bench.SelfcheckResult) {
 	r0 := rs[0]
 	fmt.Fprintf(w, "self-inspection rush on %s: %d people × %d items, %d clients, %d replica(s), %d run(s)\n",
 		r0.Engine, r0.People, r0.Items, r0.Clients, r0.Replicas, len(rs))
+	if r0.RushLimitSeconds > 0 {
+		fmt.Fprintf(w, "  rush bounded to %.0f s per run, people drawn from the whole organisation\n", r0.RushLimitSeconds)
+	}
 	if r0.TargetRate > 0 {
 		fmt.Fprintf(w, "  paced at the raw commit rate measured in each run (latency counted from each save's due time)\n")
 	} else {
@@ -147,10 +178,28 @@ func printSelfcheckBench(w io.Writer, rs []*bench.SelfcheckResult) {
 	row("ratio (≥ 0.70)", "%.2f", func(r *bench.SelfcheckResult) float64 { return r.Ratio })
 	row("latency p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.P50ms })
 	row("latency p99 ms (≤ 50)", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.P99ms })
+	row("server p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.ServerP50ms })
+	row("server p99 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.ServerP99ms })
+	row("send lag p99 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.SendLagP99ms })
+	row("sched latency p99 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.SchedP99ms })
+	row("GC cycles in the rush", "%.0f", func(r *bench.SelfcheckResult) float64 { return float64(r.GCCycles) })
+	row("CPU ms per answer", "%.3f", func(r *bench.SelfcheckResult) float64 { return r.CPUPerAnswerMs })
+	row("GC pause p99 ms", "%.2f", func(r *bench.SelfcheckResult) float64 { return r.GCPauseP99ms })
 	row("officer page p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.OfficerP50ms })
 	row("officer page p99 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.OfficerP99ms })
 	row("roll-up p50 ms", "%.1f", func(r *bench.SelfcheckResult) float64 { return r.RollupP50ms })
 	row("lost acknowledged", "%.0f", func(r *bench.SelfcheckResult) float64 { return float64(r.LostAcknowledged) })
+}
+
+// writeProfile writes the named runtime profile to path (errors are
+// printed by nobody: a profile is a by-product of the run).
+func writeProfile(path, name string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	pprof.Lookup(name).WriteTo(f, 0)
 }
 
 // PreparedBench is what --prepare prints.

@@ -22,3 +22,10 @@ func TestBenchTrainingRefusesBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchRefusesNegativeDuration(t *testing.T) {
+	code, out, errOut := run(t, "bench", "selfcheck", "--duration", "-1s", "--people", "1")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--duration") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"kitei/internal/apperr"
@@ -20,12 +21,15 @@ import (
 // batches from several replicas cannot deadlock.
 func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite) []error {
 	errs := make([]error, len(ws))
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		for i := range errs {
-			errs[i] = nil
-		}
-		return s.saveAnswers(ctx, tx, ws, errs)
-	})
+	err := s.prepareShapes(ctx, len(ws))
+	if err == nil {
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			for i := range errs {
+				errs[i] = nil
+			}
+			return s.saveAnswers(ctx, tx, ws, errs)
+		})
+	}
 	if err != nil {
 		for i := range errs {
 			errs[i] = fmt.Errorf("store answers: %w", err)
@@ -36,13 +40,197 @@ func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite
 
 type answerKey struct{ checklist, item int64 }
 
+// The batch statements. Their text depends on how many rows they carry;
+// on SQLite a statement is parsed every time it runs unless prepared, and
+// parsing was a third of the writer's time in the rush (a batch runs five
+// statements). So on SQLite each statement comes in a fixed set of
+// shapes (batchShapes rows), the rows are padded up to the next shape (in
+// a way that changes nothing: see each step), and every shape is
+// prepared once on the writer connection (DB.WriterStmt). PostgreSQL
+// keeps exact shapes: pgx caches its prepared statements per connection,
+// and there a row repeated in one ON CONFLICT statement is an error.
+const (
+	sqlCampaignStatus = `SELECT status FROM sc_campaigns WHERE id = $1`
+	answersConflict   = ` ON CONFLICT (checklist_id, item_id) DO UPDATE SET value = excluded.value, comment = excluded.comment,
+		answered_at = excluded.answered_at`
+	tallyConflict = ` ON CONFLICT (campaign_id, unit_id, item_id) DO UPDATE SET
+		n_yes = sc_tally.n_yes + excluded.n_yes, n_partial = sc_tally.n_partial + excluded.n_partial,
+		n_no = sc_tally.n_no + excluded.n_no, n_na = sc_tally.n_na + excluded.n_na`
+)
+
+// batchShapes are the row counts the SQLite batch statements are prepared
+// for: exact up to 8, then at most half again as many rows as needed, up
+// to selfcheck.MaxBatch. A larger batch runs unprepared.
+var batchShapes = []int{1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512}
+
+// shape is the row count a statement for n rows is built for.
+func (s *Selfchecks) shape(n int) int {
+	if s.db.Dialect != SQLite {
+		return n
+	}
+	for _, b := range batchShapes {
+		if b >= n {
+			return b
+		}
+	}
+	return n
+}
+
+type batchKind int
+
+const (
+	lockKind batchKind = iota
+	storedKind
+	upsertKind
+	tallyKind
+)
+
+type batchSQLKey struct {
+	d    Dialect
+	kind batchKind
+	n    int
+}
+
+// batchTexts memoises the batch statements' text by dialect, kind and rows.
+var batchTexts sync.Map
+
+// batchSQL is the text of the kind's statement for n rows.
+func (s *Selfchecks) batchSQL(kind batchKind, n int) string {
+	key := batchSQLKey{s.db.Dialect, kind, n}
+	if q, ok := batchTexts.Load(key); ok {
+		return q.(string)
+	}
+	var q string
+	switch kind {
+	case lockKind:
+		q = s.lockSQL(n)
+	case storedKind:
+		q = s.storedSQL(n)
+	case upsertKind:
+		q = s.upsertSQL(n)
+	default:
+		q = s.tallySQL(n)
+	}
+	if n <= batchShapes[len(batchShapes)-1] {
+		batchTexts.Store(key, q)
+	}
+	return q
+}
+
+func (s *Selfchecks) lockSQL(n int) string {
+	return s.valuesList(`UPDATE sc_checklists SET updated_at = `+s.db.Dialect.Placeholder(1)+
+		`, status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END
+		WHERE status <> 'submitted' AND id IN (`, 1, n) + `) RETURNING id`
+}
+
+func (s *Selfchecks) storedSQL(n int) string {
+	// A join with the keys as a VALUES list makes both engines look each
+	// key up by the primary key (SQLite scans the table for a row-value IN).
+	cast := "" // PostgreSQL types bare VALUES parameters as text
+	if s.db.Dialect == Postgres {
+		cast = "::bigint"
+	}
+	var sb strings.Builder
+	sb.WriteString(`WITH k (c, i) AS (VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("(" + s.db.Dialect.Placeholder(2*i+1) + cast + "," + s.db.Dialect.Placeholder(2*i+2) + cast + ")")
+	}
+	sb.WriteString(`) SELECT a.checklist_id, a.item_id, a.value FROM k JOIN sc_answers a ON a.checklist_id = k.c AND a.item_id = k.i`)
+	return sb.String()
+}
+
+func (s *Selfchecks) upsertSQL(n int) string {
+	return s.valuesSQL(`INSERT INTO sc_answers (checklist_id, item_id, value, comment, answered_at) VALUES `, n, 5) + answersConflict
+}
+
+func (s *Selfchecks) tallySQL(n int) string {
+	return s.valuesSQL(`INSERT INTO sc_tally (campaign_id, unit_id, item_id, n_yes, n_partial, n_no, n_na) VALUES `, n, 7) + tallyConflict
+}
+
+// valuesList appends n placeholders, numbered from after first, to head.
+func (s *Selfchecks) valuesList(head string, first, n int) string {
+	var sb strings.Builder
+	sb.WriteString(head)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(s.db.Dialect.Placeholder(first + i + 1))
+	}
+	return sb.String()
+}
+
+// prepareShapes prepares, on SQLite, the batch statements of every shape
+// up to the one n writes can need (each statement carries at most one row
+// per write), so that the transaction finds them all prepared. It runs
+// outside the transaction: the writer is one connection.
+func (s *Selfchecks) prepareShapes(ctx context.Context, n int) error {
+	if s.db.Dialect != SQLite {
+		return nil
+	}
+	want := s.shape(n)
+	if int(s.db.shapesReady.Load()) >= want {
+		return nil
+	}
+	if _, err := s.db.WriterStmt(ctx, sqlCampaignStatus); err != nil {
+		return err
+	}
+	for _, b := range batchShapes {
+		if b > want {
+			break
+		}
+		for _, k := range []batchKind{lockKind, storedKind, upsertKind, tallyKind} {
+			if _, err := s.db.WriterStmt(ctx, s.batchSQL(k, b)); err != nil {
+				return err
+			}
+		}
+		s.db.shapesReady.Store(int32(b))
+	}
+	return nil
+}
+
+// stmt runs q in tx, through its prepared statement when the writer has one.
+func (s *Selfchecks) stmt(tx *sql.Tx, q string) txStmt {
+	return txStmt{tx: tx, q: q, st: s.db.preparedStmt(q)}
+}
+
+type txStmt struct {
+	tx *sql.Tx
+	q  string
+	st *sql.Stmt
+}
+
+func (t txStmt) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	if t.st != nil {
+		return t.tx.StmtContext(ctx, t.st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, t.q, args...)
+}
+
+func (t txStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	if t.st != nil {
+		return t.tx.StmtContext(ctx, t.st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, t.q, args...)
+}
+
+func (t txStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if t.st != nil {
+		return t.tx.StmtContext(ctx, t.st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, t.q, args...)
+}
+
 type tallyKey struct{ campaign, unit, item int64 }
 
 // saveAnswers stores the batch ws in tx, setting errs[i] for each write
 // refused (campaign closed, checklist submitted). The steps run in lock
 // order.
 func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite, errs []error) error {
-	open, err := openCampaigns(ctx, tx, ws)
+	open, err := s.openCampaigns(ctx, tx, ws)
 	if err != nil {
 		return err
 	}
@@ -78,14 +266,14 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 // openCampaigns says which campaigns of the batch are still published
 // (closing is checked again here because another replica may have closed
 // one).
-func openCampaigns(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite) (map[int64]bool, error) {
+func (s *Selfchecks) openCampaigns(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite) (map[int64]bool, error) {
 	open := map[int64]bool{}
 	for _, w := range ws {
 		if _, ok := open[w.CampaignID]; ok {
 			continue
 		}
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM sc_campaigns WHERE id = $1`, w.CampaignID).Scan(&status)
+		err := s.stmt(tx, sqlCampaignStatus).QueryRowContext(ctx, w.CampaignID).Scan(&status)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -99,20 +287,13 @@ func openCampaigns(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite) 
 // returns those it touched.
 func (s *Selfchecks) lockChecklists(ctx context.Context, tx *sql.Tx, ids []int64, at time.Time) (map[int64]bool, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	var sb strings.Builder
-	args := []any{formatTime(at)}
-	sb.WriteString(`UPDATE sc_checklists SET updated_at = ` + s.db.Dialect.Placeholder(len(args)) +
-		`, status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END
-		WHERE status <> 'submitted' AND id IN (`)
-	for i, id := range ids {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		args = append(args, id)
-		sb.WriteString(s.db.Dialect.Placeholder(len(args)))
+	n := s.shape(len(ids))
+	args := make([]any, 0, 1+n)
+	args = append(args, formatTime(at))
+	for i := 0; i < n; i++ {
+		args = append(args, ids[min(i, len(ids)-1)]) // padded with the last id
 	}
-	sb.WriteString(`) RETURNING id`)
-	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	rows, err := s.stmt(tx, s.batchSQL(lockKind, n)).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -160,27 +341,13 @@ func lastWrites(ws []selfcheck.AnswerWrite, errs []error, writable map[int64]boo
 // storedValues (step 2) reads the answers about to be replaced, for the
 // tallies.
 func (s *Selfchecks) storedValues(ctx context.Context, tx *sql.Tx, order []answerKey) (map[answerKey]int, error) {
-	d := s.db.Dialect
-	var sb strings.Builder
-	var args []any
-	cast := "" // PostgreSQL types bare VALUES parameters as text
-	if d == Postgres {
-		cast = "::bigint"
+	n := s.shape(len(order))
+	args := make([]any, 0, 2*n)
+	for i := 0; i < n; i++ {
+		k := order[min(i, len(order)-1)] // padded with the last key
+		args = append(args, k.checklist, k.item)
 	}
-	// A join with the keys as a VALUES list makes both engines look each
-	// key up by the primary key (SQLite scans the table for a row-value IN).
-	sb.WriteString(`WITH k (c, i) AS (VALUES `)
-	for i, k := range order {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		args = append(args, k.checklist)
-		sb.WriteString("(" + d.Placeholder(len(args)) + cast + ",")
-		args = append(args, k.item)
-		sb.WriteString(d.Placeholder(len(args)) + cast + ")")
-	}
-	sb.WriteString(`) SELECT a.checklist_id, a.item_id, a.value FROM k JOIN sc_answers a ON a.checklist_id = k.c AND a.item_id = k.i`)
-	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	rows, err := s.stmt(tx, s.batchSQL(storedKind, n)).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,14 +366,15 @@ func (s *Selfchecks) storedValues(ctx context.Context, tx *sql.Tx, order []answe
 
 // upsertAnswers (step 3) stores the last write per key in one statement.
 func (s *Selfchecks) upsertAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite, last map[answerKey]int, order []answerKey) error {
-	rows := make([][]any, len(order))
-	for n, k := range order {
-		w := ws[last[k]]
-		rows[n] = []any{w.ChecklistID, w.ItemID, int(w.Value), w.Comment, formatTime(w.At)}
+	// Padding repeats the last row: on SQLite the repeat updates the row
+	// to what it already holds.
+	n := s.shape(len(order))
+	args := make([]any, 0, 5*n)
+	for i := 0; i < n; i++ {
+		w := ws[last[order[min(i, len(order)-1)]]]
+		args = append(args, w.ChecklistID, w.ItemID, int(w.Value), w.Comment, formatTime(w.At))
 	}
-	q, args := s.insertValues(`INSERT INTO sc_answers (checklist_id, item_id, value, comment, answered_at) VALUES `, rows)
-	_, err := tx.ExecContext(ctx, q+` ON CONFLICT (checklist_id, item_id) DO UPDATE SET value = excluded.value, comment = excluded.comment,
-		answered_at = excluded.answered_at`, args...)
+	_, err := s.stmt(tx, s.batchSQL(upsertKind, n)).ExecContext(ctx, args...)
 	return err
 }
 
@@ -254,39 +422,42 @@ func (s *Selfchecks) moveTallies(ctx context.Context, tx *sql.Tx, deltas map[tal
 		}
 		return cmpInt(a.item, b.item)
 	})
-	rows := make([][]any, len(tks))
-	for n, k := range tks {
-		d := deltas[k]
-		rows[n] = []any{k.campaign, k.unit, k.item, d[1], d[2], d[3], d[4]}
+	// Padding repeats the last key with nothing to add.
+	n := s.shape(len(tks))
+	args := make([]any, 0, 7*n)
+	for i := 0; i < n; i++ {
+		k := tks[min(i, len(tks)-1)]
+		if i < len(tks) {
+			d := deltas[k]
+			args = append(args, k.campaign, k.unit, k.item, d[1], d[2], d[3], d[4])
+		} else {
+			args = append(args, k.campaign, k.unit, k.item, 0, 0, 0, 0)
+		}
 	}
-	q, args := s.insertValues(`INSERT INTO sc_tally (campaign_id, unit_id, item_id, n_yes, n_partial, n_no, n_na) VALUES `, rows)
-	_, err := tx.ExecContext(ctx, q+` ON CONFLICT (campaign_id, unit_id, item_id) DO UPDATE SET
-		n_yes = sc_tally.n_yes + excluded.n_yes, n_partial = sc_tally.n_partial + excluded.n_partial,
-		n_no = sc_tally.n_no + excluded.n_no, n_na = sc_tally.n_na + excluded.n_na`, args...)
+	_, err := s.stmt(tx, s.batchSQL(tallyKind, n)).ExecContext(ctx, args...)
 	return err
 }
 
-// insertValues appends "(…),(…)" with a placeholder per value of rows to
-// head and returns the statement and its arguments.
-func (s *Selfchecks) insertValues(head string, rows [][]any) (string, []any) {
+// valuesSQL appends n rows of cols placeholders, "(…),(…)", to head.
+func (s *Selfchecks) valuesSQL(head string, n, cols int) string {
 	var sb strings.Builder
-	var args []any
 	sb.WriteString(head)
-	for n, row := range rows {
-		if n > 0 {
+	p := 0
+	for r := 0; r < n; r++ {
+		if r > 0 {
 			sb.WriteByte(',')
 		}
 		sb.WriteByte('(')
-		for j, v := range row {
+		for j := 0; j < cols; j++ {
 			if j > 0 {
 				sb.WriteByte(',')
 			}
-			args = append(args, v)
-			sb.WriteString(s.db.Dialect.Placeholder(len(args)))
+			p++
+			sb.WriteString(s.db.Dialect.Placeholder(p))
 		}
 		sb.WriteByte(')')
 	}
-	return sb.String(), args
+	return sb.String()
 }
 
 func cmpInt(a, b int64) int {

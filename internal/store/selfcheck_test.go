@@ -22,7 +22,7 @@ import (
 	"kitei/internal/store/storetest"
 )
 
-func selfcheckFixture(t *testing.T, db *store.DB, people int) (*selfcheck.Service, *bench.Fixture) {
+func selfcheckFixture(t testing.TB, db *store.DB, people int) (*selfcheck.Service, *bench.Fixture) {
 	t.Helper()
 	svc := selfcheck.NewService(db.Selfchecks(), catalog.NewService(db.Catalogs(), nil))
 	t.Cleanup(svc.Close)

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -53,7 +55,12 @@ type DB struct {
 	Dialect Dialect
 	R, W    *sql.DB
 	dsn     string
-	stop    func() // stops background work (the SQLite checkpointer)
+	stop    func()   // stops background work (the SQLite checkpointer)
+	stmts   sync.Map // query → *sql.Stmt prepared on W (see WriterStmt)
+	// shapesReady is the largest batch shape whose answer statements are
+	// prepared (selfcheck_answers.go).
+	shapesReady atomic.Int32
+	ckpt        *checkpointStats
 	// Secrets seals stored secrets (TOTP seeds); nil: kept as they are.
 	Secrets *secrets.Keyring
 }
@@ -120,10 +127,11 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// synchronous=FULL: in WAL mode the WAL is fsynced at every commit, so
 	// an acknowledged write survives power loss, not only a process crash.
 	q := url.Values{}
-	// The writer checkpoints only as a last resort (wal_autocheckpoint of
-	// 16,000 pages); the checkpointer goroutine does it in the background so
-	// a commit never waits for the database file to be written and synced.
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)", "wal_autocheckpoint(16000)"} {
+	// The writer checkpoints only as a last resort (writerAutoCheckpoint);
+	// the checkpointer goroutine does it in the background so a commit does
+	// not wait for the database file to be written and synced (checkpoint.go).
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)",
+		"wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -170,7 +178,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 		ck.SetMaxOpenConns(1)
-		db.stop = startCheckpointer(ck, path+"-wal")
+		db.ckpt = &checkpointStats{}
+		db.stop = startCheckpointer(ck, w, db.ckpt)
 	}
 	return db, nil
 }
@@ -215,11 +224,44 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+// WriterStmt returns q prepared on the writer, prepared once and kept
+// until Close. Call it outside a transaction (on SQLite the writer is one
+// connection) and use the statement in one with tx.StmtContext, which on
+// SQLite finds it already prepared on that connection: a statement the
+// store runs for every group commit is then parsed once, not every time.
+func (db *DB) WriterStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.W.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// preparedStmt is q as WriterStmt prepared it, or nil.
+func (db *DB) preparedStmt(q string) *sql.Stmt {
+	if st, ok := db.stmts.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	return nil
+}
+
 // Close releases the connections.
 func (db *DB) Close() error {
 	if db.stop != nil {
 		db.stop()
 	}
+	db.stmts.Range(func(q, st any) bool {
+		st.(*sql.Stmt).Close()
+		db.stmts.Delete(q)
+		return true
+	})
 	err := db.W.Close()
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {
