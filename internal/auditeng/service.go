@@ -490,11 +490,7 @@ func (s *Service) Engagements(ctx context.Context, p *authz.Principal) ([]Engage
 
 // Page is one page of a list: its rows, the cursor of the page after it
 // ("" on the last) and how many rows the whole list holds.
-type Page[T any] struct {
-	Rows  []T
-	Next  string
-	Total int
-}
+type Page[T any] = paging.Page[T]
 
 // Page sizes: the lists show PageSize rows a page (the checklist
 // PageSize requirements), the API APIPageSize unless the client asks for

@@ -1,12 +1,10 @@
 package incident
 
+import "kitei/internal/paging"
+
 // Page is one page of a list: its rows, the cursor of the page after it
 // ("" on the last) and how many rows the whole list holds.
-type Page[T any] struct {
-	Rows  []T
-	Next  string
-	Total int
-}
+type Page[T any] = paging.Page[T]
 
 // Page sizes: the pages show PageSize rows, the API APIPageSize unless the
 // client asks for another limit (at most paging.Max).

@@ -62,3 +62,12 @@ func Cut[T any](rows []T, r Request, key func(T) Cursor) ([]T, string) {
 	rows = rows[:n]
 	return rows, key(rows[n-1]).String()
 }
+
+// Page is one page of a list as a service returns it: its rows, the cursor
+// of the page after it ("" on the last) and how many rows the whole list
+// holds (-1 when the list does not count them).
+type Page[T any] struct {
+	Rows  []T
+	Next  string
+	Total int
+}

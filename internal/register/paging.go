@@ -12,11 +12,7 @@ import (
 
 // Page is one page of a register list: its rows, the cursor of the next
 // page ("" on the last) and how many records match the filter in all.
-type Page[T any] struct {
-	Rows  []T
-	Next  string
-	Total int
-}
+type Page[T any] = paging.Page[T]
 
 // Sort keys of the lists. The store orders by the column of the key (the
 // first one when the key is unknown), then by id, both reversed with Desc;

@@ -121,11 +121,7 @@ func (s *Service) List(ctx context.Context, p *authz.Principal, f Filter) ([]Ris
 
 // Page is one page of a list: its rows, the cursor of the page after it
 // ("" on the last) and how many rows the whole list holds.
-type Page[T any] struct {
-	Rows  []T
-	Next  string
-	Total int
-}
+type Page[T any] = paging.Page[T]
 
 // Page sizes: the register shows PageSize risks a page, the API
 // APIPageSize unless the client asks for another limit (at most

@@ -9,11 +9,7 @@ import (
 
 // Page is one page of a list: its rows, the cursor of the page after it
 // ("" on the last) and how many rows the whole list holds.
-type Page[T any] struct {
-	Rows  []T
-	Next  string
-	Total int
-}
+type Page[T any] = paging.Page[T]
 
 // Page sizes: the lists show PageSize actions a page, the API APIPageSize
 // unless the client asks for another limit (at most paging.Max).
