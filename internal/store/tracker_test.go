@@ -87,7 +87,7 @@ func TestSelfcheckActionsMoveToTracker(t *testing.T) {
 				t.Fatalf("new selfcheck action on the tracker = %+v, %v", got, err)
 			}
 			var left int
-			if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'sc_actions'`).Scan(&left); err == nil && left != 0 {
+			if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'sc_actions' AND table_schema = current_schema()`).Scan(&left); err == nil && left != 0 {
 				t.Errorf("sc_actions still exists")
 			}
 		})
