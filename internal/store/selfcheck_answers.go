@@ -15,14 +15,17 @@ import (
 )
 
 // SaveAnswers implements selfcheck.Store: one transaction for the whole
-// batch, in a fixed number of statements whatever its size (a round trip
-// to PostgreSQL costs more than the work). Locks are taken in one order
-// (checklists by id, then answers, then tallies by unit and item) so
-// batches from several replicas cannot deadlock.
+// batch, in a fixed number of statements whatever its size. On PostgreSQL
+// the batch is one round trip (selfcheck_answers_pg.go); on SQLite it runs
+// the prepared statements below on the writer connection. Locks are taken
+// in one order (checklists by id, then answers, then tallies by unit and
+// item) so batches from several replicas cannot deadlock.
 func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite) []error {
 	errs := make([]error, len(ws))
-	err := s.prepareShapes(ctx, len(ws))
-	if err == nil {
+	var err error
+	if s.db.Dialect == Postgres {
+		err = s.saveAnswersPostgres(ctx, ws, errs)
+	} else if err = s.prepareShapes(ctx, len(ws)); err == nil {
 		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 			for i := range errs {
 				errs[i] = nil
@@ -329,13 +332,16 @@ func lastWrites(ws []selfcheck.AnswerWrite, errs []error, writable map[int64]boo
 		}
 		last[k] = i
 	}
-	slices.SortFunc(order, func(a, b answerKey) int {
-		if c := cmpInt(a.checklist, b.checklist); c != 0 {
-			return c
-		}
-		return cmpInt(a.item, b.item)
-	})
+	slices.SortFunc(order, cmpAnswerKey)
 	return last, order
+}
+
+// cmpAnswerKey orders answers as they are locked: by checklist, then item.
+func cmpAnswerKey(a, b answerKey) int {
+	if c := cmpInt(a.checklist, b.checklist); c != 0 {
+		return c
+	}
+	return cmpInt(a.item, b.item)
 }
 
 // storedValues (step 2) reads the answers about to be replaced, for the
