@@ -290,15 +290,14 @@ func (s *Service) OverduePage(ctx context.Context, p *authz.Principal, pg paging
 	}
 	now := s.now()
 	q := s.overdueQuery(types, now, sc)
-	if out.Total, err = s.store.CountOverdue(ctx, q); err != nil {
-		return out, err
-	}
-	q.After, q.Limit = pg.After, pg.Fetch()
-	rows, err := s.store.OverdueRequests(ctx, q)
+	out, err = paging.Read(pg, func() (int, error) { return s.store.CountOverdue(ctx, q) },
+		func(after paging.Cursor, n int) ([]Overdue, error) {
+			q.After, q.Limit = after, n
+			return s.store.OverdueRequests(ctx, q)
+		}, func(o Overdue) paging.Cursor { return paging.Cursor{Key: o.Since, ID: o.Request.ID} })
 	if err != nil {
 		return out, err
 	}
-	out.Rows, out.Next = paging.Cut(rows, pg, func(o Overdue) paging.Cursor { return paging.Cursor{Key: o.Since, ID: o.Request.ID} })
 	for i := range out.Rows {
 		explain(&out.Rows[i], now)
 	}

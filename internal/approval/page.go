@@ -3,7 +3,6 @@ package approval
 import (
 	"context"
 
-	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/paging"
 )
@@ -22,24 +21,14 @@ const (
 // requestPage reads the page pg of the requests f selects, newest first;
 // the cursor is the last request's id.
 func (s *Service) requestPage(ctx context.Context, f Filter, pg paging.Request) (Page[Request], error) {
-	var out Page[Request]
-	err := idCursor(pg)
-	if err != nil {
-		return out, err
+	if err := paging.IDOnly(pg); err != nil {
+		return Page[Request]{}, err
 	}
-	if out.Total, err = s.store.CountRequests(ctx, f); err != nil {
-		return out, err
-	}
-	if out.Total == 0 {
-		return out, nil
-	}
-	f.Before, f.Limit = pg.After.ID, pg.Fetch()
-	rows, err := s.store.Requests(ctx, f)
-	if err != nil {
-		return out, err
-	}
-	out.Rows, out.Next = paging.Cut(rows, pg, func(r Request) paging.Cursor { return paging.Cursor{ID: r.ID} })
-	return out, nil
+	return paging.Read(pg, func() (int, error) { return s.store.CountRequests(ctx, f) },
+		func(after paging.Cursor, n int) ([]Request, error) {
+			f.Before, f.Limit = after.ID, n
+			return s.store.Requests(ctx, f)
+		}, func(r Request) paging.Cursor { return paging.Cursor{ID: r.ID} })
 }
 
 // MinePage is one page of the principal's own requests, newest first.
@@ -83,30 +72,15 @@ func (s *Service) LedgerPage(ctx context.Context, p *authz.Principal, f Filter, 
 // InboxPage is one page of the person's notices (of every capability),
 // newest first; the cursor is the last notice's id.
 func (s *Service) InboxPage(ctx context.Context, personID int64, pg paging.Request) (Page[Notice], error) {
-	var out Page[Notice]
 	if personID == 0 {
-		return out, nil
+		return Page[Notice]{}, nil
 	}
-	err := idCursor(pg)
-	if err != nil {
-		return out, err
+	if err := paging.IDOnly(pg); err != nil {
+		return Page[Notice]{}, err
 	}
-	if out.Total, err = s.store.CountNotices(ctx, personID); err != nil || out.Total == 0 {
-		return out, err
-	}
-	rows, err := s.store.NoticePage(ctx, personID, pg.After.ID, pg.Fetch())
-	if err != nil {
-		return out, err
-	}
-	out.Rows, out.Next = paging.Cut(rows, pg, func(n Notice) paging.Cursor { return paging.Cursor{ID: n.ID} })
-	return out, nil
-}
-
-// idCursor refuses a cursor that names a sort key in a list ordered by id
-// alone (it was made for another list).
-func idCursor(pg paging.Request) error {
-	if pg.After.Key != "" {
-		return apperr.E(apperr.BadRequest, "paging.err.cursor")
-	}
-	return nil
+	return paging.Read(pg, func() (int, error) { return s.store.CountNotices(ctx, personID) },
+		func(after paging.Cursor, n int) ([]Notice, error) {
+			return s.store.NoticePage(ctx, personID, after.ID, n)
+		},
+		func(n Notice) paging.Cursor { return paging.Cursor{ID: n.ID} })
 }

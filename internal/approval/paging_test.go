@@ -8,46 +8,10 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/paging"
+	"kitei/internal/paging/pagingtest"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 )
-
-// walk follows a list's cursors from its first page with limit rows a page
-// and returns every row's id in the order read; it fails on a page that is
-// too long, a cursor missing before the last row, or a total that is not
-// the number of rows read.
-func walk[T any](t *testing.T, limit int, read func(paging.Request) (approval.Page[T], error), id func(T) int64) []int64 {
-	t.Helper()
-	var ids []int64
-	pr := paging.Request{Limit: limit}
-	for pages := 0; ; pages++ {
-		if pages > 100 {
-			t.Fatal("the cursors go round in circles")
-		}
-		pg, err := read(pr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pg.Rows) > limit {
-			t.Fatalf("page %d: %d rows, limit %d", pages, len(pg.Rows), limit)
-		}
-		for _, r := range pg.Rows {
-			ids = append(ids, id(r))
-		}
-		if pg.Next == "" {
-			if len(ids) != pg.Total {
-				t.Fatalf("read %d rows, total %d", len(ids), pg.Total)
-			}
-			return ids
-		}
-		if len(pg.Rows) != limit {
-			t.Fatalf("page %d: %d rows and a next page", pages, len(pg.Rows))
-		}
-		if pr.After, err = paging.Parse(pg.Next); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // same fails unless got holds want's ids in want's order, each once.
 func same(t *testing.T, what string, got, want []int64) {
@@ -88,13 +52,19 @@ func TestPagedLists(t *testing.T) {
 		if len(mine) != n {
 			t.Fatalf("mine = %v", mine)
 		}
-		same(t, "mine", walk(t, 3, func(pr paging.Request) (approval.Page[approval.Request], error) { return w.svc.MinePage(ctx, staff, pr) }, reqID), mine)
-		same(t, "waiting", walk(t, 3, func(pr paging.Request) (approval.Page[approval.Request], error) { return w.svc.WaitingPage(ctx, officer, pr) }, reqID),
-			ids(w.svc.Waiting(ctx, officer)))
+		same(t, "mine", pagingtest.Walk(t, 3, func(pr paging.Request) (approval.Page[approval.Request], error) {
+			return w.svc.MinePage(ctx, staff, pr)
+		}, reqID), mine)
+		same(t, "waiting", pagingtest.Walk(t, 3, func(pr paging.Request) (approval.Page[approval.Request], error) {
+			return w.svc.WaitingPage(ctx, officer, pr)
+		}, reqID), ids(w.svc.Waiting(ctx, officer)))
 		f := approval.Filter{Statuses: []approval.Status{approval.Submitted}}
-		same(t, "ledger", walk(t, 2, func(pr paging.Request) (approval.Page[approval.Request], error) { return w.svc.LedgerPage(ctx, office, f, pr) }, reqID),
-			ids(w.svc.Ledger(ctx, office, f)))
-		same(t, "ledger, one page", walk(t, 100, func(pr paging.Request) (approval.Page[approval.Request], error) { return w.svc.LedgerPage(ctx, office, f, pr) }, reqID), mine)
+		same(t, "ledger", pagingtest.Walk(t, 2, func(pr paging.Request) (approval.Page[approval.Request], error) {
+			return w.svc.LedgerPage(ctx, office, f, pr)
+		}, reqID), ids(w.svc.Ledger(ctx, office, f)))
+		same(t, "ledger, one page", pagingtest.Walk(t, 100, func(pr paging.Request) (approval.Page[approval.Request], error) {
+			return w.svc.LedgerPage(ctx, office, f, pr)
+		}, reqID), mine)
 		if _, err := w.svc.LedgerPage(ctx, w.as(t, w.staff), f, paging.Request{}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("staff's ledger: %v", err)
 		}
@@ -113,8 +83,9 @@ func TestPagedLists(t *testing.T) {
 			overIDs = append(overIDs, o.Request.ID)
 		}
 		slices.Sort(overIDs) // same days: oldest due first, then by id
-		got := walk(t, 3, func(pr paging.Request) (approval.Page[approval.Overdue], error) { return w.svc.OverduePage(ctx, office, pr) },
-			func(o approval.Overdue) int64 { return o.Request.ID })
+		got := pagingtest.Walk(t, 3, func(pr paging.Request) (approval.Page[approval.Overdue], error) {
+			return w.svc.OverduePage(ctx, office, pr)
+		}, func(o approval.Overdue) int64 { return o.Request.ID })
 		same(t, "overdue", got, overIDs)
 		pg, err := w.svc.OverduePage(ctx, officer, paging.Request{Limit: 1})
 		if err != nil || pg.Total != n || len(pg.Rows) != 1 || pg.Rows[0].Reason != "decision" || pg.Rows[0].Days != 4 {
@@ -132,7 +103,8 @@ func TestPagedLists(t *testing.T) {
 		if len(noteIDs) < n {
 			t.Fatalf("officer's notices = %d", len(noteIDs))
 		}
-		same(t, "inbox", walk(t, 4, func(pr paging.Request) (approval.Page[approval.Notice], error) { return w.svc.InboxPage(ctx, w.officer.ID, pr) },
-			func(x approval.Notice) int64 { return x.ID }), noteIDs)
+		same(t, "inbox", pagingtest.Walk(t, 4, func(pr paging.Request) (approval.Page[approval.Notice], error) {
+			return w.svc.InboxPage(ctx, w.officer.ID, pr)
+		}, func(x approval.Notice) int64 { return x.ID }), noteIDs)
 	})
 }

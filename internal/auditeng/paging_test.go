@@ -18,6 +18,7 @@ import (
 	"kitei/internal/auditeng"
 	"kitei/internal/authz"
 	"kitei/internal/paging"
+	"kitei/internal/paging/pagingtest"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 )
@@ -56,26 +57,10 @@ func TestEngagementListsArePaged(t *testing.T) {
 		w.Now = time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC) // some outside access has ended
 		walk := func(p *authz.Principal, limit int) []int64 {
 			t.Helper()
-			var got []int64
-			pr := paging.Request{Limit: limit}
-			for pages := 0; ; pages++ {
-				pg, err := s.EngagementsPage(ctx, p, pr)
-				if err != nil || len(pg.Rows) > limit || pg.Next != "" && len(pg.Rows) != limit || pages > 50 {
-					t.Fatalf("page %d: %d rows, next %q, %v", pages, len(pg.Rows), pg.Next, err)
-				}
-				for _, e := range pg.Rows {
-					got = append(got, e.ID)
-				}
-				if pg.Next == "" {
-					if len(got) != pg.Total {
-						t.Fatalf("read %d, total %d", len(got), pg.Total)
-					}
-					return got
-				}
-				if pr.After, err = paging.Parse(pg.Next); err != nil {
-					t.Fatal(err)
-				}
+			read := func(pr paging.Request) (auditeng.Page[auditeng.Engagement], error) {
+				return s.EngagementsPage(ctx, p, pr)
 			}
+			return pagingtest.Walk(t, limit, read, func(e auditeng.Engagement) int64 { return e.ID })
 		}
 		all, err := s.Engagements(ctx, ciso)
 		if err != nil || len(all) != n {

@@ -504,9 +504,8 @@ const (
 // Engagements), by start date; the cursor names the last one's start date
 // and id.
 func (s *Service) EngagementsPage(ctx context.Context, p *authz.Principal, pr paging.Request) (Page[Engagement], error) {
-	var out Page[Engagement]
 	if !p.Can(PermView) && !p.IsSystem() {
-		return out, authz.Require(p, PermView)
+		return Page[Engagement]{}, authz.Require(p, PermView)
 	}
 	f := EngagementFilter{All: readsAll(p), Today: s.today()}
 	if !f.All {
@@ -517,43 +516,46 @@ func (s *Service) EngagementsPage(ctx context.Context, p *authz.Principal, pr pa
 			f.RespondPaths = p.Scope(PermRespond).Paths
 		}
 	}
-	var err error
-	if out.Total, err = s.store.CountEngagements(ctx, f); err != nil || out.Total == 0 {
-		return out, err
-	}
-	// The filter above is what access grants; each engagement is checked
-	// again, and a page is read on until it is full.
-	f.After, f.Limit = pr.After, pr.Fetch()
-	var kept []Engagement
-	for {
-		es, err := s.store.Engagements(ctx, f)
-		if err != nil {
-			return out, err
-		}
-		for _, e := range es {
-			if f.All { // an organisation-wide reader reads every one
-				kept = append(kept, e)
-				continue
+	// The filter is what access grants; each engagement read is checked
+	// again (the total drops by those hidden), and a page is read on until
+	// it is full.
+	hidden := 0
+	out, err := paging.Read(pr, func() (int, error) { return s.store.CountEngagements(ctx, f) },
+		func(after paging.Cursor, n int) ([]Engagement, error) {
+			f.After, f.Limit = after, n
+			var kept []Engagement
+			for {
+				es, err := s.store.Engagements(ctx, f)
+				if err != nil {
+					return nil, err
+				}
+				for _, e := range es {
+					if f.All { // an organisation-wide reader reads every one
+						kept = append(kept, e)
+						continue
+					}
+					a, _, err := s.access(ctx, p, e)
+					if err != nil {
+						return nil, err
+					}
+					if a.Read {
+						kept = append(kept, e)
+					} else {
+						hidden++
+					}
+				}
+				if len(kept) >= f.Limit || len(es) < f.Limit {
+					return kept, nil
+				}
+				f.After = engagementKey(es[len(es)-1])
 			}
-			a, _, err := s.access(ctx, p, e)
-			if err != nil {
-				return out, err
-			}
-			if a.Read {
-				kept = append(kept, e)
-			} else {
-				out.Total--
-			}
-		}
-		if len(kept) >= f.Limit || len(es) < f.Limit {
-			break
-		}
-		last := es[len(es)-1]
-		f.After = paging.Cursor{Key: last.StartsOn, ID: last.ID}
-	}
-	out.Rows, out.Next = paging.Cut(kept, pr, func(e Engagement) paging.Cursor { return paging.Cursor{Key: e.StartsOn, ID: e.ID} })
-	return out, nil
+		}, engagementKey)
+	out.Total -= hidden
+	return out, err
 }
+
+// engagementKey names an engagement by its start date and id.
+func engagementKey(e Engagement) paging.Cursor { return paging.Cursor{Key: e.StartsOn, ID: e.ID} }
 
 // AssignAuditor puts a person on an engagement (監査責任者). The
 // organisation's separation-of-duties rule refuses anyone who belongs to

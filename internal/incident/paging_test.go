@@ -14,43 +14,10 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/incident"
 	"kitei/internal/paging"
+	"kitei/internal/paging/pagingtest"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 )
-
-// walk follows a list's cursors from its first page, limit rows a page,
-// and returns every row's key in the order read; it fails on a page too
-// long, a short page with a next cursor, or a total that is not the number
-// of rows read.
-func walk[T any](t *testing.T, limit int, read func(paging.Request) (incident.Page[T], error), key func(T) string) []string {
-	t.Helper()
-	var keys []string
-	pr := paging.Request{Limit: limit}
-	for pages := 0; ; pages++ {
-		if pages > 100 {
-			t.Fatal("the cursors go round in circles")
-		}
-		pg, err := read(pr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pg.Rows) > limit || pg.Next != "" && len(pg.Rows) != limit {
-			t.Fatalf("page %d: %d rows (limit %d), next %q", pages, len(pg.Rows), limit, pg.Next)
-		}
-		for _, r := range pg.Rows {
-			keys = append(keys, key(r))
-		}
-		if pg.Next == "" {
-			if len(keys) != pg.Total {
-				t.Fatalf("read %d rows, total %d", len(keys), pg.Total)
-			}
-			return keys
-		}
-		if pr.After, err = paging.Parse(pg.Next); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestIncidentListsArePaged files 120 reports, closes half of them with
 // lessons learned, and reads the ledger, one's own reports and the lessons
@@ -81,13 +48,13 @@ func TestIncidentListsArePaged(t *testing.T) {
 		for _, x := range all {
 			want = append(want, id(x))
 		}
-		got := walk(t, 50, func(pr paging.Request) (incident.Page[incident.Incident], error) {
+		got := pagingtest.Walk(t, 50, func(pr paging.Request) (incident.Page[incident.Incident], error) {
 			return svc.ListPage(ctx, csirt, incident.Filter{Level: -2}, pr)
 		}, id)
 		if !slices.Equal(got, want) {
 			t.Fatalf("ledger pages %v, want %v", got, want)
 		}
-		closed := walk(t, 7, func(pr paging.Request) (incident.Page[incident.Incident], error) {
+		closed := pagingtest.Walk(t, 7, func(pr paging.Request) (incident.Page[incident.Incident], error) {
 			return svc.ListPage(ctx, csirt, incident.Filter{Level: -2, Open: "closed"}, pr)
 		}, id)
 		if len(closed) != n/2 {
@@ -97,13 +64,15 @@ func TestIncidentListsArePaged(t *testing.T) {
 		if err != nil || st.Count != n || st.Open != n/2 {
 			t.Fatalf("stats = %+v, %v", st, err)
 		}
-		mine := walk(t, 50, func(pr paging.Request) (incident.Page[incident.StatusView], error) { return svc.MinePage(ctx, reporter, pr) },
-			func(v incident.StatusView) string { return fmt.Sprint(v.ID) })
+		mine := pagingtest.Walk(t, 50, func(pr paging.Request) (incident.Page[incident.StatusView], error) {
+			return svc.MinePage(ctx, reporter, pr)
+		}, func(v incident.StatusView) string { return fmt.Sprint(v.ID) })
 		if !slices.Equal(mine, want) {
 			t.Fatalf("mine %v", mine)
 		}
-		lessons := walk(t, 50, func(pr paging.Request) (incident.Page[incident.Lesson], error) { return svc.LessonsPage(ctx, reporter, pr) },
-			func(l incident.Lesson) string { return l.Lessons })
+		lessons := pagingtest.Walk(t, 50, func(pr paging.Request) (incident.Page[incident.Lesson], error) {
+			return svc.LessonsPage(ctx, reporter, pr)
+		}, func(l incident.Lesson) string { return l.Lessons })
 		if len(lessons) != n/2 {
 			t.Fatalf("lessons: %d", len(lessons))
 		}

@@ -418,25 +418,25 @@ func (s *Service) MinePage(ctx context.Context, p *authz.Principal, pr paging.Re
 	return out, nil
 }
 
+// incidents reads the page pr of the incidents f selects, newest first;
+// the cursor is the last incident's id.
+func (s *Service) incidents(ctx context.Context, f Filter, pr paging.Request) (Page[Incident], error) {
+	if err := paging.IDOnly(pr); err != nil {
+		return Page[Incident]{}, err
+	}
+	return paging.Read(pr, func() (int, error) { return s.store.CountIncidents(ctx, f) },
+		func(after paging.Cursor, n int) ([]Incident, error) {
+			f.Before, f.Limit = after.ID, n
+			return s.store.Incidents(ctx, f)
+		}, func(x Incident) paging.Cursor { return paging.Cursor{ID: x.ID} })
+}
+
 // page reads the page pr of the incidents f selects, newest first, and
 // audits the read of the ids shown as view (nothing shown: no entry).
 func (s *Service) page(ctx context.Context, f Filter, pr paging.Request, view string) (Page[Incident], error) {
-	var out Page[Incident]
-	if pr.After.Key != "" {
-		return out, apperr.E(apperr.BadRequest, "paging.err.cursor")
-	}
-	var err error
-	if out.Total, err = s.store.CountIncidents(ctx, f); err != nil || out.Total == 0 {
+	out, err := s.incidents(ctx, f, pr)
+	if err != nil || len(out.Rows) == 0 {
 		return out, err
-	}
-	f.Before, f.Limit = pr.After.ID, pr.Fetch()
-	xs, err := s.store.Incidents(ctx, f)
-	if err != nil {
-		return out, err
-	}
-	out.Rows, out.Next = paging.Cut(xs, pr, func(x Incident) paging.Cursor { return paging.Cursor{ID: x.ID} })
-	if len(out.Rows) == 0 {
-		return out, nil
 	}
 	ids := make([]int64, len(out.Rows))
 	for i, x := range out.Rows {
@@ -1021,22 +1021,13 @@ func (s *Service) LessonsPage(ctx context.Context, p *authz.Principal, pr paging
 	if err := authz.Require(p, Report); err != nil {
 		return out, err
 	}
-	if pr.After.Key != "" {
-		return out, apperr.E(apperr.BadRequest, "paging.err.cursor")
-	}
-	f := Filter{Level: -2, Open: "closed", Lessons: true}
-	var err error
-	if out.Total, err = s.store.CountIncidents(ctx, f); err != nil || out.Total == 0 {
+	xs, err := s.incidents(ctx, Filter{Level: -2, Open: "closed", Lessons: true}, pr)
+	if err != nil || xs.Total == 0 {
 		return out, err
 	}
-	f.Before, f.Limit = pr.After.ID, pr.Fetch()
-	xs, err := s.store.Incidents(ctx, f)
-	if err != nil {
-		return out, err
-	}
-	xs, out.Next = paging.Cut(xs, pr, func(x Incident) paging.Cursor { return paging.Cursor{ID: x.ID} })
-	out.Rows = make([]Lesson, len(xs))
-	for i, x := range xs {
+	out.Next, out.Total = xs.Next, xs.Total
+	out.Rows = make([]Lesson, len(xs.Rows))
+	for i, x := range xs.Rows {
 		out.Rows[i] = Lesson{Month: x.ClosedAt.Format("2006-01"), Category: x.Category, Level: x.Level, Lessons: x.Lessons}
 	}
 	return out, nil

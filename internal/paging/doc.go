@@ -5,7 +5,8 @@
 // Stores read Limit+1 rows after the cursor ("WHERE (key, id) > (?, ?)
 // ORDER BY key, id LIMIT n+1", or the reverse for newest-first lists) and
 // hand them to Cut, which trims the extra row and makes the next cursor from
-// the last row kept. The cursor is the last row's key and id, base64url
+// the last row kept; Read does the whole of it for a service (count the
+// list, read the page, cut it). The cursor is the last row's key and id, base64url
 // encoded so that it survives a URL unescaped; it carries no permission and
 // no offset, so a page stays cheap however deep it is and rows added while
 // someone pages are neither skipped nor repeated.

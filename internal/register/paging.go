@@ -93,60 +93,36 @@ func (f ServiceFilter) Cursor(v Service) paging.Cursor {
 // AssetPage is one page of the assets w may read: those after req.After,
 // at most req.Limit, with the total matching f.
 func (r *Registry) AssetPage(ctx context.Context, w *authz.Principal, f AssetFilter, req paging.Request) (Page[Asset], error) {
-	var p Page[Asset]
 	f.After, f.Limit = req.After, 0
 	cf := f
 	cf.Viewer, cf.Query = viewer(w, authz.RegisterRead), strings.TrimSpace(f.Query)
-	total, err := r.store.CountAssets(ctx, cf)
-	if err != nil {
-		return p, err
-	}
-	f.Limit = req.Fetch()
-	rows, err := r.Assets(ctx, w, f)
-	if err != nil {
-		return p, err
-	}
-	p.Rows, p.Next = paging.Cut(rows, req, f.Cursor)
-	p.Total = total
-	return p, nil
+	return paging.Read(req, func() (int, error) { return r.store.CountAssets(ctx, cf) },
+		func(after paging.Cursor, n int) ([]Asset, error) {
+			f.After, f.Limit = after, n
+			return r.Assets(ctx, w, f)
+		}, f.Cursor)
 }
 
 // SystemPage is one page of the systems w may read (see AssetPage).
 func (r *Registry) SystemPage(ctx context.Context, w *authz.Principal, f SystemFilter, req paging.Request) (Page[System], error) {
-	var p Page[System]
 	f.After, f.Limit = req.After, 0
 	cf := f
 	cf.Viewer, cf.Query = viewer(w, authz.RegisterRead), strings.TrimSpace(f.Query)
-	total, err := r.store.CountSystems(ctx, cf)
-	if err != nil {
-		return p, err
-	}
-	f.Limit = req.Fetch()
-	rows, err := r.Systems(ctx, w, f)
-	if err != nil {
-		return p, err
-	}
-	p.Rows, p.Next = paging.Cut(rows, req, f.Cursor)
-	p.Total = total
-	return p, nil
+	return paging.Read(req, func() (int, error) { return r.store.CountSystems(ctx, cf) },
+		func(after paging.Cursor, n int) ([]System, error) {
+			f.After, f.Limit = after, n
+			return r.Systems(ctx, w, f)
+		}, f.Cursor)
 }
 
 // ServicePage is one page of the services w may read (see AssetPage).
 func (r *Registry) ServicePage(ctx context.Context, w *authz.Principal, f ServiceFilter, req paging.Request) (Page[Service], error) {
-	var p Page[Service]
 	f.After, f.Limit = req.After, 0
 	cf := f
 	cf.Viewer, cf.Query = viewer(w, authz.RegisterRead), strings.TrimSpace(f.Query)
-	total, err := r.store.CountServices(ctx, cf)
-	if err != nil {
-		return p, err
-	}
-	f.Limit = req.Fetch()
-	rows, err := r.Services(ctx, w, f)
-	if err != nil {
-		return p, err
-	}
-	p.Rows, p.Next = paging.Cut(rows, req, f.Cursor)
-	p.Total = total
-	return p, nil
+	return paging.Read(req, func() (int, error) { return r.store.CountServices(ctx, cf) },
+		func(after paging.Cursor, n int) ([]Service, error) {
+			f.After, f.Limit = after, n
+			return r.Services(ctx, w, f)
+		}, f.Cursor)
 }

@@ -164,16 +164,11 @@ func (s *Service) ListPage(ctx context.Context, p *authz.Principal, f Filter, pr
 		return out, err
 	}
 	f.Scope, f.Systems = p.Scope(Read), systemsOf(p, Read)
-	if out.Total, err = s.store.CountRisks(ctx, f); err != nil || out.Total == 0 {
-		return out, err
-	}
-	f.After, f.Limit = after, pr.Fetch()
-	rs, err := s.store.Risks(ctx, f)
-	if err != nil {
-		return out, err
-	}
-	out.Rows, out.Next = paging.Cut(rs, pr, cursor)
-	return out, nil
+	return paging.Read(pr, func() (int, error) { return s.store.CountRisks(ctx, f) },
+		func(_ paging.Cursor, n int) ([]Risk, error) {
+			f.After, f.Limit = after, n
+			return s.store.Risks(ctx, f)
+		}, cursor)
 }
 
 // Get returns a risk p may read, with its history. A pending acceptance

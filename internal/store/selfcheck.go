@@ -40,6 +40,17 @@ func scanCampaign(row scanner) (selfcheck.Campaign, error) {
 	return c, err
 }
 
+const scItemCols = `id, campaign_id, ord, edition_id, node_ref, section_ref, section_title, subject, body, question, roles`
+
+func scanSCItem(row scanner) (selfcheck.Item, error) {
+	var it selfcheck.Item
+	var roles string
+	err := row.Scan(&it.ID, &it.CampaignID, &it.Ord, &it.EditionID, &it.NodeRef, &it.SectionRef, &it.SectionTitle,
+		&it.Subject, &it.Text, &it.Question, &roles)
+	it.Roles = strings.Fields(roles)
+	return it, err
+}
+
 func scAudit(ctx context.Context, tx *sql.Tx, d Dialect, action, objType string, id int64, kv map[string]any) error {
 	return AppendAudit(ctx, tx, d, &audit.Event{Action: action, ObjectType: objType,
 		ObjectID: strconv.FormatInt(id, 10), Detail: audit.Details(kv)})
@@ -124,20 +135,7 @@ func (s *Selfchecks) Campaign(ctx context.Context, id int64) (selfcheck.Campaign
 
 // Campaigns implements selfcheck.Store.
 func (s *Selfchecks) Campaigns(ctx context.Context) ([]selfcheck.Campaign, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+campaignCols+` FROM sc_campaigns c ORDER BY c.fiscal_year DESC, c.id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, `SELECT `+campaignCols+` FROM sc_campaigns c ORDER BY c.fiscal_year DESC, c.id DESC`, scanCampaign)
 }
 
 // AddItems implements selfcheck.Store.
@@ -216,24 +214,7 @@ func (s *Selfchecks) RemoveItem(ctx context.Context, campaignID, itemID int64) e
 
 // Items implements selfcheck.Store.
 func (s *Selfchecks) Items(ctx context.Context, campaignID int64) ([]selfcheck.Item, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT id, campaign_id, ord, edition_id, node_ref, section_ref, section_title,
-		subject, body, question, roles FROM sc_items WHERE campaign_id = $1 ORDER BY ord`, campaignID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.Item
-	for rows.Next() {
-		var it selfcheck.Item
-		var roles string
-		if err := rows.Scan(&it.ID, &it.CampaignID, &it.Ord, &it.EditionID, &it.NodeRef, &it.SectionRef, &it.SectionTitle,
-			&it.Subject, &it.Text, &it.Question, &roles); err != nil {
-			return nil, err
-		}
-		it.Roles = strings.Fields(roles)
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, `SELECT `+scItemCols+` FROM sc_items WHERE campaign_id = $1 ORDER BY ord`, scanSCItem, campaignID)
 }
 
 // RoleNames implements selfcheck.Store.

@@ -41,23 +41,8 @@ func (s *Selfchecks) CampaignsPage(ctx context.Context, req paging.Request) ([]s
 	}
 	args = append(args, req.Fetch())
 	q += ` ORDER BY c.fiscal_year DESC, c.id DESC LIMIT $` + strconv.Itoa(len(args))
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, q, scanCampaign, args...)
 }
-
-const scItemCols = `id, campaign_id, ord, edition_id, node_ref, section_ref, section_title, subject, body, question, roles`
 
 // ItemsPage implements selfcheck.Store: the campaign's items in order
 // (cursor: the order and the id of the last item shown).
@@ -78,40 +63,16 @@ func (s *Selfchecks) ItemsPage(ctx context.Context, campaignID int64, f selfchec
 	}
 	args = append(args, req.Fetch())
 	sb.WriteString(` ORDER BY ord, id LIMIT $` + strconv.Itoa(len(args)))
-	rows, err := s.db.R.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.Item
-	for rows.Next() {
-		var it selfcheck.Item
-		var roles string
-		if err := rows.Scan(&it.ID, &it.CampaignID, &it.Ord, &it.EditionID, &it.NodeRef, &it.SectionRef, &it.SectionTitle,
-			&it.Subject, &it.Text, &it.Question, &roles); err != nil {
-			return nil, err
-		}
-		it.Roles = strings.Fields(roles)
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, sb.String(), scanSCItem, args...)
 }
 
 // Item implements selfcheck.Store.
 func (s *Selfchecks) Item(ctx context.Context, campaignID, itemID int64) (selfcheck.Item, error) {
-	var it selfcheck.Item
-	var roles string
-	err := s.db.R.QueryRowContext(ctx, `SELECT `+scItemCols+` FROM sc_items WHERE campaign_id = $1 AND id = $2`, campaignID, itemID).
-		Scan(&it.ID, &it.CampaignID, &it.Ord, &it.EditionID, &it.NodeRef, &it.SectionRef, &it.SectionTitle,
-			&it.Subject, &it.Text, &it.Question, &roles)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return it, apperr.E(apperr.NotFound, "selfcheck.err.item_campaign2", itemID, campaignID)
-		}
-		return it, err
+	it, err := scanSCItem(s.db.R.QueryRowContext(ctx, `SELECT `+scItemCols+` FROM sc_items WHERE campaign_id = $1 AND id = $2`, campaignID, itemID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, apperr.E(apperr.NotFound, "selfcheck.err.item_campaign2", itemID, campaignID)
 	}
-	it.Roles = strings.Fields(roles)
-	return it, nil
+	return it, err
 }
 
 // CountUnmapped implements selfcheck.Store.
@@ -135,33 +96,7 @@ func (s *Selfchecks) UnitStatusesIn(ctx context.Context, campaignID int64, unitI
 	sb.WriteString(`SELECT unit_id, status, COUNT(*) FROM sc_checklists WHERE campaign_id = $1`)
 	args := inList(&sb, []any{campaignID}, "unit_id", unitIDs)
 	sb.WriteString(` GROUP BY unit_id, status ORDER BY unit_id`)
-	rows, err := s.db.R.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.UnitStatus
-	for rows.Next() {
-		var unit int64
-		var status string
-		var n int
-		if err := rows.Scan(&unit, &status, &n); err != nil {
-			return nil, err
-		}
-		if len(out) == 0 || out[len(out)-1].UnitID != unit {
-			out = append(out, selfcheck.UnitStatus{UnitID: unit})
-		}
-		u := &out[len(out)-1]
-		switch selfcheck.ChecklistStatus(status) {
-		case selfcheck.NotStarted:
-			u.NotStarted += n
-		case selfcheck.InProgress:
-			u.InProgress += n
-		case selfcheck.Submitted:
-			u.Submitted += n
-		}
-	}
-	return out, rows.Err()
+	return s.unitStatuses(ctx, sb.String(), args...)
 }
 
 // answerOrder sorts a drill-down: 実施していない first (value descending),
@@ -174,9 +109,7 @@ const answerOrder = `(5 - a.value), p.employee_no, p.id`
 // person id).
 func (s *Selfchecks) ItemAnswersPage(ctx context.Context, campaignID, itemID int64, unitIDs []int64, req paging.Request) ([]selfcheck.PersonAnswer, error) {
 	var sb strings.Builder
-	sb.WriteString(`SELECT p.id, p.name, p.employee_no, c.unit_id, a.value, a.comment, a.answered_at
-		FROM sc_checklists c JOIN sc_answers a ON a.checklist_id = c.id AND a.item_id = $2
-		JOIN people p ON p.id = c.person_id WHERE c.campaign_id = $1`)
+	sb.WriteString(personAnswerSelect)
 	args := []any{campaignID, itemID}
 	if unitIDs != nil {
 		if len(unitIDs) == 0 {
@@ -196,20 +129,5 @@ func (s *Selfchecks) ItemAnswersPage(ctx context.Context, campaignID, itemID int
 	}
 	args = append(args, req.Fetch())
 	sb.WriteString(" ORDER BY " + answerOrder + " LIMIT $" + strconv.Itoa(len(args)))
-	rows, err := s.db.R.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.PersonAnswer
-	for rows.Next() {
-		var a selfcheck.PersonAnswer
-		var at string
-		if err := rows.Scan(&a.PersonID, &a.PersonName, &a.EmployeeNo, &a.UnitID, &a.Value, &a.Comment, &at); err != nil {
-			return nil, err
-		}
-		a.AnsweredAt = parseTime(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, sb.String(), scanPersonAnswer, args...)
 }

@@ -19,8 +19,14 @@ import (
 
 // UnitStatuses implements selfcheck.Store.
 func (s *Selfchecks) UnitStatuses(ctx context.Context, campaignID int64) ([]selfcheck.UnitStatus, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT unit_id, status, COUNT(*) FROM sc_checklists WHERE campaign_id = $1
+	return s.unitStatuses(ctx, `SELECT unit_id, status, COUNT(*) FROM sc_checklists WHERE campaign_id = $1
 		GROUP BY unit_id, status ORDER BY unit_id`, campaignID)
+}
+
+// unitStatuses runs q, which counts checklists by unit and status ordered
+// by unit, and folds its rows into one UnitStatus a unit.
+func (s *Selfchecks) unitStatuses(ctx context.Context, q string, args ...any) ([]selfcheck.UnitStatus, error) {
+	rows, err := s.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +127,24 @@ func (s *Selfchecks) Checklists(ctx context.Context, f selfcheck.ChecklistFilter
 	return out, rows.Err()
 }
 
+// personAnswerSelect reads the answers to one item ($2) of a campaign ($1)
+// with who gave them; scanPersonAnswer reads a row.
+const personAnswerSelect = `SELECT p.id, p.name, p.employee_no, c.unit_id, a.value, a.comment, a.answered_at
+		FROM sc_checklists c JOIN sc_answers a ON a.checklist_id = c.id AND a.item_id = $2
+		JOIN people p ON p.id = c.person_id WHERE c.campaign_id = $1`
+
+func scanPersonAnswer(row scanner) (selfcheck.PersonAnswer, error) {
+	var a selfcheck.PersonAnswer
+	var at string
+	err := row.Scan(&a.PersonID, &a.PersonName, &a.EmployeeNo, &a.UnitID, &a.Value, &a.Comment, &at)
+	a.AnsweredAt = parseTime(at)
+	return a, err
+}
+
 // ItemAnswers implements selfcheck.Store.
 func (s *Selfchecks) ItemAnswers(ctx context.Context, campaignID, itemID int64, unitIDs []int64) ([]selfcheck.PersonAnswer, error) {
 	var sb strings.Builder
-	sb.WriteString(`SELECT p.id, p.name, p.employee_no, c.unit_id, a.value, a.comment, a.answered_at
-		FROM sc_checklists c JOIN sc_answers a ON a.checklist_id = c.id AND a.item_id = $2
-		JOIN people p ON p.id = c.person_id WHERE c.campaign_id = $1`)
+	sb.WriteString(personAnswerSelect)
 	args := []any{campaignID, itemID}
 	if unitIDs != nil {
 		if len(unitIDs) == 0 {
@@ -135,22 +153,7 @@ func (s *Selfchecks) ItemAnswers(ctx context.Context, campaignID, itemID int64, 
 		args = inList(&sb, args, "c.unit_id", unitIDs)
 	}
 	sb.WriteString(" ORDER BY a.value DESC, p.employee_no")
-	rows, err := s.db.R.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []selfcheck.PersonAnswer
-	for rows.Next() {
-		var a selfcheck.PersonAnswer
-		var at string
-		if err := rows.Scan(&a.PersonID, &a.PersonName, &a.EmployeeNo, &a.UnitID, &a.Value, &a.Comment, &at); err != nil {
-			return nil, err
-		}
-		a.AnsweredAt = parseTime(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db.R, sb.String(), scanPersonAnswer, args...)
 }
 
 // Pending implements selfcheck.Store.

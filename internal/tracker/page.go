@@ -21,18 +21,11 @@ const (
 // page reads the page pr of the actions f selects, by due date and id; the
 // cursor names the last action's due date and id.
 func (s *Service) page(ctx context.Context, f Filter, pr paging.Request) (Page[Action], error) {
-	var out Page[Action]
-	var err error
-	if out.Total, err = s.store.CountActions(ctx, f); err != nil || out.Total == 0 {
-		return out, err
-	}
-	f.After, f.Limit = pr.After, pr.Fetch()
-	acts, err := s.store.Actions(ctx, f)
-	if err != nil {
-		return out, err
-	}
-	out.Rows, out.Next = paging.Cut(acts, pr, func(a Action) paging.Cursor { return paging.Cursor{Key: a.DueOn, ID: a.ID} })
-	return out, nil
+	return paging.Read(pr, func() (int, error) { return s.store.CountActions(ctx, f) },
+		func(after paging.Cursor, n int) ([]Action, error) {
+			f.After, f.Limit = after, n
+			return s.store.Actions(ctx, f)
+		}, func(a Action) paging.Cursor { return paging.Cursor{Key: a.DueOn, ID: a.ID} })
 }
 
 // MinePage is one page of p's own actions, by due date.

@@ -19,6 +19,7 @@ import (
 	"kitei/internal/authz"
 	"kitei/internal/org"
 	"kitei/internal/paging"
+	"kitei/internal/paging/pagingtest"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 	"kitei/internal/tracker"
@@ -53,45 +54,25 @@ func TestActionListsArePaged(t *testing.T) {
 		w := setup(t, db)
 		const n = 130
 		fileActions(t, w.svc, w.officerP, w.unit.ID, w.owner.ID, n)
-		walk := func(read func(paging.Request) (tracker.Page[tracker.Action], error), limit int) []int64 {
-			t.Helper()
-			var got []int64
-			pr := paging.Request{Limit: limit}
-			for pages := 0; ; pages++ {
-				pg, err := read(pr)
-				if err != nil || len(pg.Rows) > limit || pg.Next != "" && len(pg.Rows) != limit || pages > 50 {
-					t.Fatalf("page %d: %d rows, next %q, %v", pages, len(pg.Rows), pg.Next, err)
-				}
-				got = append(got, ids(pg.Rows)...)
-				if pg.Next == "" {
-					if len(got) != pg.Total {
-						t.Fatalf("read %d, total %d", len(got), pg.Total)
-					}
-					return got
-				}
-				if pr.After, err = paging.Parse(pg.Next); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		id := func(a tracker.Action) int64 { return a.ID }
 		all, err := w.svc.Followed(ctx, w.officerP, tracker.Filter{})
 		if err != nil || len(all) != n {
 			t.Fatalf("followed: %d %v", len(all), err)
 		}
 		want := ids(all)
-		if got := walk(func(pr paging.Request) (tracker.Page[tracker.Action], error) {
+		if got := pagingtest.Walk(t, 50, func(pr paging.Request) (tracker.Page[tracker.Action], error) {
 			return w.svc.FollowedPage(ctx, w.officerP, tracker.Filter{}, pr)
-		}, 50); !slices.Equal(got, want) {
+		}, id); !slices.Equal(got, want) {
 			t.Fatalf("followed pages %v\nwant %v", got, want)
 		}
-		if got := walk(func(pr paging.Request) (tracker.Page[tracker.Action], error) {
+		if got := pagingtest.Walk(t, 7, func(pr paging.Request) (tracker.Page[tracker.Action], error) {
 			return w.svc.MinePage(ctx, w.ownerP, true, pr)
-		}, 7); !slices.Equal(got, want) {
+		}, id); !slices.Equal(got, want) {
 			t.Fatalf("mine pages %v", got)
 		}
-		if got := walk(func(pr paging.Request) (tracker.Page[tracker.Action], error) {
+		if got := pagingtest.Walk(t, 100, func(pr paging.Request) (tracker.Page[tracker.Action], error) {
 			return w.svc.VisiblePage(ctx, w.ownerP, tracker.Filter{}, pr)
-		}, 100); !slices.Equal(got, want) {
+		}, id); !slices.Equal(got, want) {
 			t.Fatalf("visible pages %v", got)
 		}
 		if _, err := w.svc.FollowedPage(ctx, w.ownerP, tracker.Filter{}, paging.Request{}); !apperr.Is(err, apperr.Forbidden) {

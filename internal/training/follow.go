@@ -49,8 +49,8 @@ func (s *Service) FollowPage(ctx context.Context, p *authz.Principal, courseID, 
 	if err := authz.Require(p, Follow); err != nil {
 		return f, err
 	}
-	if pr.After.Key != "" {
-		return f, apperr.E(apperr.BadRequest, "paging.err.cursor")
+	if err := paging.IDOnly(pr); err != nil {
+		return f, err
 	}
 	scope := p.Scope(Follow)
 	cs, err := s.store.Courses(ctx)
@@ -78,16 +78,13 @@ func (s *Service) FollowPage(ctx context.Context, p *authz.Principal, courseID, 
 	}
 	f.Totals = total(f.Rates)
 	q := AssignmentFilter{CourseID: f.Course.ID, UnitID: unitID, Scope: scope, Pending: true}
-	if f.PendingTotal, err = s.store.CountAssignments(ctx, q); err != nil || f.PendingTotal == 0 {
-		return f, err
-	}
-	q.AfterID, q.Limit = pr.After.ID, pr.Fetch()
-	rows, err := s.store.Assignments(ctx, q)
-	if err != nil {
-		return f, err
-	}
-	f.Pending, f.Next = paging.Cut(rows, pr, func(a Assignment) paging.Cursor { return paging.Cursor{ID: a.ID} })
-	return f, nil
+	pg, err := paging.Read(pr, func() (int, error) { return s.store.CountAssignments(ctx, q) },
+		func(after paging.Cursor, n int) ([]Assignment, error) {
+			q.AfterID, q.Limit = after.ID, n
+			return s.store.Assignments(ctx, q)
+		}, func(a Assignment) paging.Cursor { return paging.Cursor{ID: a.ID} })
+	f.Pending, f.Next, f.PendingTotal = pg.Rows, pg.Next, pg.Total
+	return f, err
 }
 
 func total(rs []UnitRate) UnitRate {
