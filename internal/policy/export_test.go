@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"kitei/internal/pdffont"
 	"kitei/internal/policy"
 	"kitei/internal/store/storetest"
 )
@@ -135,7 +136,7 @@ func TestTemplateTailoredAndExported(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("pdf", func(t *testing.T) {
-		if policy.FindFont("") == "" {
+		if pdffont.Find("") == "" {
 			t.Skip("no Japanese font (install fonts-ipaexfont or set " + policy.FontEnv + ")")
 		}
 		var pdf bytes.Buffer

@@ -2,51 +2,23 @@ package policy
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/signintech/gopdf"
 
 	"kitei/internal/apperr"
+	"kitei/internal/pdffont"
 )
 
 // FontEnv names the environment variable that points at the TrueType font
 // PDFs are written with.
-const FontEnv = "KITEI_PDF_FONT"
-
-// fontGlobs are where Debian's fonts-ipaexfont puts the IPAex fonts.
-var fontGlobs = []string{
-	"/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf",
-	"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-	"/usr/share/fonts/opentype/ipaexfont-*/*.ttf",
-	"/usr/share/fonts/truetype/ipaexfont-*/*.ttf",
-}
-
-// FindFont returns the font to use: configured when set, else $KITEI_PDF_FONT,
-// else the IPAex fonts of Debian's fonts-ipaexfont; "" when none exists.
-func FindFont(configured string) string {
-	for _, p := range []string{configured, os.Getenv(FontEnv)} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-			return ""
-		}
-	}
-	for _, g := range fontGlobs {
-		if m, _ := filepath.Glob(g); len(m) > 0 {
-			return m[0]
-		}
-	}
-	return ""
-}
+const FontEnv = pdffont.Env
 
 // WritePDF writes the nodes as an A4 PDF set in a Japanese font (fontPath,
-// found with FindFont when empty).
+// found by pdffont.Find when empty).
 func WritePDF(w io.Writer, meta DocMeta, nodes []Node, fontPath string) error {
-	font := FindFont(fontPath)
+	font := pdffont.Find(fontPath)
 	if font == "" {
 		return apperr.E(apperr.Conflict, "policy.err.no_font", FontEnv)
 	}

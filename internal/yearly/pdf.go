@@ -2,41 +2,17 @@ package yearly
 
 import (
 	"io"
-	"kitei/internal/capability"
-	"os"
 	"strings"
 
 	"github.com/signintech/gopdf"
 
 	"kitei/internal/apperr"
+	"kitei/internal/capability"
 	"kitei/internal/i18n"
+	"kitei/internal/pdffont"
 	"kitei/internal/wareki"
 	"kitei/internal/webui"
 )
-
-// FontCandidates are the Japanese TrueType fonts tried for the PDF, in
-// order, after the file named by KITEI_PDF_FONT: Debian's fonts-ipaexfont.
-var FontCandidates = []string{
-	"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-	"/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
-	"/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
-	"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-}
-
-// FindFont returns the font file the PDF embeds, "" when none is found.
-func FindFont() string {
-	if f := os.Getenv("KITEI_PDF_FONT"); f != "" {
-		if _, err := os.Stat(f); err == nil {
-			return f
-		}
-	}
-	for _, f := range FontCandidates {
-		if _, err := os.Stat(f); err == nil {
-			return f
-		}
-	}
-	return ""
-}
 
 // pdfDoc lays text out top to bottom on A4 pages.
 type pdfDoc struct {
@@ -199,9 +175,9 @@ func minF(a, b float64) float64 {
 // embedded: a title page, a section per capability (figures beside last
 // year's, charts, tables) and the review decisions.
 func WritePDF(w io.Writer, lang i18n.Lang, a *Annual, style wareki.Style) error {
-	fontFile := FindFont()
+	fontFile := pdffont.Find("")
 	if fontFile == "" {
-		return apperr.E(apperr.Internal, "yearly.err.font")
+		return apperr.E(apperr.Conflict, "yearly.err.font")
 	}
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})

@@ -11,6 +11,7 @@ import (
 
 	"kitei/internal/capability"
 	"kitei/internal/i18n"
+	"kitei/internal/pdffont"
 	"kitei/internal/tabular"
 	"kitei/internal/wareki"
 )
@@ -57,7 +58,7 @@ func TestPresentComparesWithPreviousYear(t *testing.T) {
 // The PDF embeds a Japanese font: pdftotext reads the Japanese text back
 // and pdftoppm renders the pages (KITEI_REPORT_PNG keeps the pictures).
 func TestPDFHasJapaneseText(t *testing.T) {
-	if FindFont() == "" {
+	if pdffont.Find("") == "" {
 		t.Skip("no Japanese font (install fonts-ipaexfont or set KITEI_PDF_FONT)")
 	}
 	var buf bytes.Buffer
