@@ -18,6 +18,7 @@ import (
 	"kitei/internal/catalog"
 	catoscal "kitei/internal/catalog/oscal"
 	"kitei/internal/org"
+	"kitei/internal/paging"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 	"kitei/internal/tracker"
@@ -313,12 +314,18 @@ func TestAuditStory(t *testing.T) {
 		if v, _ := s.Engagement(ctx, chief, e.ID); v.Findings[0].Closed {
 			t.Errorf("finding closed before confirmation")
 		}
+		if pv, _ := s.EngagementPage(ctx, chief, e.ID, paging.Request{}); pv.Closed || pv.Findings[0].Closed || pv.Findings[0].State() != "planned" {
+			t.Errorf("the engagement page: closed before confirmation")
+		}
 		if _, err := w.App.Tracker.Confirm(ctx, officer, act.ID, "確認した"); err != nil {
 			t.Fatal(err)
 		}
 		v, err = s.Engagement(ctx, chief, e.ID)
 		if err != nil || !v.Findings[0].Closed || !v.Closed {
 			t.Errorf("finding not closed after confirmation: %+v %v", v.Findings, err)
+		}
+		if pv, err := s.EngagementPage(ctx, chief, e.ID, paging.Request{}); err != nil || len(pv.Findings) != 1 || !pv.Findings[0].Closed || !pv.Closed || pv.FindingsTotal != 1 {
+			t.Errorf("the engagement page: %+v %v", pv, err)
 		}
 		// The outside auditor's access ends.
 		w.Now = time.Date(2026, 6, 25, 1, 0, 0, 0, time.UTC)

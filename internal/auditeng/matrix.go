@@ -152,6 +152,7 @@ func (s *Service) matrix(ctx context.Context, f *capability.MatrixFixture) (map[
 		"GET /api/v1/audits/engagements/{id}":                      t(eng("/api/v1/audits/engagements/%d"), view),
 		"POST /api/v1/audits/engagements/{id}/auditors":            t(eng("/api/v1/audits/engagements/%d/auditors"), plans),
 		"POST /api/v1/audits/engagements/{id}/papers":              t(eng("/api/v1/audits/engagements/%d/papers"), conduct),
+		"GET /api/v1/audits/engagements/{id}/findings":             t(eng("/api/v1/audits/engagements/%d/findings"), view),
 		"POST /api/v1/audits/engagements/{id}/findings":            t(eng("/api/v1/audits/engagements/%d/findings"), conduct),
 		"GET /api/v1/audits/engagements/{id}/oscal":                t(eng("/api/v1/audits/engagements/%d/oscal"), view),
 	}, nil

@@ -13,4 +13,5 @@ func init() {
 	api.RegisterSchema("AuditPaperInput", PaperInput{})
 	api.RegisterSchema("AuditPaper", Paper{})
 	api.RegisterSchema("AuditFinding", Finding{})
+	api.RegisterSchema("AuditFindings", []Finding{})
 }

@@ -96,6 +96,12 @@ type Store interface {
 
 	AddFinding(ctx context.Context, f Finding) (Finding, error)
 	Findings(ctx context.Context, engagementID int64) ([]Finding, error)
+	// FindingsPage reads the engagement's findings after the cursor (its
+	// id; zero: from the first) by id, at most limit of them (0: all);
+	// CountFindings counts them all and those still open (no remediation
+	// action, or one not closed).
+	FindingsPage(ctx context.Context, engagementID int64, after paging.Cursor, limit int) ([]Finding, error)
+	CountFindings(ctx context.Context, engagementID int64) (total, open int, err error)
 	// AllFindings lists every finding without its texts (description and
 	// recommendation left empty), for the figures and the annual report.
 	AllFindings(ctx context.Context) ([]Finding, error)
@@ -618,16 +624,21 @@ type Item struct {
 
 // View is an engagement with everything its page shows.
 type View struct {
-	Engagement   Engagement
-	Access       Access
-	Items        []Item
-	Findings     []Finding
-	Instructions []Instruction
-	Gaps         *crosswalk.GapReport
-	Counts       map[string]int
-	Unanswered   int
-	Closed       bool // every finding closed
-	Today        string
+	Engagement Engagement
+	Access     Access
+	Items      []Item
+	// Findings are every finding (Engagement) or one page of them
+	// (EngagementPage: FindingsNext is the cursor of the page after it, ""
+	// on the last); FindingsTotal counts them all.
+	Findings      []Finding
+	FindingsNext  string
+	FindingsTotal int
+	Instructions  []Instruction
+	Gaps          *crosswalk.GapReport
+	Counts        map[string]int
+	Unanswered    int
+	Closed        bool // every finding closed
+	Today         string
 }
 
 // Checklist is the requirements of the engagement's scope in document
@@ -676,6 +687,20 @@ func (s *Service) Checklist(ctx context.Context, e Engagement) ([]Item, error) {
 // (and self-inspection answers when a campaign is set), findings with
 // their remediation plans, instructions and the crosswalk gap report.
 func (s *Service) Engagement(ctx context.Context, p *authz.Principal, id int64) (*View, error) {
+	return s.view(ctx, p, id, nil)
+}
+
+// EngagementPage is the engagement as its page and the API show it: as
+// Engagement, but with the page fpr of its findings (by id, the order they
+// were recorded) instead of all of them; whether every finding is closed
+// is counted in the database. The checklist's items carry no findings.
+func (s *Service) EngagementPage(ctx context.Context, p *authz.Principal, id int64, fpr paging.Request) (*View, error) {
+	return s.view(ctx, p, id, &fpr)
+}
+
+// view reads the engagement's view with every finding (fpr nil) or one
+// page of them.
+func (s *Service) view(ctx context.Context, p *authz.Principal, id int64, fpr *paging.Request) (*View, error) {
 	e, acc, err := s.load(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -692,8 +717,24 @@ func (s *Service) Engagement(ctx context.Context, p *authz.Principal, id int64) 
 	for i := range papers {
 		byRef[papers[i].Ref] = &papers[i]
 	}
-	if v.Findings, err = s.findings(ctx, e); err != nil {
-		return nil, err
+	if fpr == nil {
+		if v.Findings, err = s.findings(ctx, e); err != nil {
+			return nil, err
+		}
+		v.FindingsTotal = len(v.Findings)
+		v.Closed = len(v.Findings) > 0
+		for _, f := range v.Findings {
+			if !f.Closed {
+				v.Closed = false
+			}
+		}
+	} else {
+		pg, open, err := s.findingsPage(ctx, e, *fpr)
+		if err != nil {
+			return nil, err
+		}
+		v.Findings, v.FindingsNext, v.FindingsTotal = pg.Rows, pg.Next, pg.Total
+		v.Closed = pg.Total > 0 && open == 0
 	}
 	var cells map[string]selfcheck.Cell
 	if e.SelfcheckID != 0 && (acc.Conduct || readsAll(p)) {
@@ -710,16 +751,12 @@ func (s *Service) Engagement(ctx context.Context, p *authz.Principal, id int64) 
 		if c, ok := cells[it.Ref]; ok {
 			it.Selfcheck = &c
 		}
-		for _, f := range v.Findings {
-			if f.Ref == it.Ref {
-				it.Findings = append(it.Findings, f)
+		if fpr == nil {
+			for _, f := range v.Findings {
+				if f.Ref == it.Ref {
+					it.Findings = append(it.Findings, f)
+				}
 			}
-		}
-	}
-	v.Closed = len(v.Findings) > 0
-	for _, f := range v.Findings {
-		if !f.Closed {
-			v.Closed = false
 		}
 	}
 	if v.Instructions, err = s.store.Instructions(ctx, id); err != nil {
@@ -766,6 +803,50 @@ func (s *Service) findings(ctx context.Context, e Engagement) ([]Finding, error)
 	if err != nil {
 		return nil, err
 	}
+	withActions(fs, acts)
+	return fs, nil
+}
+
+// FindingsPage is one page of the findings of an engagement p may read,
+// by id (the order they were recorded), with their remediation actions;
+// the cursor names the last finding's id, Total counts them all.
+func (s *Service) FindingsPage(ctx context.Context, p *authz.Principal, id int64, pr paging.Request) (Page[Finding], error) {
+	e, _, err := s.load(ctx, p, id)
+	if err != nil {
+		return Page[Finding]{}, err
+	}
+	pg, _, err := s.findingsPage(ctx, e, pr)
+	return pg, err
+}
+
+// findingsPage reads the page pr of e's findings with the actions filed
+// for them (those of the page only), and how many findings are open.
+func (s *Service) findingsPage(ctx context.Context, e Engagement, pr paging.Request) (Page[Finding], int, error) {
+	var out Page[Finding]
+	total, open, err := s.store.CountFindings(ctx, e.ID)
+	if out.Total = total; err != nil || total == 0 {
+		return out, open, err
+	}
+	fs, err := s.store.FindingsPage(ctx, e.ID, pr.After, pr.Fetch())
+	if err != nil {
+		return out, open, err
+	}
+	out.Rows, out.Next = paging.Cut(fs, pr, func(f Finding) paging.Cursor { return paging.Cursor{ID: f.ID} })
+	ids := make([]int64, len(out.Rows))
+	for i, f := range out.Rows {
+		ids[i] = f.ID
+	}
+	acts, err := s.tracker.BySourceItems(ctx, tracker.FromAuditFinding, e.ID, ids)
+	if err != nil {
+		return out, open, err
+	}
+	withActions(out.Rows, acts)
+	return out, open, nil
+}
+
+// withActions gives each finding the actions filed for it and marks it
+// closed when it has some and all of them are closed.
+func withActions(fs []Finding, acts []tracker.Action) {
 	for i := range fs {
 		for _, a := range acts {
 			if a.Source.Item == fs[i].ID {
@@ -779,7 +860,6 @@ func (s *Service) findings(ctx context.Context, e Engagement) ([]Finding, error)
 			}
 		}
 	}
-	return fs, nil
 }
 
 func (s *Service) conduct(ctx context.Context, p *authz.Principal, id int64) (Engagement, []Item, error) {

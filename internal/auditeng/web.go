@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -178,15 +179,17 @@ func (h *handlers) adhoc(w http.ResponseWriter, r *http.Request) {
 
 type engagementData struct {
 	*View
-	PageItems  []Item      // the checklist's page shown
-	Pager      webui.Pager // the checklist's pager
-	After      string      // this page's cursor (the forms come back to it)
-	People     []org.Person // who may be made an auditor: ?who= finds them
-	Who        string
-	Owners     []org.Person // who may own a remediation: the audited units' people
-	Units      []org.Unit
-	Results    []Result
-	Severities []Severity
+	PageItems     []Item       // the checklist's page shown
+	Pager         webui.Pager  // the checklist's pager
+	After         string       // this page's cursor (the forms come back to it)
+	FindingsPager webui.Pager  // the findings' pager (?findings_after=)
+	FindingsAfter string       // the findings page's cursor (the remediation forms come back to it)
+	People        []org.Person // who may be made an auditor: ?who= finds them
+	Who           string
+	Owners        []org.Person // who may own a remediation: the audited units' people
+	Units         []org.Unit
+	Results       []Result
+	Severities    []Severity
 }
 
 // People offered in a choice: at most this many.
@@ -210,14 +213,20 @@ func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page
 		return
 	}
 	q := r.URL.Query()
-	var pr paging.Request
+	var pr, fpr paging.Request
+	var v *View
 	if page == "auditeng_engagement" {
-		if pr, err = paging.FromQuery(q, PageSize); err != nil {
-			h.kit.Fail(w, r, err)
-			return
+		pr, err = paging.FromQuery(q, PageSize)
+		if err == nil {
+			fpr.Limit = PageSize
+			fpr.After, err = paging.Parse(q.Get(findingsAfter))
 		}
+		if err == nil {
+			v, err = h.svc.EngagementPage(r.Context(), principal(r), id, fpr)
+		}
+	} else {
+		v, err = h.svc.Engagement(r.Context(), principal(r), id)
 	}
-	v, err := h.svc.Engagement(r.Context(), principal(r), id)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -225,6 +234,7 @@ func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page
 	d := engagementData{View: v, Results: Results, Severities: Severities, PageItems: v.Items}
 	if page == "auditeng_engagement" {
 		d.PageItems, d.Pager, d.After = checklistPage(r, v.Items, pr)
+		d.FindingsPager, d.FindingsAfter = findingsPager(r, v.FindingsNext, len(v.Findings), v.FindingsTotal), fpr.After.String()
 		ctx := r.Context()
 		if v.Access.Plan {
 			d.Who = strings.TrimSpace(q.Get("who"))
@@ -277,12 +287,49 @@ func checklistPage(r *http.Request, items []Item, pr paging.Request) ([]Item, we
 	return rows, webui.NewPager(r, next, "checklist", len(rows), len(items)), pr.After.String()
 }
 
+// findingsAfter is the engagement page's parameter that carries the cursor
+// of its findings' page, beside the checklist's after.
+const findingsAfter = "findings_after"
+
+// findingsPager is the foot of the engagement page's findings: its links
+// change findings_after only and land on the findings.
+func findingsPager(r *http.Request, next string, shown, total int) webui.Pager {
+	link := func(cursor string) string {
+		q := r.URL.Query()
+		q.Del(paging.FlashParam)
+		q.Del(findingsAfter)
+		if cursor != "" {
+			q.Set(findingsAfter, cursor)
+		}
+		u := r.URL.Path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return u + "#findings"
+	}
+	p := webui.Pager{Shown: shown, Total: total}
+	if next != "" {
+		p.Next = link(next)
+	}
+	if r.URL.Query().Get(findingsAfter) != "" {
+		p.First = link("")
+	}
+	return p
+}
+
 // back is the engagement page a post comes back to: the checklist's page
-// the form was on (its cursor in the form's after), or the first.
+// and the findings' page the form was on (their cursors in the form's
+// after and findings_after), or the first.
 func back(r *http.Request, id int64) string {
 	target := fmt.Sprintf("/audits/engagements/%d", id)
-	if c, err := paging.Parse(r.FormValue("after")); err == nil && !c.IsZero() {
-		target += "?after=" + c.String()
+	q := url.Values{}
+	for _, k := range []string{"after", findingsAfter} {
+		if c, err := paging.Parse(r.FormValue(k)); err == nil && !c.IsZero() {
+			q.Set(k, c.String())
+		}
+	}
+	if len(q) > 0 {
+		target += "?" + q.Encode()
 	}
 	return target
 }
@@ -361,7 +408,7 @@ func (h *handlers) remediate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = a
-	webui.SeeOther(w, r, fmt.Sprintf("/audits/engagements/%d", id), "remediation")
+	webui.SeeOther(w, r, back(r, id)+"#findings", "remediation")
 }
 
 func (h *handlers) exportEngagement(w http.ResponseWriter, r *http.Request) {
@@ -500,13 +547,40 @@ func (h *handlers) apiEngagements(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, es.Rows)
 }
 
-// EngagementJSON is an engagement with its working papers and findings.
+// EngagementJSON is an engagement with its working papers and the first
+// APIPageSize findings: findings_total counts them all, findings_next is
+// the cursor of the rest on …/findings?after= ("" when all are here).
 type EngagementJSON struct {
-	Engagement   Engagement    `json:"engagement"`
-	Papers       []Paper       `json:"papers"`
-	Findings     []Finding     `json:"findings"`
-	Instructions []Instruction `json:"instructions"`
-	Unanswered   int           `json:"unanswered"`
+	Engagement    Engagement    `json:"engagement"`
+	Papers        []Paper       `json:"papers"`
+	Findings      []Finding     `json:"findings"`
+	FindingsTotal int           `json:"findings_total"`
+	FindingsNext  string        `json:"findings_next,omitempty"`
+	Instructions  []Instruction `json:"instructions"`
+	Unanswered    int           `json:"unanswered"`
+}
+
+// apiFindings is one page of an engagement's findings, by id, with their
+// remediation actions; Link and X-Next-Cursor name the next page.
+func (h *handlers) apiFindings(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	var pr paging.Request
+	if err == nil {
+		pr, err = paging.FromQuery(r.URL.Query(), APIPageSize)
+	}
+	var fs Page[Finding]
+	if err == nil {
+		fs, err = h.svc.FindingsPage(r.Context(), principal(r), id, pr)
+	}
+	if err != nil {
+		h.apiErr(w, r, err)
+		return
+	}
+	if fs.Rows == nil {
+		fs.Rows = []Finding{}
+	}
+	paging.SetHeaders(w, r, fs.Next)
+	httpx.WriteJSON(w, http.StatusOK, fs.Rows)
 }
 
 func (h *handlers) apiEngagement(w http.ResponseWriter, r *http.Request) {
@@ -515,12 +589,13 @@ func (h *handlers) apiEngagement(w http.ResponseWriter, r *http.Request) {
 		h.apiErr(w, r, err)
 		return
 	}
-	v, err := h.svc.Engagement(r.Context(), principal(r), id)
+	v, err := h.svc.EngagementPage(r.Context(), principal(r), id, paging.Request{Limit: APIPageSize})
 	if err != nil {
 		h.apiErr(w, r, err)
 		return
 	}
-	out := EngagementJSON{Engagement: v.Engagement, Findings: v.Findings, Instructions: v.Instructions, Unanswered: v.Unanswered, Papers: []Paper{}}
+	out := EngagementJSON{Engagement: v.Engagement, Findings: v.Findings, FindingsTotal: v.FindingsTotal, FindingsNext: v.FindingsNext,
+		Instructions: v.Instructions, Unanswered: v.Unanswered, Papers: []Paper{}}
 	for _, it := range v.Items {
 		if it.Paper != nil {
 			out.Papers = append(out.Papers, *it.Paper)

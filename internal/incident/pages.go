@@ -42,16 +42,17 @@ func me(r *http.Request) *authz.Principal { return authz.From(r.Context()) }
 // measures, and for the CSIRT and the CISO the first open incidents (the
 // rest are on the ledger).
 type indexData struct {
-	Mine      []StatusView
-	MinePager webui.Pager
-	Work      Work
-	Open      []Incident
-	OpenTotal int
-	OpenMore  bool
-	Seer      bool
-	Ledger    bool
-	Cfg       Config
-	Overdue   []AuthorityNotice
+	Mine       []StatusView
+	MinePager  webui.Pager
+	Work       Work
+	TasksPager webui.Pager // one's tasks, PageSize a page (?tasks_after=)
+	Open       []Incident
+	OpenTotal  int
+	OpenMore   bool
+	Seer       bool
+	Ledger     bool
+	Cfg        Config
+	Overdue    []AuthorityNotice
 }
 
 func (h *pages) index(w http.ResponseWriter, r *http.Request) {
@@ -68,10 +69,15 @@ func (h *pages) index(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Mine, d.MinePager = mine.Rows, webui.NewPager(r, mine.Next, "mine", len(mine.Rows), mine.Total)
-	if d.Work, err = h.svc.MyWork(ctx, p); err != nil {
+	tc, err := paging.Parse(r.URL.Query().Get(tasksAfter))
+	if err == nil {
+		d.Work, err = h.svc.MyWork(ctx, p, paging.Request{After: tc, Limit: PageSize})
+	}
+	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
+	d.TasksPager = paramPager(r, tasksAfter, d.Work.TasksNext, "mytasks", len(d.Work.Tasks), d.Work.TasksTotal)
 	if d.Cfg, err = h.svc.Config(ctx); err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -606,4 +612,34 @@ func (h *pages) configSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	webui.SeeOther(w, r, "/incidents/config", "config")
+}
+
+// tasksAfter is the incidents home's parameter that carries the cursor of
+// one's tasks' page, beside the reports' after.
+const tasksAfter = "tasks_after"
+
+// paramPager is the foot of a list on a page with more than one: its links
+// change param only and land on anchor.
+func paramPager(r *http.Request, param, next, anchor string, shown, total int) webui.Pager {
+	link := func(cursor string) string {
+		q := r.URL.Query()
+		q.Del(paging.FlashParam)
+		q.Del(param)
+		if cursor != "" {
+			q.Set(param, cursor)
+		}
+		u := r.URL.Path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return u + "#" + anchor
+	}
+	p := webui.Pager{Shown: shown, Total: total}
+	if next != "" {
+		p.Next = link(next)
+	}
+	if r.URL.Query().Get(param) != "" {
+		p.First = link("")
+	}
+	return p
 }

@@ -154,3 +154,88 @@ func TestIncidentListsArePaged(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnTasksArePaged: a person's tasks on incidents grow with the year;
+// /incidents shows them 50 a page (?tasks_after=, beside the reports'
+// pager), unanswered first and newest first within each, every task once.
+func TestOwnTasksArePaged(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setup(t, db)
+		svc := w.a.Incident
+		reporter, csirt := w.principal(t, w.reporter), w.principal(t, w.csirt)
+		const n = 70
+		for i := range n {
+			x, err := svc.File(ctx, csirt, incident.Input{Title: fmt.Sprintf("不審なメール %d", i), What: "添付ファイルを開いた。", Personal: incident.PersonalNo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.W.ExecContext(ctx, `UPDATE incidents SET status = 'handling' WHERE id = $1`, x.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.AssignTask(ctx, csirt, x.ID, w.reporter.ID, incident.TaskCheckSame, "同じメールが届いていないか確認する"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.W.ExecContext(ctx, `UPDATE incident_tasks SET answer = '確認済み', answered_at = '2026-06-01T00:00:00Z' WHERE id % 3 = 0`); err != nil {
+			t.Fatal(err)
+		}
+		read := func(pr paging.Request) (incident.Page[incident.Task], error) {
+			wk, err := svc.MyWork(ctx, reporter, pr)
+			return incident.Page[incident.Task]{Rows: wk.Tasks, Next: wk.TasksNext, Total: wk.TasksTotal}, err
+		}
+		key := func(x incident.Task) string { return fmt.Sprintf("%d/%v", x.ID, x.AnsweredAt.IsZero()) }
+		all := walk(t, paging.Max, read, key)
+		if len(all) != n {
+			t.Fatalf("%d tasks", len(all))
+		}
+		answered := false
+		var last int64 = 1 << 62
+		for _, k := range all {
+			var id int64
+			var open bool
+			fmt.Sscanf(strings.Replace(k, "/", " ", 1), "%d %t", &id, &open)
+			if open && answered { // an open task after an answered one
+				t.Fatalf("order %v", all)
+			}
+			if !open && !answered {
+				answered, last = true, 1<<62
+			}
+			if id >= last {
+				t.Fatalf("not newest first: %v", all)
+			}
+			last = id
+		}
+		for _, limit := range []int{50, 7} {
+			if got := walk(t, limit, read, key); !slices.Equal(got, all) {
+				t.Fatalf("limit %d: %v\nwant %v", limit, got, all)
+			}
+		}
+		if db.Dialect != store.SQLite {
+			return
+		}
+		ts := w.server(t)
+		next := regexp.MustCompile(`<a href="([^"]*tasks_after=[^"]*)" rel="next">`)
+		row := regexp.MustCompile(`<tr><td><a href="/incidents/(\d+)">#\d+ [^<]*</a></td><td>`)
+		pages, rows := 0, 0
+		for path := "/incidents"; path != ""; pages++ {
+			code, body := get(t, ts, w.reporter.EmployeeNo, path)
+			if code != 200 || pages > 5 {
+				t.Fatalf("%s: %d", path, code)
+			}
+			_, tasks, _ := strings.Cut(body, `id="mytasks"`)
+			tasks, _, _ = strings.Cut(tasks, `</section>`)
+			rows += len(row.FindAllString(tasks, -1))
+			path = ""
+			if m := next.FindStringSubmatch(body); m != nil {
+				path, _, _ = strings.Cut(html.UnescapeString(m[1]), "#")
+			}
+		}
+		if pages != 2 || rows != n {
+			t.Fatalf("/incidents shows %d tasks on %d pages", rows, pages)
+		}
+		if code, _ := get(t, ts, w.reporter.EmployeeNo, "/incidents?tasks_after=%21"); code != http.StatusBadRequest {
+			t.Fatalf("a bad cursor: %d", code)
+		}
+	})
+}

@@ -486,21 +486,40 @@ func (s *Service) LedgerStats(ctx context.Context, p *authz.Principal, f Filter)
 	return Summarize(xs, s.now()), nil
 }
 
-// Work is what is waiting for a person: their tasks and measures.
+// Work is what is waiting for a person: one page of their tasks
+// (unanswered first, newest first within each; TasksNext is the cursor of
+// the next page, TasksTotal counts them all) and their measures.
 type Work struct {
-	Tasks    []Task    `json:"tasks"`
-	Measures []Measure `json:"measures"`
+	Tasks      []Task    `json:"tasks"`
+	TasksNext  string    `json:"tasks_next,omitempty"`
+	TasksTotal int       `json:"tasks_total"`
+	Measures   []Measure `json:"measures"`
 }
 
-// MyWork lists p's tasks and measures on incidents.
-func (s *Service) MyWork(ctx context.Context, p *authz.Principal) (Work, error) {
+// TaskCursor names t as the last row of a page of a person's tasks.
+func TaskCursor(t Task) paging.Cursor {
+	if t.AnsweredAt.IsZero() {
+		return paging.Cursor{Key: "1", ID: t.ID}
+	}
+	return paging.Cursor{Key: "0", ID: t.ID}
+}
+
+// MyWork lists the page tasks of p's tasks and p's measures on incidents.
+func (s *Service) MyWork(ctx context.Context, p *authz.Principal, tasks paging.Request) (Work, error) {
 	var w Work
 	if err := authz.Require(p, Report); err != nil || p.PersonID == 0 {
 		return w, err
 	}
 	var err error
-	if w.Tasks, err = s.store.TasksOf(ctx, p.PersonID); err != nil {
+	if w.TasksTotal, err = s.store.CountTasksOf(ctx, p.PersonID); err != nil {
 		return w, err
+	}
+	if w.TasksTotal > 0 {
+		ts, err := s.store.TasksOfPage(ctx, p.PersonID, tasks.After, tasks.Fetch())
+		if err != nil {
+			return w, err
+		}
+		w.Tasks, w.TasksNext = paging.Cut(ts, tasks, TaskCursor)
 	}
 	if w.Measures, err = s.store.MeasuresOf(ctx, p.PersonID); err != nil {
 		return w, err

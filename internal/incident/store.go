@@ -3,6 +3,8 @@ package incident
 import (
 	"context"
 	"time"
+
+	"kitei/internal/paging"
 )
 
 // Change is what one step of the cycle writes besides the incident row,
@@ -46,6 +48,11 @@ type Store interface {
 	Tasks(ctx context.Context, incidentID int64) ([]Task, error)
 	Task(ctx context.Context, id int64) (Task, error)
 	TasksOf(ctx context.Context, personID int64) ([]Task, error)
+	// TasksOfPage reads one page of a person's tasks, unanswered first and
+	// newest first within each (cursor: "1" unanswered or "0", and the
+	// id), at most limit (0: all); CountTasksOf counts them all.
+	TasksOfPage(ctx context.Context, personID int64, after paging.Cursor, limit int) ([]Task, error)
+	CountTasksOf(ctx context.Context, personID int64) (int, error)
 	AddTask(ctx context.Context, in Incident, t Task, e Entry, ns []Notice) (Task, error)
 	AnswerTask(ctx context.Context, in Incident, t Task, e Entry) error
 

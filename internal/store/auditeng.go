@@ -11,6 +11,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/auditeng"
+	"kitei/internal/paging"
 	"kitei/internal/tracker"
 )
 
@@ -454,14 +455,41 @@ func (s *Audits) AddFinding(ctx context.Context, f auditeng.Finding) (auditeng.F
 
 // Findings implements auditeng.Store.
 func (s *Audits) Findings(ctx context.Context, engagementID int64) ([]auditeng.Finding, error) {
+	return s.FindingsPage(ctx, engagementID, paging.Cursor{}, 0)
+}
+
+// findingKeys orders an engagement's findings for paging: by id.
+var findingKeys = keyset{id: "id"}
+
+// FindingsPage implements auditeng.Store.
+func (s *Audits) FindingsPage(ctx context.Context, engagementID int64, after paging.Cursor, limit int) ([]auditeng.Finding, error) {
+	var args argList
+	conds := []string{"engagement_id = " + args.add(engagementID)}
+	cond, err := findingKeys.after(after, &args)
+	if err != nil {
+		return nil, err
+	}
+	conds = append(conds, cond)
 	return queryAll(ctx, s.db.R, `SELECT id, engagement_id, node_ref, severity, description, recommendation, created_by, created_at
-		FROM audit_findings WHERE engagement_id = $1 ORDER BY id`, func(r scanner) (auditeng.Finding, error) {
+		FROM audit_findings`+where(conds)+findingKeys.order(limit), func(r scanner) (auditeng.Finding, error) {
 		var f auditeng.Finding
 		var sev, at string
 		err := r.Scan(&f.ID, &f.EngagementID, &f.Ref, &sev, &f.Description, &f.Recommendation, &f.CreatedBy, &at)
 		f.Severity, f.CreatedAt = auditeng.Severity(sev), parseTime(at)
 		return f, err
-	}, engagementID)
+	}, args...)
+}
+
+// CountFindings implements auditeng.Store: the engagement's findings, and
+// those still open (no remediation action, or one not closed), counted in
+// the database through the tracker's index on the action's source.
+func (s *Audits) CountFindings(ctx context.Context, engagementID int64) (total, open int, err error) {
+	err = s.db.R.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE
+		WHEN NOT EXISTS (SELECT 1 FROM tracker_actions a WHERE a.source_kind = $2 AND a.source_id = f.engagement_id AND a.source_item = f.id)
+		  OR EXISTS (SELECT 1 FROM tracker_actions a WHERE a.source_kind = $2 AND a.source_id = f.engagement_id AND a.source_item = f.id AND a.status <> $3)
+		THEN 1 ELSE 0 END), 0)
+		FROM audit_findings f WHERE f.engagement_id = $1`, engagementID, string(tracker.FromAuditFinding), string(tracker.Closed)).Scan(&total, &open)
+	return total, open, err
 }
 
 // AllFindings implements auditeng.Store.

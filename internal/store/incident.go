@@ -12,6 +12,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/audit"
 	"kitei/internal/incident"
+	"kitei/internal/paging"
 )
 
 // Incidents implements incident.Store.
@@ -350,7 +351,29 @@ func (s *Incidents) Task(ctx context.Context, id int64) (incident.Task, error) {
 
 // TasksOf implements incident.Store.
 func (s *Incidents) TasksOf(ctx context.Context, personID int64) ([]incident.Task, error) {
-	return queryAll(ctx, s.db.R, `SELECT `+taskCols+taskFrom+` WHERE t.person_id = $1 ORDER BY t.answered_at <> '', t.id DESC`, scanTask, personID)
+	return s.TasksOfPage(ctx, personID, paging.Cursor{}, 0)
+}
+
+// personTaskKeys orders a person's tasks for paging: unanswered first (key
+// 1, answered 0), newest first within each.
+var personTaskKeys = keyset{col: "(CASE WHEN t.answered_at = '' THEN 1 ELSE 0 END)", id: "t.id", desc: true, numeric: true}
+
+// TasksOfPage implements incident.Store.
+func (s *Incidents) TasksOfPage(ctx context.Context, personID int64, after paging.Cursor, limit int) ([]incident.Task, error) {
+	var args argList
+	conds := []string{"t.person_id = " + args.add(personID)}
+	cond, err := personTaskKeys.after(after, &args)
+	if err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, s.db.R, `SELECT `+taskCols+taskFrom+where(append(conds, cond))+personTaskKeys.order(limit), scanTask, args...)
+}
+
+// CountTasksOf implements incident.Store.
+func (s *Incidents) CountTasksOf(ctx context.Context, personID int64) (int, error) {
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_tasks WHERE person_id = $1`, personID).Scan(&n)
+	return n, err
 }
 
 // AddTask implements incident.Store.

@@ -244,6 +244,13 @@ func actionConds(f tracker.Filter, args *argList) ([]string, bool) {
 	if f.SourceItem != 0 {
 		conds = append(conds, "a.source_item = "+args.add(f.SourceItem))
 	}
+	if len(f.SourceItems) > 0 {
+		in := make([]string, len(f.SourceItems))
+		for i, it := range f.SourceItems {
+			in[i] = args.add(it)
+		}
+		conds = append(conds, "a.source_item IN ("+strings.Join(in, ", ")+")")
+	}
 	if f.OpenOnly {
 		conds = append(conds, "a.status <> 'closed'")
 	}

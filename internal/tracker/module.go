@@ -55,7 +55,7 @@ func Module(svc *Service, kit *webui.Kit, people People) capability.Module {
 			{Method: "POST", Path: "/actions/{id}/done", Perm: Work, Handler: h.post("done", h.done)},
 			{Method: "POST", Path: "/actions/{id}/confirm", Perm: Follow, Handler: h.post("confirmed", h.confirm)},
 			{Method: "POST", Path: "/actions/{id}/reopen", Perm: Follow, Handler: h.post("reopened", h.reopen)},
-			{Method: "POST", Path: "/actions/{id}/reassign", Perm: Follow, Handler: h.post("reassigned", h.reassign)},
+			{Method: "POST", Path: "/actions/{id}/reassign", Perm: Follow, Handler: h.reassign},
 		},
 		API: []httpx.Route{
 			{Method: "GET", Path: "/api/v1/actions", Perm: Work, Handler: h.apiList, Response: "TrackerActions", Summary: "Improvement actions: one's own and those of the units one follows, by due date (then id)",

@@ -248,6 +248,16 @@ func (s *Service) BySource(ctx context.Context, kind SourceKind, id, item int64)
 	return s.store.Actions(ctx, Filter{SourceKind: kind, SourceID: id, SourceItem: item, Scope: ScopeFilter{All: true}})
 }
 
+// BySourceItems lists the actions filed for the given parts (items) of one
+// record, e.g. the findings on one page of an audit's; none when items is
+// empty.
+func (s *Service) BySourceItems(ctx context.Context, kind SourceKind, id int64, items []int64) ([]Action, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return s.store.Actions(ctx, Filter{SourceKind: kind, SourceID: id, SourceItems: items, Scope: ScopeFilter{All: true}})
+}
+
 // work loads an action p may work on: its owner or a follower of its unit.
 func (s *Service) work(ctx context.Context, p *authz.Principal, id int64) (Action, error) {
 	return s.Get(ctx, p, id)

@@ -169,11 +169,14 @@ type Filter struct {
 	SourceKind SourceKind
 	SourceID   int64
 	SourceItem int64
-	OpenOnly   bool // not closed
-	Unfinished bool   // neither done nor closed
-	Status     Status // only this status ("": any)
-	DueBefore  string // due before this day
-	NotOwner   int64  // not owned by this person
+	// SourceItems (with SourceKind and SourceID): only the actions filed
+	// for one of these parts of the record (a page of an audit's findings).
+	SourceItems []int64
+	OpenOnly    bool   // not closed
+	Unfinished  bool   // neither done nor closed
+	Status      Status // only this status ("": any)
+	DueBefore   string // due before this day
+	NotOwner    int64  // not owned by this person
 	// After and Limit read one page: the actions after the cursor (due
 	// date and id; zero: from the first), at most Limit of them (0: all).
 	After paging.Cursor

@@ -26,10 +26,11 @@ import (
 var templateFiles embed.FS
 
 // People is what the pages need of the organisation to offer units and
-// owners.
+// find owners.
 type People interface {
 	Units(ctx context.Context, f org.UnitFilter) ([]org.Unit, error)
 	People(ctx context.Context, f org.PersonFilter) ([]org.Person, int, error)
+	Person(ctx context.Context, id int64) (org.Person, error)
 }
 
 type handlers struct {
@@ -94,37 +95,50 @@ func (h *handlers) unit(w http.ResponseWriter, r *http.Request) {
 type formData struct {
 	Kinds  []SourceKind
 	Units  []org.Unit
-	People []org.Person
+	Owner  ownerPick
 	OrgAll bool
 	Form   map[string]string
 }
 
-func (h *handlers) formData(r *http.Request) (formData, error) {
+// formFields are the fields of the new-action form, kept when it is shown
+// again (after a search for the owner or a refusal).
+var formFields = []string{"kind", "source_label", "source_link", "unit", "requirements", "catalog", "title", "description", "owner", "owner_q", "due_on"}
+
+// formData is the new-action form with the fields get reads (the query or
+// the posted form). Owners may sit anywhere (a unit's action can be owned
+// by a person of another unit): the picker offers the people of the unit
+// chosen, or those a search finds, never the whole staff.
+func (h *handlers) formData(r *http.Request, get func(string) string) (formData, error) {
 	p := principal(r)
 	sc := p.Scope(Follow)
 	d := formData{Kinds: Kinds, OrgAll: sc.All, Form: map[string]string{}}
+	for _, k := range formFields {
+		d.Form[k] = get(k)
+	}
 	var err error
 	if d.Units, err = h.org.Units(r.Context(), org.UnitFilter{Scope: sc}); err != nil {
 		return d, err
 	}
-	// Owners may sit anywhere (a unit's action can be owned by a person of
-	// another unit), so the whole active staff list is offered.
-	d.People, _, err = h.org.People(r.Context(), org.PersonFilter{Scope: authz.Everywhere, NotLeft: true, Limit: 2000})
+	unit, _ := strconv.ParseInt(d.Form["unit"], 10, 64)
+	if d.Form["unit"] == "" && !d.OrgAll && len(d.Units) > 0 {
+		unit = d.Units[0].ID // the unit the form offers first
+	}
+	chosen, _ := strconv.ParseInt(d.Form["owner"], 10, 64)
+	d.Owner, err = h.ownerPicker(r.Context(), d.Form["owner_q"], unit, chosen)
 	return d, err
 }
 
+// newForm is the new-action form; its owner search submits the form here
+// (GET, the fields kept) and comes back with the people found.
 func (h *handlers) newForm(w http.ResponseWriter, r *http.Request) {
 	if err := authz.Require(principal(r), Follow); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d, err := h.formData(r)
+	d, err := h.formData(r, r.URL.Query().Get)
 	if err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	for _, k := range []string{"kind", "source_label", "source_link", "unit", "requirements", "catalog"} {
-		d.Form[k] = r.URL.Query().Get(k)
 	}
 	pg := h.kit.Page(r, "tracker.title.new", d)
 	pg.Nav = "tracker"
@@ -148,20 +162,21 @@ func ParseRequirements(catalogID int64, s string) []Requirement {
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	a := Action{Source: Source{Kind: SourceKind(r.FormValue("kind")), Label: strings.TrimSpace(r.FormValue("source_label")),
-		Link: safeLink(r.FormValue("source_link"))}, UnitID: formInt(r, "unit"), Title: r.FormValue("title"),
-		Description: r.FormValue("description"), OwnerID: formInt(r, "owner"), DueOn: r.FormValue("due_on"),
-		Requirements: ParseRequirements(formInt(r, "catalog"), r.FormValue("requirements"))}
-	created, err := h.svc.Create(r.Context(), p, a)
+	owner, err := h.formOwner(r)
+	var created Action
+	if err == nil {
+		a := Action{Source: Source{Kind: SourceKind(r.FormValue("kind")), Label: strings.TrimSpace(r.FormValue("source_label")),
+			Link: safeLink(r.FormValue("source_link"))}, UnitID: formInt(r, "unit"), Title: r.FormValue("title"),
+			Description: r.FormValue("description"), OwnerID: owner, DueOn: r.FormValue("due_on"),
+			Requirements: ParseRequirements(formInt(r, "catalog"), r.FormValue("requirements"))}
+		created, err = h.svc.Create(r.Context(), p, a)
+	}
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
-			d, ferr := h.formData(r)
+			d, ferr := h.formData(r, r.FormValue)
 			if ferr != nil {
 				h.fail(w, r, ferr)
 				return
-			}
-			for _, k := range []string{"kind", "source_label", "source_link", "unit", "requirements", "catalog", "title", "description", "owner", "due_on"} {
-				d.Form[k] = r.FormValue(k)
 			}
 			pg := h.kit.Page(r, "tracker.title.new", d)
 			pg.Nav, pg.Error = "tracker", webui.Message(r, err)
@@ -188,28 +203,77 @@ type showData struct {
 	Owner    bool
 	Follower bool
 	Today    string
-	People   []org.Person
+	// Reassign: a follower may change the owner and due date of an open
+	// action; NewOwner is the picker, DueOn the due date in the form.
+	Reassign bool
+	NewOwner ownerPick
+	DueOn    string
 }
 
+// show is an action's page; the reassign form's owner search submits it
+// here (GET ?owner_q=&due_on=) and comes back with the people found.
 func (h *handlers) show(w http.ResponseWriter, r *http.Request) {
 	id, err := httpx.PathID(r, "id")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	q := r.URL.Query()
+	h.renderShow(w, r, id, http.StatusOK, nil, q.Get("owner_q"), q.Get("due_on"))
+}
+
+// renderShow renders the action's page with status, and refused (not nil)
+// as the page's error; the reassign form shows query's matches and due.
+func (h *handlers) renderShow(w http.ResponseWriter, r *http.Request, id int64, status int, refused error, query, due string) {
 	p := principal(r)
 	a, err := h.svc.Get(r.Context(), p, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d := showData{Action: a, Owner: p.PersonID != 0 && p.PersonID == a.OwnerID, Follower: follows(p, a.UnitPath), Today: h.svc.today()}
+	d := showData{Action: a, Owner: p.PersonID != 0 && p.PersonID == a.OwnerID, Follower: follows(p, a.UnitPath), Today: h.svc.today(), DueOn: a.DueOn}
 	if d.Follower && a.Status != Closed {
-		d.People, _, _ = h.org.People(r.Context(), org.PersonFilter{Scope: authz.Everywhere, NotLeft: true, Limit: 2000})
+		d.Reassign = true
+		if due != "" {
+			d.DueOn = due
+		}
+		if d.NewOwner, err = h.ownerPicker(r.Context(), query, a.UnitID, 0); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	pg := h.kit.Page(r, "tracker.title.show", d)
-	pg.Nav, pg.Flash = "tracker", pg.Done(r, "tracker.done.")
-	h.kit.Render(w, r, http.StatusOK, "tracker_show", pg)
+	pg.Nav = "tracker"
+	if refused != nil {
+		pg.Error = webui.Message(r, refused)
+	} else {
+		pg.Flash = pg.Done(r, "tracker.done.")
+	}
+	h.kit.Render(w, r, status, "tracker_show", pg)
+}
+
+// reassign changes the owner (chosen, or named by the search text) and the
+// due date; a search that names nobody or several people shows the page
+// again with the matches, and nothing is changed.
+func (h *handlers) reassign(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	owner, err := h.formOwner(r)
+	if err == nil {
+		_, err = h.svc.Reassign(r.Context(), principal(r), id, owner, r.FormValue("due_on"))
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		h.renderShow(w, r, id, http.StatusUnprocessableEntity, err, r.FormValue("owner_q"), r.FormValue("due_on"))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	webui.SeeOther(w, r, fmt.Sprintf("/actions/%d", id), "reassigned")
 }
 
 // post runs a change on the action in the path and redirects to it.
@@ -245,11 +309,6 @@ func (h *handlers) confirm(r *http.Request, p *authz.Principal, id int64) error 
 
 func (h *handlers) reopen(r *http.Request, p *authz.Principal, id int64) error {
 	_, err := h.svc.Reopen(r.Context(), p, id, r.FormValue("reason"))
-	return err
-}
-
-func (h *handlers) reassign(r *http.Request, p *authz.Principal, id int64) error {
-	_, err := h.svc.Reassign(r.Context(), p, id, formInt(r, "owner"), r.FormValue("due_on"))
 	return err
 }
 
