@@ -185,7 +185,7 @@ func TestOwnTasksArePaged(t *testing.T) {
 			return incident.Page[incident.Task]{Rows: wk.Tasks, Next: wk.TasksNext, Total: wk.TasksTotal}, err
 		}
 		key := func(x incident.Task) string { return fmt.Sprintf("%d/%v", x.ID, x.AnsweredAt.IsZero()) }
-		all := walk(t, paging.Max, read, key)
+		all := pagingtest.Walk(t, paging.Max, read, key)
 		if len(all) != n {
 			t.Fatalf("%d tasks", len(all))
 		}
@@ -207,7 +207,7 @@ func TestOwnTasksArePaged(t *testing.T) {
 			last = id
 		}
 		for _, limit := range []int{50, 7} {
-			if got := walk(t, limit, read, key); !slices.Equal(got, all) {
+			if got := pagingtest.Walk(t, limit, read, key); !slices.Equal(got, all) {
 				t.Fatalf("limit %d: %v\nwant %v", limit, got, all)
 			}
 		}
