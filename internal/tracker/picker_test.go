@@ -22,7 +22,7 @@ import (
 
 // TestOwnerPicker: the new-action and action pages offer the people of the
 // action's unit, not the whole staff; anyone else is found by a GET search
-// that keeps what was typed (at most tracker.OwnerChoices matches); a form
+// that keeps what was typed (at most org.OwnerChoices matches); a form
 // may name the owner by employee number alone; a search text that names
 // nobody or several people, or an unknown person, is refused with the
 // matches to choose from and nothing is changed.
@@ -52,7 +52,7 @@ func TestOwnerPicker(t *testing.T) {
 	officer := person("A001", "総務 課長", ua)
 	clerk := person("A002", "総務 係員", ua)
 	var others []org.Person // more people in 情報課 than the picker offers
-	for i := range tracker.OwnerChoices + 10 {
+	for i := range org.OwnerChoices + 10 {
 		others = append(others, person(fmt.Sprintf("B%03d", i), fmt.Sprintf("情報 職員%03d", i), ub))
 	}
 	p := &authz.Principal{PersonID: officer.ID, UnitPath: ua.Path, Grants: []authz.Grant{{Role: authz.RoleDivisionISO, UnitPath: ua.Path},
@@ -107,7 +107,7 @@ func TestOwnerPicker(t *testing.T) {
 		t.Fatalf("search: %d, offers %v", rec.Code, got)
 	}
 	rec = do("GET", "/actions/new?owner_q=%E6%83%85%E5%A0%B1", nil) // 情報
-	if n := len(offered(rec.Body.String())); n != tracker.OwnerChoices || !strings.Contains(rec.Body.String(), "絞り込んで") {
+	if n := len(offered(rec.Body.String())); n != org.OwnerChoices || !strings.Contains(rec.Body.String(), "絞り込んで") {
 		t.Fatalf("a broad search offers %d", n)
 	}
 
@@ -132,7 +132,7 @@ func TestOwnerPicker(t *testing.T) {
 		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), c.says) || count() != 0 {
 			t.Fatalf("%v: %d, %d actions filed", c.form, rec.Code, count())
 		}
-		if c.form.Get("owner_q") == "情報" && len(offered(rec.Body.String())) != tracker.OwnerChoices {
+		if c.form.Get("owner_q") == "情報" && len(offered(rec.Body.String())) != org.OwnerChoices {
 			t.Fatalf("the refusal does not offer the matches")
 		}
 	}

@@ -26,11 +26,10 @@ import (
 var templateFiles embed.FS
 
 // People is what the pages need of the organisation to offer units and
-// find owners.
+// find owners (org.PickOwner, org.OwnerFromForm).
 type People interface {
 	Units(ctx context.Context, f org.UnitFilter) ([]org.Unit, error)
-	People(ctx context.Context, f org.PersonFilter) ([]org.Person, int, error)
-	Person(ctx context.Context, id int64) (org.Person, error)
+	org.Directory
 }
 
 type handlers struct {
@@ -95,7 +94,7 @@ func (h *handlers) unit(w http.ResponseWriter, r *http.Request) {
 type formData struct {
 	Kinds  []SourceKind
 	Units  []org.Unit
-	Owner  ownerPick
+	Owner  org.OwnerPick
 	OrgAll bool
 	Form   map[string]string
 }
@@ -124,7 +123,7 @@ func (h *handlers) formData(r *http.Request, get func(string) string) (formData,
 		unit = d.Units[0].ID // the unit the form offers first
 	}
 	chosen, _ := strconv.ParseInt(d.Form["owner"], 10, 64)
-	d.Owner, err = h.ownerPicker(r.Context(), d.Form["owner_q"], unit, chosen)
+	d.Owner, err = org.PickOwner(r.Context(), h.org, d.Form["owner_q"], unit, chosen)
 	return d, err
 }
 
@@ -162,7 +161,7 @@ func ParseRequirements(catalogID int64, s string) []Requirement {
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	owner, err := h.formOwner(r)
+	owner, err := org.OwnerFromForm(r.Context(), h.org, r.FormValue("owner"), r.FormValue("owner_q"))
 	var created Action
 	if err == nil {
 		a := Action{Source: Source{Kind: SourceKind(r.FormValue("kind")), Label: strings.TrimSpace(r.FormValue("source_label")),
@@ -206,7 +205,7 @@ type showData struct {
 	// Reassign: a follower may change the owner and due date of an open
 	// action; NewOwner is the picker, DueOn the due date in the form.
 	Reassign bool
-	NewOwner ownerPick
+	NewOwner org.OwnerPick
 	DueOn    string
 }
 
@@ -237,7 +236,7 @@ func (h *handlers) renderShow(w http.ResponseWriter, r *http.Request, id int64, 
 		if due != "" {
 			d.DueOn = due
 		}
-		if d.NewOwner, err = h.ownerPicker(r.Context(), query, a.UnitID, 0); err != nil {
+		if d.NewOwner, err = org.PickOwner(r.Context(), h.org, query, a.UnitID, 0); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -261,7 +260,7 @@ func (h *handlers) reassign(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	owner, err := h.formOwner(r)
+	owner, err := org.OwnerFromForm(r.Context(), h.org, r.FormValue("owner"), r.FormValue("owner_q"))
 	if err == nil {
 		_, err = h.svc.Reassign(r.Context(), principal(r), id, owner, r.FormValue("due_on"))
 	}
