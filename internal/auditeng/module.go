@@ -83,6 +83,7 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 				_, err := h.svc.Instruct(r.Context(), p, id, r.FormValue("text"), others)
 				return err
 			})},
+			{Method: "GET", Path: "/audits/engagements/{id}/findings/{finding}/actions/new", Perm: PermRespond, Handler: h.remediationForm},
 			{Method: "POST", Path: "/audits/engagements/{id}/findings/{finding}/actions", Perm: PermRespond, Handler: h.remediate},
 			{Method: "GET", Path: "/audits/selfcheck/{id}/oscal.json", Perm: authz.SelfcheckAdmin, Handler: h.oscalSelfcheck},
 		},

@@ -1033,46 +1033,55 @@ func (s *Service) Instruct(ctx context.Context, p *authz.Principal, id int64, te
 	return out, err
 }
 
+// RemediationTarget is what p files a remediation for: the engagement, its
+// finding findingID and the unit the action is for — the audited unit for
+// its officers, else the unit of an officer the CISO also instructed.
+// Forbidden unless p may respond to the engagement (reported or
+// instructed); NotFound when the finding is not the engagement's.
+func (s *Service) RemediationTarget(ctx context.Context, p *authz.Principal, id, findingID int64) (Engagement, Finding, int64, error) {
+	e, acc, err := s.load(ctx, p, id)
+	if err != nil {
+		return e, Finding{}, 0, err
+	}
+	if !acc.Respond {
+		return e, Finding{}, 0, forbidden("auditeng.err.respond_right")
+	}
+	fs, err := s.store.Findings(ctx, id)
+	if err != nil {
+		return e, Finding{}, 0, err
+	}
+	i := slices.IndexFunc(fs, func(f Finding) bool { return f.ID == findingID })
+	if i < 0 {
+		return e, Finding{}, 0, apperr.E(apperr.NotFound, "auditeng.err.finding_not_found", findingID)
+	}
+	// The audited unit's officers plan for it; an officer of a unit the
+	// CISO also instructed plans for their own unit.
+	unit := e.UnitID
+	if !p.IsSystem() && !p.CanIn(PermRespond, e.UnitPath) {
+		ins, err := s.store.Instructions(ctx, id)
+		if err != nil {
+			return e, Finding{}, 0, err
+		}
+		for _, in := range ins {
+			if u, err := s.org.Unit(ctx, in.UnitID); err == nil && p.CanIn(PermRespond, u.Path) {
+				unit = in.UnitID
+				break
+			}
+		}
+	}
+	return e, fs[i], unit, nil
+}
+
 // Remediate files one action of the remediation plan (対処計画) for a
 // finding on the improvement tracker: the audited unit's officer (or an
 // officer of a unit the CISO instructed, for their own unit).
 func (s *Service) Remediate(ctx context.Context, p *authz.Principal, id, findingID int64, a tracker.Action) (tracker.Action, error) {
-	e, acc, err := s.load(ctx, p, id)
+	e, f, unit, err := s.RemediationTarget(ctx, p, id, findingID)
 	if err != nil {
 		return tracker.Action{}, err
-	}
-	if !acc.Respond {
-		return tracker.Action{}, forbidden("auditeng.err.respond_right")
-	}
-	fs, err := s.store.Findings(ctx, id)
-	if err != nil {
-		return tracker.Action{}, err
-	}
-	var f *Finding
-	for i := range fs {
-		if fs[i].ID == findingID {
-			f = &fs[i]
-		}
-	}
-	if f == nil {
-		return tracker.Action{}, apperr.E(apperr.NotFound, "auditeng.err.finding_not_found", findingID)
 	}
 	if a.UnitID == 0 {
-		// The audited unit's officers plan for it; an officer of a unit the
-		// CISO also instructed plans for their own unit.
-		a.UnitID = e.UnitID
-		if !p.IsSystem() && !p.CanIn(PermRespond, e.UnitPath) {
-			ins, err := s.store.Instructions(ctx, id)
-			if err != nil {
-				return tracker.Action{}, err
-			}
-			for _, in := range ins {
-				if u, err := s.org.Unit(ctx, in.UnitID); err == nil && p.CanIn(PermRespond, u.Path) {
-					a.UnitID = in.UnitID
-					break
-				}
-			}
-		}
+		a.UnitID = unit
 	}
 	a.Source = tracker.Source{Kind: tracker.FromAuditFinding, ID: id, Item: findingID,
 		Label: i18n.T(i18n.Ja, "auditeng.finding.label", e.Title, f.ID, f.Ref), Link: fmt.Sprintf("/audits/engagements/%d", id)}

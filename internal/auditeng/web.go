@@ -183,10 +183,10 @@ type engagementData struct {
 	Pager         webui.Pager  // the checklist's pager
 	After         string       // this page's cursor (the forms come back to it)
 	FindingsPager webui.Pager  // the findings' pager (?findings_after=)
-	FindingsAfter string       // the findings page's cursor (the remediation forms come back to it)
+	FindingsAfter string       // the findings page's cursor (the remediation links come back to it)
+	Return        string       // "?after=…&findings_after=…": this page's positions, for the remediation links
 	People        []org.Person // who may be made an auditor: ?who= finds them
 	Who           string
-	Owners        []org.Person // who may own a remediation: the audited units' people
 	Units         []org.Unit
 	Results       []Result
 	Severities    []Severity
@@ -235,26 +235,19 @@ func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page
 	if page == "auditeng_engagement" {
 		d.PageItems, d.Pager, d.After = checklistPage(r, v.Items, pr)
 		d.FindingsPager, d.FindingsAfter = findingsPager(r, v.FindingsNext, len(v.Findings), v.FindingsTotal), fpr.After.String()
+		ret := url.Values{}
+		for k, c := range map[string]string{"after": d.After, findingsAfter: d.FindingsAfter} {
+			if c != "" {
+				ret.Set(k, c)
+			}
+		}
+		if len(ret) > 0 {
+			d.Return = "?" + ret.Encode()
+		}
 		ctx := r.Context()
 		if v.Access.Plan {
 			d.Who = strings.TrimSpace(q.Get("who"))
 			d.People, _, _ = h.svc.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, Query: d.Who, NotLeft: true, Limit: choices})
-		}
-		if v.Access.Respond {
-			unitIDs := []int64{v.Engagement.UnitID}
-			for _, in := range v.Instructions {
-				unitIDs = append(unitIDs, in.UnitID)
-			}
-			seen := map[int64]bool{}
-			for _, u := range unitIDs {
-				ps, _, _ := h.svc.org.People(ctx, org.PersonFilter{Scope: authz.Everywhere, UnitID: u, Subtree: true, NotLeft: true, Limit: choices})
-				for _, p := range ps {
-					if !seen[p.ID] && len(d.Owners) < choices {
-						seen[p.ID] = true
-						d.Owners = append(d.Owners, p)
-					}
-				}
-			}
 		}
 		if v.Access.Approve {
 			d.Units, _ = h.svc.org.Units(ctx, org.UnitFilter{Scope: authz.Everywhere})
@@ -390,24 +383,91 @@ func (h *handlers) file(w http.ResponseWriter, r *http.Request) {
 	tracker.ServeFile(w, f, data)
 }
 
+// remediationData is the page that files one remediation action for a
+// finding: the form's fields (kept when it is shown again after an owner
+// search or a refusal) and the owner picker.
+type remediationData struct {
+	Engagement Engagement
+	Finding    Finding
+	Owner      org.OwnerPick
+	Form       map[string]string
+	Back       string // the engagement page the form came from
+}
+
+// remediationFields are the fields of the remediation form; after and
+// findings_after are the engagement page's positions it returns to.
+var remediationFields = []string{"title", "description", "owner", "owner_q", "due_on", "after", findingsAfter}
+
+// finding reads the engagement and finding ids of the path.
+func finding(r *http.Request) (id, fid int64, err error) {
+	if id, err = httpx.PathID(r, "id"); err == nil {
+		fid, err = httpx.PathID(r, "finding")
+	}
+	return id, fid, err
+}
+
+// remediationForm is a finding's remediation form; its owner search
+// submits the form here (GET, the fields kept) and comes back with the
+// people found.
+func (h *handlers) remediationForm(w http.ResponseWriter, r *http.Request) {
+	id, fid, err := finding(r)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	h.renderRemediation(w, r, id, fid, http.StatusOK, nil, r.URL.Query().Get)
+}
+
+// renderRemediation renders the remediation form with status, the fields
+// get reads and refused (not nil) as the page's error. The owner picker
+// offers the people of the unit the action is for (and below), or those
+// the search finds; never the whole staff.
+func (h *handlers) renderRemediation(w http.ResponseWriter, r *http.Request, id, fid int64, status int, refused error, get func(string) string) {
+	e, f, unit, err := h.svc.RemediationTarget(r.Context(), principal(r), id, fid)
+	if err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	d := remediationData{Engagement: e, Finding: f, Form: map[string]string{}, Back: back(r, id) + "#findings"}
+	for _, k := range remediationFields {
+		d.Form[k] = get(k)
+	}
+	chosen, _ := strconv.ParseInt(d.Form["owner"], 10, 64)
+	if d.Owner, err = org.PickOwner(r.Context(), h.svc.org, d.Form["owner_q"], unit, chosen); err != nil {
+		h.kit.Fail(w, r, err)
+		return
+	}
+	pg := h.kit.Page(r, "auditeng.title.remediation", d)
+	pg.Nav = "auditeng"
+	if refused != nil {
+		pg.Error = webui.Message(r, refused)
+	}
+	h.kit.Render(w, r, status, "auditeng_remediation", pg)
+}
+
+// remediate files the remediation action and returns to the engagement
+// page (the checklist's and findings' pages the form came from). An owner
+// search that names nobody or several people, or another refusal of the
+// form, shows the form again with the matches, and nothing is filed.
 func (h *handlers) remediate(w http.ResponseWriter, r *http.Request) {
-	id, err := httpx.PathID(r, "id")
+	id, fid, err := finding(r)
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	fid, err := httpx.PathID(r, "finding")
+	owner, err := org.OwnerFromForm(r.Context(), h.svc.org, r.FormValue("owner"), r.FormValue("owner_q"))
+	if err == nil {
+		_, err = h.svc.Remediate(r.Context(), principal(r), id, fid, tracker.Action{Title: r.FormValue("title"),
+			Description: r.FormValue("description"), OwnerID: owner, DueOn: r.FormValue("due_on"), UnitID: formInt(r, "unit")})
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		h.renderRemediation(w, r, id, fid, http.StatusUnprocessableEntity, err, r.FormValue)
+		return
+	}
 	if err != nil {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	a, err := h.svc.Remediate(r.Context(), principal(r), id, fid, tracker.Action{Title: r.FormValue("title"),
-		Description: r.FormValue("description"), OwnerID: formInt(r, "owner"), DueOn: r.FormValue("due_on"), UnitID: formInt(r, "unit")})
-	if err != nil {
-		h.kit.Fail(w, r, err)
-		return
-	}
-	_ = a
 	webui.SeeOther(w, r, back(r, id)+"#findings", "remediation")
 }
 
