@@ -230,15 +230,31 @@ func TestAuditInBrowser(t *testing.T) {
 	if inbox := mainText(t, officer); !strings.Contains(inbox, "CISO から指示") {
 		t.Errorf("the officer's inbox lacks the instruction:\n%s", inbox)
 	}
+	// The finding links to its remediation page; the owner is found with the
+	// picker's search (a GET that keeps the fields typed) and chosen.
 	rsel := `form.remediation-form `
 	do(t, officer,
 		chromedp.Navigate(base+engPath),
-		chromedp.WaitVisible(chromedp.CSS(`#findings`)),
-		chromedp.Click(chromedp.CSS(`#findings details summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#findings a.remediation-link`)),
+		chromedp.Click(chromedp.CSS(`#findings a.remediation-link`)),
 		chromedp.WaitVisible(chromedp.CSS(rsel+`input[name=title]`)),
 	)
+	if n := eval[int](t, officer, `document.querySelectorAll("form.remediation-form").length`); n != 1 {
+		t.Fatalf("the remediation page has %d forms", n)
+	}
 	do(t, officer,
 		chromedp.SetValue(chromedp.CSS(rsel+`input[name=title]`), "情報システム台帳の整備"),
+		chromedp.SetValue(chromedp.CSS(rsel+`input[name=owner_q]`), "田中"),
+		chromedp.Click(chromedp.CSS(rsel+`button[formmethod=get]`)),
+	)
+	if err := waitJS(officer, `document.readyState === "complete" && location.search.includes("owner_q=")`); err != nil {
+		t.Fatalf("the owner search: %v", err)
+	}
+	do(t, officer, chromedp.WaitVisible(chromedp.CSS(rsel+`select[name=owner]`)))
+	if got := eval[string](t, officer, `document.querySelector("form.remediation-form input[name=title]").value`); got != "情報システム台帳の整備" {
+		t.Fatalf("the search lost the title: %q", got)
+	}
+	do(t, officer,
 		chromedp.SetValue(chromedp.CSS(rsel+`select[name=owner]`), optionValue(t, officer, rsel+`select[name=owner]`, "田中 太郎")),
 		chromedp.SetValue(chromedp.CSS(rsel+`input[name=due_on]`), day(60)),
 		chromedp.Submit(chromedp.CSS(rsel+`input[name=title]`)),
