@@ -21,7 +21,7 @@ import (
 )
 
 // TestRemediationPage: the engagement page puts no owner list under its
-// findings, only a link 「対応策を登録」 to each finding's remediation page
+// findings, only a link 「対処計画を登録」 to each finding's remediation page
 // (the page's positions kept); that page offers the people of the audited
 // unit (and below), not the whole staff, and a GET search that keeps what
 // was typed (at most org.OwnerChoices matches); a search that names
@@ -121,8 +121,8 @@ func TestRemediationPage(t *testing.T) {
 	body := rec.Body.String()
 	newPath := fmt.Sprintf("%s/findings/%d/actions/new", engPath, findings[1].ID)
 	if rec.Code != 200 || strings.Contains(body, `name="owner"`) || strings.Contains(body, "remediation-form") ||
-		!strings.Contains(html.UnescapeString(body), newPath+"?findings_after="+fa) || strings.Count(body, "対応策を登録") != 2 {
-		t.Fatalf("engagement page: %d, owner select %v, links %d\n%s", rec.Code, strings.Contains(body, `name="owner"`), strings.Count(body, "対応策を登録"), body)
+		!strings.Contains(html.UnescapeString(body), newPath+"?findings_after="+fa) || strings.Count(body, "対処計画を登録") != 2 {
+		t.Fatalf("engagement page: %d, owner select %v, links %d\n%s", rec.Code, strings.Contains(body, `name="owner"`), strings.Count(body, "対処計画を登録"), body)
 	}
 
 	// The remediation page offers the audited unit's people and a search.
