@@ -34,7 +34,7 @@ func TestKillDuringRush(t *testing.T) {
 	}
 	for engine, dsn := range storetest.DSNs(t) {
 		t.Run(engine, func(t *testing.T) {
-			out, err := exec.Command(bin, "bench", "selfcheck", "--prepare", "--db", dsn, "--people", "400", "--items", "10").Output()
+			out, err := exec.Command(bin, "bench", "selfcheck", "--prepare", "--db", dsn, "--people", "1000", "--items", "10").Output()
 			if err != nil {
 				t.Fatalf("prepare: %v", err)
 			}
@@ -56,7 +56,11 @@ func TestKillDuringRush(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
 			go func() { rush.Run(ctx); close(done) }()
-			time.Sleep(700 * time.Millisecond)
+			// Kill once a few hundred saves are acknowledged: mid-rush
+			// however fast this machine answers.
+			for wait := time.Now(); rush.Acknowledged() < 300 && time.Since(wait) < time.Minute; {
+				time.Sleep(5 * time.Millisecond)
+			}
 			if err := srv.Process.Kill(); err != nil { // SIGKILL
 				t.Fatal(err)
 			}

@@ -268,6 +268,8 @@ func wildcard(y *Year, reader, w, prev, prev2, kind string) (string, string) {
 		v = authz.RoleDivisionISO
 	case "{ref...}":
 		v = y.catalogNode()
+	case "{finding}":
+		v = id(y.Finding)
 	case "{id}":
 		switch prev {
 		case "actions":

@@ -195,6 +195,7 @@ type Rush struct {
 	Spread bool
 
 	Acked     []bool
+	acks      atomic.Int64
 	Latencies []time.Duration
 	// SendLags are, for a paced rush, how late each save was sent after
 	// it was due: the clients' own scheduling delay, not the server's.
@@ -202,6 +203,10 @@ type Rush struct {
 	Errors   int64
 	Elapsed  time.Duration
 }
+
+// Acknowledged is how many saves have been answered 200 so far; it may be
+// read while the rush runs.
+func (r *Rush) Acknowledged() int64 { return r.acks.Load() }
 
 // Run performs the rush; it stops early when ctx ends.
 func (r *Rush) Run(ctx context.Context) {
@@ -303,6 +308,7 @@ func (r *Rush) Run(ctx context.Context) {
 					if resp.StatusCode == http.StatusOK {
 						r.Acked[pi*n+ii] = true
 						done.Add(1)
+						r.acks.Add(1)
 					} else {
 						atomic.AddInt64(&r.Errors, 1)
 					}

@@ -84,6 +84,7 @@ type Year struct {
 	Actions               []int64
 	StaffAction           int64
 	AuditPlan, Engagement int64
+	Finding               int64 // a finding of Engagement
 	UserID                int64
 	FiscalYear            int
 
@@ -1021,9 +1022,13 @@ func (f *yearFill) auditEngagement() error {
 			return err
 		}
 		if i%4 == 0 {
-			if _, err := au.AddFinding(ctx, auditor, e.ID, auditeng.Finding{Ref: it.Ref, Severity: auditeng.Minor,
-				Description: "点検記録を保存していない職員がいる。", Recommendation: "記録の保存手順を定め、周知すること。"}); err != nil {
+			fd, err := au.AddFinding(ctx, auditor, e.ID, auditeng.Finding{Ref: it.Ref, Severity: auditeng.Minor,
+				Description: "点検記録を保存していない職員がいる。", Recommendation: "記録の保存手順を定め、周知すること。"})
+			if err != nil {
 				return err
+			}
+			if f.y.Finding == 0 {
+				f.y.Finding = fd.ID
 			}
 		}
 	}

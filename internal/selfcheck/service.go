@@ -483,10 +483,18 @@ const campaignTTL = 2 * time.Second
 type cachedCampaign struct {
 	c  Campaign
 	at time.Time
+	// reading is set while one caller re-reads the expired entry; the
+	// others go on with the entry they have meanwhile.
+	reading bool
 }
 
 // openCampaign returns a published campaign, from the cache while it is
-// fresh (see campaignTTL).
+// fresh (see campaignTTL). When the entry expires, one caller re-reads it
+// and the others keep using it until that read is back: during the rush
+// hundreds of saves are in flight at the moment of expiry, and each of
+// them reading the campaign at once held up the single writer behind them
+// every campaignTTL. The store checks the campaign's status again in the
+// transaction that saves the answers, so a stale read is never written.
 func (s *Service) openCampaign(ctx context.Context, id int64) (Campaign, error) {
 	s.mu.RLock()
 	e, ok := s.campaigns[id]
@@ -494,14 +502,33 @@ func (s *Service) openCampaign(ctx context.Context, id int64) (Campaign, error) 
 	if ok && time.Since(e.at) < campaignTTL {
 		return e.c, nil
 	}
+	if ok {
+		s.mu.Lock()
+		e, ok = s.campaigns[id]
+		switch {
+		case ok && (e.reading || time.Since(e.at) < campaignTTL):
+			s.mu.Unlock()
+			return e.c, nil
+		case ok:
+			e.reading = true
+			s.campaigns[id] = e
+		}
+		s.mu.Unlock()
+	}
 	c, err := s.store.Campaign(ctx, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err != nil {
+		if e, ok := s.campaigns[id]; ok && e.reading {
+			e.reading = false
+			s.campaigns[id] = e
+		}
 		return c, err
 	}
 	if c.Status != Draft {
-		s.mu.Lock()
 		s.campaigns[id] = cachedCampaign{c: c, at: time.Now()}
-		s.mu.Unlock()
+	} else {
+		delete(s.campaigns, id)
 	}
 	return c, nil
 }

@@ -100,7 +100,7 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 	}
 
 	refused := make(map[answerKey]int, n)
-	conn, err := s.db.W.Conn(ctx)
+	conn, err := s.db.answers.Conn(ctx)
 	if err != nil {
 		return err
 	}

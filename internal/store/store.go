@@ -54,6 +54,10 @@ const DefaultDSN = "sqlite:kitei.db"
 type DB struct {
 	Dialect Dialect
 	R, W    *sql.DB
+	// answers is, on PostgreSQL, a small pool of its own for the answer
+	// group commits (selfcheck_answers_pg.go): the one writer of the rush
+	// must not wait for a connection behind a burst of page reads.
+	answers *sql.DB
 	dsn     string
 	stop    func()   // stops background work (the SQLite checkpointer)
 	stmts   sync.Map // query → *sql.Stmt prepared on W (see WriterStmt)
@@ -206,7 +210,14 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %v", redact(dsn), err)
 	}
-	return &DB{Dialect: Postgres, R: db, W: db}, nil
+	answers, err := sql.Open("pgx", dsn)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	answers.SetMaxOpenConns(4)
+	answers.SetMaxIdleConns(4)
+	return &DB{Dialect: Postgres, R: db, W: db, answers: answers}, nil
 }
 
 // redact hides a password in a DSN for messages.
@@ -263,6 +274,11 @@ func (db *DB) Close() error {
 		return true
 	})
 	err := db.W.Close()
+	if db.answers != nil {
+		if e := db.answers.Close(); err == nil {
+			err = e
+		}
+	}
 	if db.R != db.W {
 		if e := db.R.Close(); err == nil {
 			err = e
