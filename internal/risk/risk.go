@@ -139,7 +139,7 @@ type Filter struct {
 	UnitID     int64
 	Query      string
 	Retired    bool
-	Acceptance string // only risks in this acceptance state
+	Acceptance string  // only risks in this acceptance state
 	UnitIDs    []int64 // only risks of these units
 	// After and Limit read one page: the risks after the position After
 	// (nil: from the first), at most Limit of them (0: all).
