@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +23,7 @@ import (
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
 	"kitei/internal/tracker"
+	"kitei/internal/webui/webtest"
 )
 
 // TestEngagementListsArePaged: 120 engagements starting on five days are
@@ -272,17 +272,7 @@ func TestFindingsArePaged(t *testing.T) {
 		}
 		h := srv.Handler()
 		do := func(p *authz.Principal, method, path string, form url.Values) *httptest.ResponseRecorder {
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			r := httptest.NewRequest(method, path, body).WithContext(authz.WithPrincipal(ctx, p))
-			if form != nil {
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			return rec
+			return webtest.Do(ctx, h, p, method, path, form)
 		}
 		next := regexp.MustCompile(`<a href="([^"]*findings_after=[^"]*)" rel="next">`)
 		row := regexp.MustCompile(`<tr data-finding="(\d+)">`)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"kitei/internal/org"
 	"kitei/internal/paging"
 	"kitei/internal/store/storetest"
+	"kitei/internal/webui/webtest"
 )
 
 // TestRemediationPage: the engagement page puts no owner list under its
@@ -80,17 +80,7 @@ func TestRemediationPage(t *testing.T) {
 	as := officer
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		t.Helper()
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		r := httptest.NewRequest(method, path, body).WithContext(authz.WithPrincipal(ctx, as))
-		if form != nil {
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec
+		return webtest.Do(ctx, h, as, method, path, form)
 	}
 	option := regexp.MustCompile(`<option value="(\d+)"`)
 	picker := regexp.MustCompile(`(?s)<select name="owner">.*?</select>`)

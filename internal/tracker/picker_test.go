@@ -18,6 +18,7 @@ import (
 	"kitei/internal/store/storetest"
 	"kitei/internal/tracker"
 	"kitei/internal/web"
+	"kitei/internal/webui/webtest"
 )
 
 // TestOwnerPicker: the new-action and action pages offer the people of the
@@ -64,17 +65,7 @@ func TestOwnerPicker(t *testing.T) {
 	h := srv.Handler()
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		t.Helper()
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		r := httptest.NewRequest(method, path, body).WithContext(authz.WithPrincipal(ctx, p))
-		if form != nil {
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec
+		return webtest.Do(ctx, h, p, method, path, form)
 	}
 	option := regexp.MustCompile(`<option value="(\d+)"`)
 	picker := regexp.MustCompile(`(?s)<select name="owner">.*?</select>`)
