@@ -234,7 +234,7 @@ func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page
 	d := engagementData{View: v, Results: Results, Severities: Severities, PageItems: v.Items}
 	if page == "auditeng_engagement" {
 		d.PageItems, d.Pager, d.After = checklistPage(r, v.Items, pr)
-		d.FindingsPager, d.FindingsAfter = findingsPager(r, v.FindingsNext, len(v.Findings), v.FindingsTotal), fpr.After.String()
+		d.FindingsPager, d.FindingsAfter = webui.ParamPager(r, findingsAfter, v.FindingsNext, "findings", len(v.Findings), v.FindingsTotal), fpr.After.String()
 		ret := url.Values{}
 		for k, c := range map[string]string{"after": d.After, findingsAfter: d.FindingsAfter} {
 			if c != "" {
@@ -283,32 +283,6 @@ func checklistPage(r *http.Request, items []Item, pr paging.Request) ([]Item, we
 // findingsAfter is the engagement page's parameter that carries the cursor
 // of its findings' page, beside the checklist's after.
 const findingsAfter = "findings_after"
-
-// findingsPager is the foot of the engagement page's findings: its links
-// change findings_after only and land on the findings.
-func findingsPager(r *http.Request, next string, shown, total int) webui.Pager {
-	link := func(cursor string) string {
-		q := r.URL.Query()
-		q.Del(paging.FlashParam)
-		q.Del(findingsAfter)
-		if cursor != "" {
-			q.Set(findingsAfter, cursor)
-		}
-		u := r.URL.Path
-		if len(q) > 0 {
-			u += "?" + q.Encode()
-		}
-		return u + "#findings"
-	}
-	p := webui.Pager{Shown: shown, Total: total}
-	if next != "" {
-		p.Next = link(next)
-	}
-	if r.URL.Query().Get(findingsAfter) != "" {
-		p.First = link("")
-	}
-	return p
-}
 
 // back is the engagement page a post comes back to: the checklist's page
 // and the findings' page the form was on (their cursors in the form's

@@ -77,7 +77,7 @@ func (h *pages) index(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	d.TasksPager = paramPager(r, tasksAfter, d.Work.TasksNext, "mytasks", len(d.Work.Tasks), d.Work.TasksTotal)
+	d.TasksPager = webui.ParamPager(r, tasksAfter, d.Work.TasksNext, "mytasks", len(d.Work.Tasks), d.Work.TasksTotal)
 	if d.Cfg, err = h.svc.Config(ctx); err != nil {
 		h.kit.Fail(w, r, err)
 		return
@@ -618,28 +618,3 @@ func (h *pages) configSave(w http.ResponseWriter, r *http.Request) {
 // one's tasks' page, beside the reports' after.
 const tasksAfter = "tasks_after"
 
-// paramPager is the foot of a list on a page with more than one: its links
-// change param only and land on anchor.
-func paramPager(r *http.Request, param, next, anchor string, shown, total int) webui.Pager {
-	link := func(cursor string) string {
-		q := r.URL.Query()
-		q.Del(paging.FlashParam)
-		q.Del(param)
-		if cursor != "" {
-			q.Set(param, cursor)
-		}
-		u := r.URL.Path
-		if len(q) > 0 {
-			u += "?" + q.Encode()
-		}
-		return u + "#" + anchor
-	}
-	p := webui.Pager{Shown: shown, Total: total}
-	if next != "" {
-		p.Next = link(next)
-	}
-	if r.URL.Query().Get(param) != "" {
-		p.First = link("")
-	}
-	return p
-}

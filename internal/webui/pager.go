@@ -36,6 +36,33 @@ func NewPager(r *http.Request, next, anchor string, shown, total int) Pager {
 	return p
 }
 
+// ParamPager is the pager of a second list on a page that has one already
+// (its cursor in param instead of after): its links change param only, so
+// the other list stays on its page, and land on anchor.
+func ParamPager(r *http.Request, param, next, anchor string, shown, total int) Pager {
+	link := func(cursor string) string {
+		q := r.URL.Query()
+		q.Del(paging.FlashParam)
+		q.Del(param)
+		if cursor != "" {
+			q.Set(param, cursor)
+		}
+		u := r.URL.Path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return u + "#" + anchor
+	}
+	p := Pager{Shown: shown, Total: total}
+	if next != "" {
+		p.Next = link(next)
+	}
+	if r.URL.Query().Get(param) != "" {
+		p.First = link("")
+	}
+	return p
+}
+
 // Pager renders pg: nothing when the list fits on one page.
 func (p *Page) Pager(pg Pager) template.HTML {
 	if pg.Next == "" && pg.First == "" {
