@@ -617,4 +617,3 @@ func (h *pages) configSave(w http.ResponseWriter, r *http.Request) {
 // tasksAfter is the incidents home's parameter that carries the cursor of
 // one's tasks' page, beside the reports' after.
 const tasksAfter = "tasks_after"
-
