@@ -574,11 +574,7 @@ func (h *handlers) apiEngagements(w http.ResponseWriter, r *http.Request) {
 		h.apiErr(w, r, err)
 		return
 	}
-	if es.Rows == nil {
-		es.Rows = []Engagement{}
-	}
-	paging.SetHeaders(w, r, es.Next)
-	httpx.WriteJSON(w, http.StatusOK, es.Rows)
+	httpx.WritePage(w, r, es)
 }
 
 // EngagementJSON is an engagement with its working papers and the first
@@ -610,11 +606,7 @@ func (h *handlers) apiFindings(w http.ResponseWriter, r *http.Request) {
 		h.apiErr(w, r, err)
 		return
 	}
-	if fs.Rows == nil {
-		fs.Rows = []Finding{}
-	}
-	paging.SetHeaders(w, r, fs.Next)
-	httpx.WriteJSON(w, http.StatusOK, fs.Rows)
+	httpx.WritePage(w, r, fs)
 }
 
 func (h *handlers) apiEngagement(w http.ResponseWriter, r *http.Request) {

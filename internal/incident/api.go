@@ -88,11 +88,7 @@ func (a *apiHandlers) mine(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []StatusView{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	httpx.WriteJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }
 
 func (a *apiHandlers) get(w http.ResponseWriter, r *http.Request) {
@@ -356,9 +352,5 @@ func (a *apiHandlers) lessons(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []Lesson{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	httpx.WriteJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }

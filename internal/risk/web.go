@@ -527,11 +527,7 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err, nil)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []Risk{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	httpx.WriteJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }
 
 func (h *handlers) apiCreate(w http.ResponseWriter, r *http.Request) {

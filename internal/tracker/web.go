@@ -445,11 +445,7 @@ func (h *handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		h.apiErr(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []Action{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	httpx.WriteJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }
 
 // ActionInput is the body of POST /api/v1/actions.
