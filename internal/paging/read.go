@@ -5,11 +5,13 @@ import "kitei/internal/apperr"
 // Read is one page of a list as services build it: count says how many rows
 // the whole list holds; when there are any, read is asked for the limit rows
 // after after (limit is r.Fetch(), one more than the page) and Cut trims
-// them to the page, key naming a row. An empty list is not read.
+// them to the page, key naming a row. An empty list is not read unless a
+// cursor was given: read is where a cursor that does not fit the list is
+// refused, and a bad cursor is a 400 whether or not the list has rows.
 func Read[T any](r Request, count func() (int, error), read func(after Cursor, limit int) ([]T, error), key func(T) Cursor) (Page[T], error) {
 	var p Page[T]
 	var err error
-	if p.Total, err = count(); err != nil || p.Total == 0 {
+	if p.Total, err = count(); err != nil || p.Total == 0 && r.After.IsZero() {
 		return p, err
 	}
 	rows, err := read(r.After, r.Fetch())

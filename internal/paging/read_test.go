@@ -51,6 +51,12 @@ func TestReadSkipsAnEmptyListAndPassesErrors(t *testing.T) {
 	if err != boom {
 		t.Fatalf("read error %v", err)
 	}
+	// With a cursor an empty list is still read, so that a cursor the
+	// list cannot use is refused there.
+	bad := func(Cursor, int) ([]int, error) { return nil, boom }
+	if _, err := Read(Request{After: Cursor{Key: "x", ID: 3}}, func() (int, error) { return 0, nil }, bad, key); err != boom {
+		t.Fatalf("a cursor on an empty list: %v", err)
+	}
 }
 
 func TestIDOnlyRefusesAKeyedCursor(t *testing.T) {
