@@ -43,15 +43,14 @@ func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite
 
 type answerKey struct{ checklist, item int64 }
 
-// The batch statements. Their text depends on how many rows they carry;
-// on SQLite a statement is parsed every time it runs unless prepared, and
+// The SQLite batch statements. Their text depends on how many rows they
+// carry; SQLite parses a statement every time it runs unless prepared, and
 // parsing was a third of the writer's time in the rush (a batch runs five
-// statements). So on SQLite each statement comes in a fixed set of
-// shapes (batchShapes rows), the rows are padded up to the next shape (in
-// a way that changes nothing: see each step), and every shape is
-// prepared once on the writer connection (DB.WriterStmt). PostgreSQL
-// keeps exact shapes: pgx caches its prepared statements per connection,
-// and there a row repeated in one ON CONFLICT statement is an error.
+// statements). So each statement comes in a fixed set of shapes
+// (batchShapes rows), the rows are padded up to the next shape (in a way
+// that changes nothing: see each step), and every shape is prepared once
+// on the writer connection (DB.WriterStmt). The conflict clauses serve the
+// PostgreSQL statement too (selfcheck_answers_pg.go).
 const (
 	sqlCampaignStatus = `SELECT status FROM sc_campaigns WHERE id = $1`
 	answersConflict   = ` ON CONFLICT (checklist_id, item_id) DO UPDATE SET value = excluded.value, comment = excluded.comment,
@@ -68,9 +67,6 @@ var batchShapes = []int{1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64, 96, 128,
 
 // shape is the row count a statement for n rows is built for.
 func (s *Selfchecks) shape(n int) int {
-	if s.db.Dialect != SQLite {
-		return n
-	}
 	for _, b := range batchShapes {
 		if b >= n {
 			return b
@@ -127,19 +123,15 @@ func (s *Selfchecks) lockSQL(n int) string {
 }
 
 func (s *Selfchecks) storedSQL(n int) string {
-	// A join with the keys as a VALUES list makes both engines look each
-	// key up by the primary key (SQLite scans the table for a row-value IN).
-	cast := "" // PostgreSQL types bare VALUES parameters as text
-	if s.db.Dialect == Postgres {
-		cast = "::bigint"
-	}
+	// A join with the keys as a VALUES list looks each key up by the
+	// primary key (SQLite scans the table for a row-value IN).
 	var sb strings.Builder
 	sb.WriteString(`WITH k (c, i) AS (VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString("(" + s.db.Dialect.Placeholder(2*i+1) + cast + "," + s.db.Dialect.Placeholder(2*i+2) + cast + ")")
+		sb.WriteString("(" + s.db.Dialect.Placeholder(2*i+1) + "," + s.db.Dialect.Placeholder(2*i+2) + ")")
 	}
 	sb.WriteString(`) SELECT a.checklist_id, a.item_id, a.value FROM k JOIN sc_answers a ON a.checklist_id = k.c AND a.item_id = k.i`)
 	return sb.String()
@@ -166,14 +158,11 @@ func (s *Selfchecks) valuesList(head string, first, n int) string {
 	return sb.String()
 }
 
-// prepareShapes prepares, on SQLite, the batch statements of every shape
-// up to the one n writes can need (each statement carries at most one row
-// per write), so that the transaction finds them all prepared. It runs
-// outside the transaction: the writer is one connection.
+// prepareShapes prepares the batch statements of every shape up to the
+// one n writes can need (each statement carries at most one row per
+// write), so that the transaction finds them all prepared. It runs outside
+// the transaction: the writer is one connection.
 func (s *Selfchecks) prepareShapes(ctx context.Context, n int) error {
-	if s.db.Dialect != SQLite {
-		return nil
-	}
 	want := s.shape(n)
 	if int(s.db.shapesReady.Load()) >= want {
 		return nil
@@ -240,7 +229,7 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 	var checklists []int64
 	for i, w := range ws {
 		if !open[w.CampaignID] {
-			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_answers_longer_changed2")
+			errs[i] = errCampaignClosed()
 			continue
 		}
 		checklists = append(checklists, w.ChecklistID)
@@ -315,25 +304,31 @@ func (s *Selfchecks) lockChecklists(ctx context.Context, tx *sql.Tx, ids []int64
 // lastWrites refuses the writes to checklists not writable and returns,
 // for the others, the last write per checklist × item (as writing them
 // one by one would leave) and those keys in lock order.
+// A write is refused for its checklist or its campaign, so the writes to
+// one key are all refused or none is.
 func lastWrites(ws []selfcheck.AnswerWrite, errs []error, writable map[int64]bool) (map[answerKey]int, []answerKey) {
-	last := map[answerKey]int{}
-	var order []answerKey
 	for i, w := range ws {
-		if errs[i] != nil {
-			continue
+		if errs[i] == nil && !writable[w.ChecklistID] {
+			errs[i] = errChecklistSubmitted()
 		}
-		if !writable[w.ChecklistID] {
-			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_answers_longer")
-			continue
-		}
-		k := answerKey{w.ChecklistID, w.ItemID}
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		last[k] = i
 	}
-	slices.SortFunc(order, cmpAnswerKey)
-	return last, order
+	last, order := latestPerKey(ws)
+	kept := order[:0]
+	for _, k := range order {
+		if errs[last[k]] == nil {
+			kept = append(kept, k)
+		}
+	}
+	return last, kept
+}
+
+// The refusals of a write, for both engines.
+func errCampaignClosed() error {
+	return apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_answers_longer_changed2")
+}
+
+func errChecklistSubmitted() error {
+	return apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_answers_longer")
 }
 
 // cmpAnswerKey orders answers as they are locked: by checklist, then item.

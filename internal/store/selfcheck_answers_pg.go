@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"kitei/internal/apperr"
 	"kitei/internal/metrics"
 	"kitei/internal/selfcheck"
 )
@@ -79,7 +78,8 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 
 	last, order := latestPerKey(ws)
 	n := len(order)
-	checklists := make([]int64, 0, n)
+	checklists := make([]int64, 0, n) // each once, for the lock
+	keyChecklists := make([]int64, n)
 	items := make([]int64, n)
 	values := make([]int32, n)
 	comments := make([]string, n)
@@ -91,12 +91,9 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 		if x == 0 || order[x-1].checklist != k.checklist {
 			checklists = append(checklists, k.checklist)
 		}
-		items[x], values[x], comments[x], times[x] = k.item, int32(w.Value), w.Comment, formatTime(w.At)
+		keyChecklists[x], items[x] = k.checklist, k.item
+		values[x], comments[x], times[x] = int32(w.Value), w.Comment, formatTime(w.At)
 		campaigns[x], units[x] = w.CampaignID, w.UnitID
-	}
-	keyChecklists := make([]int64, n)
-	for x, k := range order {
-		keyChecklists[x] = k.checklist
 	}
 
 	refused := make(map[answerKey]int, n)
@@ -129,9 +126,9 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 	for i, w := range ws {
 		switch refused[answerKey{w.ChecklistID, w.ItemID}] {
 		case 1:
-			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.campaign_closed_answers_longer_changed2")
+			errs[i] = errCampaignClosed()
 		case 2:
-			errs[i] = apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_answers_longer")
+			errs[i] = errChecklistSubmitted()
 		}
 	}
 	return nil
