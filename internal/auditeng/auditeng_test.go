@@ -21,29 +21,13 @@ import (
 	"kitei/internal/paging"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 	"kitei/internal/tracker"
 )
 
-// sharedDir finds ../shared/<name> beside the repository.
-func sharedDir(t testing.TB, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		cand := filepath.Join(dir, "shared", name)
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skipf("../shared/%s not found", name)
-		}
-		dir = parent
-	}
-}
-
 func oscalSchema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t, "oscal"), "oscal_complete_schema-1.1.3.json"))
+	f, err := os.Open(filepath.Join(testshared.Dir(t, "oscal"), "oscal_complete_schema-1.1.3.json"))
 	if err != nil {
 		t.Skipf("OSCAL schema: %v", err)
 	}
@@ -139,7 +123,7 @@ func newWorld(t *testing.T, db *store.DB) *World {
 	w.Officer = person("S2", "総務 課長", w.Audited, authz.RoleDivisionISO)
 	w.Owner = person("S3", "総務 担当", w.Audited)
 	w.X = person("X1", "外部 監査", w.Outside, authz.RoleAuditor)
-	data, err := os.ReadFile(filepath.Join(sharedDir(t, "seeds"), "000_666dad1990f509b5.txt"))
+	data, err := os.ReadFile(filepath.Join(testshared.Dir(t, "seeds"), "000_666dad1990f509b5.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

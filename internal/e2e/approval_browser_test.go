@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 )
 
 var oneTime = regexp.MustCompile(`(\S+) のワンタイムパスワード: (\S+)`)
@@ -169,7 +170,7 @@ func fileException(t *testing.T, ctx context.Context, base, search, ref, title, 
 // 部's 情報セキュリティ責任者, who finds it waiting for them.
 // It runs on SQLite, and on PostgreSQL too when KITEI_TEST_POSTGRES is set.
 func TestApprovalInBrowser(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dsns := storetest.DSNs(t)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		if dsn, ok := dsns[engine]; ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 )
 
 // TestAuditInBrowser is issue #15's first demonstration, tried as new
@@ -26,7 +27,7 @@ import (
 // assessment results and the open actions' POA&M, downloaded on the way,
 // validate against NIST's schema and name the requirement.
 func TestAuditInBrowser(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dsn := storetest.DSNs(t)["sqlite"]
 	dir := t.TempDir()
 	kitei(t, "catalog", "import", filepath.Join(seeds, "000_666dad1990f509b5.txt"), "--name", "NIES", "--db", dsn)
@@ -345,7 +346,7 @@ func optionValue(t *testing.T, ctx context.Context, sel, text string) string {
 
 func e2eOSCALSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join(filepath.Dir(seedsDir(t)), "oscal", "oscal_complete_schema-1.1.3.json")
+	path := filepath.Join(filepath.Dir(testshared.Seeds(t)), "oscal", "oscal_complete_schema-1.1.3.json")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("OSCAL schema: %v", err)

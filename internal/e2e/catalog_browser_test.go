@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"kitei/internal/testshared"
 )
 
 // do runs browser steps and fails the test on error.
@@ -37,7 +39,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // searching 例外措置 finds the exception items of 002, 000 and 001 with the
 // hits marked.
 func TestCatalogInBrowser(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "kitei.db")
 	for name, file := range map[string]string{
 		"統一基準":   "002_ea0d584469b154be.txt",

@@ -5,8 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -14,22 +12,6 @@ import (
 
 	"kitei/internal/cli"
 )
-
-// seedsDir finds ../shared/seeds beside the repository, or skips.
-func seedsDir(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	for i := 0; i < 6; i++ {
-		cand := filepath.Join(dir, "shared", "seeds")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("seed rulebooks not found (../shared/seeds beside the repository)")
-	return ""
-}
 
 // kitei runs one CLI command in-process and fails the test on error.
 func kitei(t testing.TB, args ...string) string {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"kitei/internal/testshared"
 )
 
 // TestPolicyInBrowser is issue 16's first demonstration, tried as new
@@ -20,7 +22,7 @@ import (
 // staff find the notice in their inbox, two of three acknowledge; the
 // 課室 officer sees the third missing in their unit.
 func TestPolicyInBrowser(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "kitei.db")
 	kitei(t, "catalog", "import", filepath.Join(seeds, "002_ea0d584469b154be.txt"), "--name", "統一基準", "--db", dsn)

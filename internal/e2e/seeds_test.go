@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"kitei/internal/catalog"
+	"kitei/internal/testshared"
 )
 
 type shown struct {
@@ -18,7 +19,7 @@ type shown struct {
 // TestSeedCountsThroughCLI checks the issue's figures through the contract
 // of DESIGN.md §4: `catalog import --json` then `catalog show ID --json`.
 func TestSeedCountsThroughCLI(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "kitei.db")
 	show := func(file string) shown {
 		var imp struct {

@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"kitei/internal/testshared"
 )
 
 // TestSelfcheckInBrowser walks a self-inspection campaign as a new user
@@ -23,7 +25,7 @@ import (
 // follows progress and reminds; the office reads the roll-up with its
 // charts and downloads the xlsx.
 func TestSelfcheckInBrowser(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "kitei.db")
 	kitei(t, "catalog", "import", filepath.Join(seeds, "000_666dad1990f509b5.txt"), "--name", "NIES", "--db", dsn)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"kitei/internal/testshared"
 )
 
 // TestTour signs in as the first administrator and opens the main pages in
@@ -15,7 +17,7 @@ import (
 // KITEI_SCREENSHOTS=DIR it also saves a full-page PNG of each, for people
 // reviewing the look of the product.
 func TestTour(t *testing.T) {
-	seeds := seedsDir(t)
+	seeds := testshared.Seeds(t)
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "kitei.db")
 	kitei(t, "catalog", "import", filepath.Join(seeds, "000_666dad1990f509b5.txt"), "--name", "NIES", "--db", dsn)
 	kitei(t, "catalog", "import", filepath.Join(seeds, "002_ea0d584469b154be.txt"), "--name", "統一基準", "--db", dsn)

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"kitei/internal/tabular"
+	"kitei/internal/testshared"
 	"kitei/internal/wareki"
 )
 
@@ -31,7 +32,7 @@ var demoAccount = regexp.MustCompile(`(?m)^\s+(demo-[a-z]+)\s+(\S+)\s`)
 // with pdftoppm) and the xlsx; the 和暦 setting changes the dates on pages
 // but not in the API.
 func TestYearInBrowser(t *testing.T) {
-	seedsDir(t) // the demo loads the rulebooks it finds
+	testshared.Seeds(t) // the demo loads the rulebooks it finds
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	base, out := serverWith(t, dsn, "--demo")
 	accounts := map[string]string{}

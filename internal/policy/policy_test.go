@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -20,27 +19,12 @@ import (
 	"kitei/internal/policy"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 )
-
-// seeds finds ../shared/seeds beside the repository, or skips.
-func seeds(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	for i := 0; i < 6; i++ {
-		cand := filepath.Join(dir, "shared", "seeds")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("seed rulebooks not found (../shared/seeds beside the repository)")
-	return ""
-}
 
 func seed(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(seeds(t), name))
+	data, err := os.ReadFile(filepath.Join(testshared.Seeds(t), name))
 	if err != nil {
 		t.Skip(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"kitei/internal/selfcheck"
 	"kitei/internal/store"
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 )
 
 func selfcheckFixture(t testing.TB, db *store.DB, people int) (*selfcheck.Service, *bench.Fixture) {
@@ -255,24 +255,10 @@ func TestSelfcheckJobsClaimedOnce(t *testing.T) {
 	})
 }
 
-func seeds(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	for i := 0; i < 6; i++ {
-		cand := filepath.Join(dir, "shared", "seeds")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("seed rulebooks not found")
-	return ""
-}
-
 // TestSelfcheckItemsFromSeed builds a campaign from seed 000: roles come
 // from each requirement's subject, sections from the document's parts.
 func TestSelfcheckItemsFromSeed(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(seeds(t), "000_666dad1990f509b5.txt"))
+	data, err := os.ReadFile(filepath.Join(testshared.Seeds(t), "000_666dad1990f509b5.txt"))
 	if err != nil {
 		t.Skip(err)
 	}
@@ -331,7 +317,7 @@ func TestSelfcheckItemsFromSeed(t *testing.T) {
 // subject names no role; publishing refuses and names them, the one-click
 // assignment gives them a role, and then the campaign publishes.
 func TestCampaignFromWholeSeedPublishes(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(seeds(t), "000_666dad1990f509b5.txt"))
+	data, err := os.ReadFile(filepath.Join(testshared.Seeds(t), "000_666dad1990f509b5.txt"))
 	if err != nil {
 		t.Skip(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 	"kitei/internal/web"
 )
 
@@ -54,7 +55,7 @@ func TestMeasurePageSizes(t *testing.T) {
 			}
 		}
 	}
-	seeds := "/work/shared/seeds"
+	seeds := testshared.Seeds(t)
 	var draft int64
 	var cat002 int64
 	for _, f := range []struct{ name, file string }{{"NIES", "000_666dad1990f509b5.txt"}, {"統一基準", "002_ea0d584469b154be.txt"}} {

@@ -23,6 +23,7 @@ import (
 	"kitei/internal/catalog"
 	"kitei/internal/selfcheck"
 	"kitei/internal/store/storetest"
+	"kitei/internal/testshared"
 	"kitei/internal/web"
 )
 
@@ -306,7 +307,7 @@ func TestCampaignPagesStaySmall(t *testing.T) {
 // the items without a role can be listed alone, and the one-click
 // assignment lets the campaign publish.
 func TestWholeSeedDraftCampaign(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("/work/shared/seeds", "000_666dad1990f509b5.txt"))
+	data, err := os.ReadFile(filepath.Join(testshared.Seeds(t), "000_666dad1990f509b5.txt"))
 	if err != nil {
 		t.Skip(err)
 	}
@@ -367,7 +368,7 @@ func TestWholeSeedDraftCampaign(t *testing.T) {
 // small sections; a large section is a link (no JS needed) to the page
 // with it opened, which shows its children and the way to it.
 func TestCatalogTreeOpensOnDemand(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("/work/shared/seeds", "002_ea0d584469b154be.txt"))
+	data, err := os.ReadFile(filepath.Join(testshared.Seeds(t), "002_ea0d584469b154be.txt"))
 	if err != nil {
 		t.Skip(err)
 	}

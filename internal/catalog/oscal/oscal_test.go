@@ -16,34 +16,15 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/catalog"
 	"kitei/internal/catalog/jptext"
+	"kitei/internal/testshared"
 )
-
-// sharedDir finds shared/<name> by walking up from the package directory;
-// it is a sibling of the repository root. Empty when not found.
-func sharedDir(name string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		cand := filepath.Join(dir, "shared", name)
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
 
 var seedIDs = []string{"000", "001", "002", "003", "004"}
 
 // seedNodes parses seed id with jptext, skipping when the seeds are absent.
 func seedNodes(tb testing.TB, id string) []catalog.Node {
 	tb.Helper()
-	dir := sharedDir("seeds")
+	dir := testshared.Path("seeds")
 	if dir == "" {
 		tb.Skip("seed documents not found (expected shared/seeds beside the repository)")
 	}
@@ -65,7 +46,7 @@ func seedNodes(tb testing.TB, id string) []catalog.Node {
 // oscalSchema compiles NIST's OSCAL 1.1.3 JSON schema, skipping when absent.
 func oscalSchema(tb testing.TB) *jsonschema.Schema {
 	tb.Helper()
-	dir := sharedDir("oscal")
+	dir := testshared.Path("oscal")
 	if dir == "" {
 		tb.Skip("OSCAL schema not found (expected shared/oscal beside the repository)")
 	}
@@ -230,7 +211,7 @@ func TestRoundTripAwkwardValues(t *testing.T) {
 }
 
 func oscalSchemaOrNil(t *testing.T) *jsonschema.Schema {
-	if sharedDir("oscal") == "" {
+	if testshared.Path("oscal") == "" {
 		return nil
 	}
 	return oscalSchema(t)
@@ -254,7 +235,7 @@ func TestStableUUID(t *testing.T) {
 // TestBasicCatalog imports NIST's example catalog with all its controls,
 // counted independently from the file.
 func TestBasicCatalog(t *testing.T) {
-	dir := sharedDir("oscal")
+	dir := testshared.Path("oscal")
 	if dir == "" {
 		t.Skip("shared/oscal not found")
 	}
