@@ -93,6 +93,19 @@ type PagesResult struct {
 // Failed reports whether a page was over the targets or answered an error.
 func (r *PagesResult) Failed() bool { return r.OverCount > 0 || r.ErrorCount > 0 }
 
+// count sets OverCount and ErrorCount from the rows: a refusal by a page's
+// own rules is neither.
+func (r *PagesResult) count() {
+	r.OverCount, r.ErrorCount = 0, 0
+	for _, x := range r.Rows {
+		if x.Error != "" && !x.Refused {
+			r.ErrorCount++
+		} else if x.Over {
+			r.OverCount++
+		}
+	}
+}
+
 // Readers, in the order the table lists them.
 var pageReaders = []string{"staff", "officer", "bu", "chief", "admin"}
 
@@ -441,7 +454,7 @@ func RunPages(ctx context.Context, o PagesOptions) (*PagesResult, error) {
 			p.Privileged = p.Privileged || g.Privileged
 		}
 		if name == "admin" {
-			p.UserID = y.UserID
+			p.UserID = y.AdminUserID
 		}
 		readers[name] = p
 	}
@@ -535,13 +548,7 @@ func RunPages(ctx context.Context, o PagesOptions) (*PagesResult, error) {
 		}
 	}
 	res.TimeSeconds = time.Since(t1).Seconds()
-	for _, r := range res.Rows {
-		if r.Error != "" && !r.Refused {
-			res.ErrorCount++
-		} else if r.Over {
-			res.OverCount++
-		}
-	}
+	res.count()
 	logf("timed %d loads in %.1f s", len(res.Rows), res.TimeSeconds)
 	return res, nil
 }
@@ -566,12 +573,7 @@ func PrintPages(w io.Writer, r *PagesResult) {
 	fmt.Fprintf(w, "target: p50 ≤ %.0f ms and size ≤ %d KB; ▲ marks a page over it, ✗ an error, · a refusal or redirect by the page's own rules\n\n",
 		r.TargetMs, r.TargetBytes>>10)
 	fmt.Fprintf(w, "   %-48s %-8s %10s %10s %10s\n", "page", "reader", "size", "p50", "max")
-	rows := slices.Clone(r.Rows)
-	order := map[string]int{}
-	for i, n := range pageReaders {
-		order[n] = i
-	}
-	for _, x := range rows {
+	for _, x := range r.Rows {
 		mark := "  "
 		switch {
 		case x.Refused || x.Redirect != "":

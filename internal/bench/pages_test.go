@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,7 +142,8 @@ func TestPrintPagesMarks(t *testing.T) {
 			{Reader: "chief", Route: "GET /big", Path: "/big", Status: 200, Bytes: PageTargetBytes + 1, P50ms: 1, Over: true},
 			{Reader: "staff", Route: "GET /fine", Path: "/fine", Status: 200, Bytes: 1000, P50ms: 3},
 			{Reader: "staff", Route: "GET /ledger", Path: "/ledger", Status: 403, Refused: true, Error: "403 deciders only"},
-		}, OverCount: 2}
+		}}
+	res.count()
 	var b bytes.Buffer
 	PrintPages(&b, res)
 	out := b.String()
@@ -150,10 +152,15 @@ func TestPrintPagesMarks(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	if !res.Failed() {
-		t.Error("a result with pages over the target does not fail")
+	if !res.Failed() || res.OverCount != 2 || res.ErrorCount != 0 {
+		t.Errorf("two pages over the target: failed %v, over %d, errors %d", res.Failed(), res.OverCount, res.ErrorCount)
 	}
-	if (&PagesResult{Rows: res.Rows[2:]}).Failed() {
+	fine := &PagesResult{Rows: res.Rows[2:]}
+	if fine.count(); fine.Failed() {
 		t.Error("a refusal fails the run")
+	}
+	broken := &PagesResult{Rows: append(slices.Clone(res.Rows[2:]), PageRow{Reader: "admin", Route: "GET /x", Path: "/x", Status: 500, Error: "500 boom"})}
+	if broken.count(); !broken.Failed() || broken.ErrorCount != 1 {
+		t.Errorf("an error: failed %v, errors %d", broken.Failed(), broken.ErrorCount)
 	}
 }

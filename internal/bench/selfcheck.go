@@ -216,7 +216,7 @@ func (r *Rush) Run(ctx context.Context) {
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	var next, done, seq atomic.Int64
+	var next, seq atomic.Int64
 	var interval time.Duration
 	if r.Rate > 0 {
 		interval = time.Duration(float64(time.Second) / r.Rate)
@@ -246,7 +246,7 @@ func (r *Rush) Run(ctx context.Context) {
 				case <-stopLog:
 					return
 				case <-t.C:
-					d := done.Load()
+					d := r.acks.Load()
 					fmt.Fprintf(r.Log, "  %d answers, %.0f/s\n", d, float64(d)/time.Since(start).Seconds())
 				}
 			}
@@ -307,7 +307,6 @@ func (r *Rush) Run(ctx context.Context) {
 					lats[c] = append(lats[c], time.Since(t0))
 					if resp.StatusCode == http.StatusOK {
 						r.Acked[pi*n+ii] = true
-						done.Add(1)
 						r.acks.Add(1)
 					} else {
 						atomic.AddInt64(&r.Errors, 1)
