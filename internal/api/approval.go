@@ -7,6 +7,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/approval"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 	"kitei/internal/paging"
 )
 
@@ -131,11 +132,7 @@ func (a *API) requestList(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []approval.Request{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	writeJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }
 
 func (a *API) requestFile(w http.ResponseWriter, r *http.Request) {
@@ -225,11 +222,7 @@ func (a *API) requestOverdue(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []approval.Overdue{}
-	}
-	paging.SetHeaders(w, r, res.Next)
-	writeJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, r, res)
 }
 
 func (a *API) requestReport(w http.ResponseWriter, r *http.Request) {
@@ -257,11 +250,7 @@ func (a *API) inboxPage(w http.ResponseWriter, r, list *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if res.Rows == nil {
-		res.Rows = []approval.Notice{}
-	}
-	paging.SetHeaders(w, list, res.Next)
-	writeJSON(w, http.StatusOK, res.Rows)
+	httpx.WritePage(w, list, res)
 }
 
 // inboxRead marks the notice in the path (or, without one, every notice)

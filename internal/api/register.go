@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 	"kitei/internal/paging"
 	"kitei/internal/register"
 )
@@ -95,11 +96,7 @@ func (a *API) regAssets(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if pg.Rows == nil {
-		pg.Rows = []register.Asset{}
-	}
-	paging.SetHeaders(w, r, pg.Next)
-	writeJSON(w, http.StatusOK, pg.Rows)
+	httpx.WritePage(w, r, pg)
 }
 
 func (a *API) regAsset(w http.ResponseWriter, r *http.Request) {
@@ -175,11 +172,7 @@ func (a *API) regSystems(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if pg.Rows == nil {
-		pg.Rows = []register.System{}
-	}
-	paging.SetHeaders(w, r, pg.Next)
-	writeJSON(w, http.StatusOK, pg.Rows)
+	httpx.WritePage(w, r, pg)
 }
 
 func (a *API) regSystem(w http.ResponseWriter, r *http.Request) {
@@ -207,11 +200,7 @@ func (a *API) regServices(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if pg.Rows == nil {
-		pg.Rows = []register.Service{}
-	}
-	paging.SetHeaders(w, r, pg.Next)
-	writeJSON(w, http.StatusOK, pg.Rows)
+	httpx.WritePage(w, r, pg)
 }
 
 func (a *API) regService(w http.ResponseWriter, r *http.Request) {
