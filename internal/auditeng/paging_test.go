@@ -192,6 +192,11 @@ func TestFindingsArePaged(t *testing.T) {
 		if pg, err := s.FindingsPage(ctx, chief, e.ID, paging.Request{}); err != nil || len(pg.Rows) != 0 || pg.Total != 0 || pg.Next != "" {
 			t.Fatalf("no findings yet: %+v %v", pg, err)
 		}
+		// Findings are ordered by id alone: a cursor naming a sort key was
+		// made for another list, refused even while there is nothing to read.
+		if _, err := s.FindingsPage(ctx, chief, e.ID, paging.Request{After: paging.Cursor{Key: "2026-04-01", ID: 3}}); !apperr.Is(err, apperr.BadRequest) {
+			t.Fatalf("a keyed cursor: %v", err)
+		}
 		const n = 130
 		for i := range n {
 			if _, err := s.AddFinding(ctx, chief, e.ID, auditeng.Finding{Ref: items[i%len(items)].Ref, Severity: auditeng.Minor,

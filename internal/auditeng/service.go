@@ -822,16 +822,20 @@ func (s *Service) FindingsPage(ctx context.Context, p *authz.Principal, id int64
 // findingsPage reads the page pr of e's findings with the actions filed
 // for them (those of the page only), and how many findings are open.
 func (s *Service) findingsPage(ctx context.Context, e Engagement, pr paging.Request) (Page[Finding], int, error) {
-	var out Page[Finding]
-	total, open, err := s.store.CountFindings(ctx, e.ID)
-	if out.Total = total; err != nil || total == 0 {
-		return out, open, err
+	if err := paging.IDOnly(pr); err != nil {
+		return Page[Finding]{}, 0, err
 	}
-	fs, err := s.store.FindingsPage(ctx, e.ID, pr.After, pr.Fetch())
+	var open int
+	out, err := paging.Read(pr, func() (int, error) {
+		total, o, err := s.store.CountFindings(ctx, e.ID)
+		open = o
+		return total, err
+	}, func(after paging.Cursor, limit int) ([]Finding, error) {
+		return s.store.FindingsPage(ctx, e.ID, after, limit)
+	}, func(f Finding) paging.Cursor { return paging.Cursor{ID: f.ID} })
 	if err != nil {
 		return out, open, err
 	}
-	out.Rows, out.Next = paging.Cut(fs, pr, func(f Finding) paging.Cursor { return paging.Cursor{ID: f.ID} })
 	ids := make([]int64, len(out.Rows))
 	for i, f := range out.Rows {
 		ids[i] = f.ID

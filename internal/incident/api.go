@@ -48,11 +48,7 @@ func (a *apiHandlers) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := ledgerFilter(r.URL.Query(), units)
-	res, err := a.svc.ListPage(r.Context(), me(r), f, pr)
-	var st Stats
-	if err == nil {
-		st, err = a.svc.LedgerStats(r.Context(), me(r), f)
-	}
+	res, st, err := a.svc.LedgerPage(r.Context(), me(r), f, pr)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -442,10 +442,7 @@ func (h *pages) ledger(w http.ResponseWriter, r *http.Request) {
 	f := ledgerFilter(d.F, d.Units)
 	var res Page[Incident]
 	if err == nil {
-		res, err = h.svc.ListPage(ctx, me(r), f, pr)
-	}
-	if err == nil {
-		d.Stats, err = h.svc.LedgerStats(ctx, me(r), f)
+		res, d.Stats, err = h.svc.LedgerPage(ctx, me(r), f, pr)
 	}
 	if err != nil {
 		h.kit.Fail(w, r, err)

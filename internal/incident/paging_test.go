@@ -64,6 +64,13 @@ func TestIncidentListsArePaged(t *testing.T) {
 		if err != nil || st.Count != n || st.Open != n/2 {
 			t.Fatalf("stats = %+v, %v", st, err)
 		}
+		lp, lst, err := svc.LedgerPage(ctx, csirt, incident.Filter{Level: -2, Open: "closed"}, paging.Request{Limit: 7})
+		if err != nil || lst.Count != n/2 || lst.Open != 0 || lp.Total != n/2 || len(lp.Rows) != 7 || lp.Next == "" || id(lp.Rows[0]) != closed[0] {
+			t.Fatalf("ledger page %d rows of %d, next %q, stats %+v, %v", len(lp.Rows), lp.Total, lp.Next, lst, err)
+		}
+		if _, _, err := svc.LedgerPage(ctx, reporter, incident.Filter{Level: -2}, paging.Request{}); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("a reporter's ledger page: %v", err)
+		}
 		mine := pagingtest.Walk(t, 50, func(pr paging.Request) (incident.Page[incident.StatusView], error) {
 			return svc.MinePage(ctx, reporter, pr)
 		}, func(v incident.StatusView) string { return fmt.Sprint(v.ID) })
@@ -188,6 +195,9 @@ func TestOwnTasksArePaged(t *testing.T) {
 		all := pagingtest.Walk(t, paging.Max, read, key)
 		if len(all) != n {
 			t.Fatalf("%d tasks", len(all))
+		}
+		if _, err := svc.MyWork(ctx, reporter, paging.Request{After: paging.Cursor{Key: "x", ID: 5}}); !apperr.Is(err, apperr.BadRequest) {
+			t.Fatalf("a cursor whose key is not the task order's: %v", err)
 		}
 		answered := false
 		var last int64 = 1 << 62

@@ -406,7 +406,7 @@ func (s *Service) MinePage(ctx context.Context, p *authz.Principal, pr paging.Re
 	if p.PersonID == 0 {
 		return out, nil
 	}
-	xs, err := s.page(ctx, Filter{Level: -2, ReporterID: p.PersonID}, pr, "mine")
+	xs, err := s.page(ctx, Filter{Level: -2, ReporterID: p.PersonID}, pr, "mine", nil)
 	if err != nil {
 		return out, err
 	}
@@ -420,11 +420,15 @@ func (s *Service) MinePage(ctx context.Context, p *authz.Principal, pr paging.Re
 
 // incidents reads the page pr of the incidents f selects, newest first;
 // the cursor is the last incident's id.
-func (s *Service) incidents(ctx context.Context, f Filter, pr paging.Request) (Page[Incident], error) {
+// count says how many incidents f selects (nil: counted in the store).
+func (s *Service) incidents(ctx context.Context, f Filter, pr paging.Request, count func() (int, error)) (Page[Incident], error) {
 	if err := paging.IDOnly(pr); err != nil {
 		return Page[Incident]{}, err
 	}
-	return paging.Read(pr, func() (int, error) { return s.store.CountIncidents(ctx, f) },
+	if count == nil {
+		count = func() (int, error) { return s.store.CountIncidents(ctx, f) }
+	}
+	return paging.Read(pr, count,
 		func(after paging.Cursor, n int) ([]Incident, error) {
 			f.Before, f.Limit = after.ID, n
 			return s.store.Incidents(ctx, f)
@@ -433,8 +437,8 @@ func (s *Service) incidents(ctx context.Context, f Filter, pr paging.Request) (P
 
 // page reads the page pr of the incidents f selects, newest first, and
 // audits the read of the ids shown as view (nothing shown: no entry).
-func (s *Service) page(ctx context.Context, f Filter, pr paging.Request, view string) (Page[Incident], error) {
-	out, err := s.incidents(ctx, f, pr)
+func (s *Service) page(ctx context.Context, f Filter, pr paging.Request, view string, count func() (int, error)) (Page[Incident], error) {
+	out, err := s.incidents(ctx, f, pr, count)
 	if err != nil || len(out.Rows) == 0 {
 		return out, err
 	}
@@ -471,7 +475,18 @@ func (s *Service) ListPage(ctx context.Context, p *authz.Principal, f Filter, pr
 	if err := authz.Require(p, Ledger); err != nil {
 		return Page[Incident]{}, err
 	}
-	return s.page(ctx, f, pr, "ledger")
+	return s.page(ctx, f, pr, "ledger", nil)
+}
+
+// LedgerPage is ListPage with the ledger's figures over every incident f
+// selects; the figures' count is the page's total, not counted again.
+func (s *Service) LedgerPage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Incident], Stats, error) {
+	st, err := s.LedgerStats(ctx, p, f)
+	if err != nil {
+		return Page[Incident]{}, st, err
+	}
+	pg, err := s.page(ctx, f, pr, "ledger", func() (int, error) { return st.Count, nil })
+	return pg, st, err
 }
 
 // LedgerStats are the ledger's figures over every incident f selects.
@@ -510,17 +525,14 @@ func (s *Service) MyWork(ctx context.Context, p *authz.Principal, tasks paging.R
 	if err := authz.Require(p, Report); err != nil || p.PersonID == 0 {
 		return w, err
 	}
-	var err error
-	if w.TasksTotal, err = s.store.CountTasksOf(ctx, p.PersonID); err != nil {
+	pg, err := paging.Read(tasks, func() (int, error) { return s.store.CountTasksOf(ctx, p.PersonID) },
+		func(after paging.Cursor, limit int) ([]Task, error) {
+			return s.store.TasksOfPage(ctx, p.PersonID, after, limit)
+		}, TaskCursor)
+	if err != nil {
 		return w, err
 	}
-	if w.TasksTotal > 0 {
-		ts, err := s.store.TasksOfPage(ctx, p.PersonID, tasks.After, tasks.Fetch())
-		if err != nil {
-			return w, err
-		}
-		w.Tasks, w.TasksNext = paging.Cut(ts, tasks, TaskCursor)
-	}
+	w.Tasks, w.TasksNext, w.TasksTotal = pg.Rows, pg.Next, pg.Total
 	if w.Measures, err = s.store.MeasuresOf(ctx, p.PersonID); err != nil {
 		return w, err
 	}
@@ -1040,7 +1052,7 @@ func (s *Service) LessonsPage(ctx context.Context, p *authz.Principal, pr paging
 	if err := authz.Require(p, Report); err != nil {
 		return out, err
 	}
-	xs, err := s.incidents(ctx, Filter{Level: -2, Open: "closed", Lessons: true}, pr)
+	xs, err := s.incidents(ctx, Filter{Level: -2, Open: "closed", Lessons: true}, pr, nil)
 	if err != nil || xs.Total == 0 {
 		return out, err
 	}
