@@ -17,9 +17,10 @@ import (
 // SaveAnswers implements selfcheck.Store: one transaction for the whole
 // batch, in a fixed number of statements whatever its size. On PostgreSQL
 // the batch is one round trip (selfcheck_answers_pg.go); on SQLite it runs
-// the prepared statements below on the writer connection. Locks are taken
-// in one order (checklists by id, then answers, then tallies by unit and
-// item) so batches from several replicas cannot deadlock.
+// the prepared statements below on the writer connection, one batch at a
+// time. Both take rows in one order (checklists by id, then answers, then
+// tallies by unit and item), on PostgreSQL so that batches from several
+// replicas cannot deadlock.
 func (s *Selfchecks) SaveAnswers(ctx context.Context, ws []selfcheck.AnswerWrite) []error {
 	errs := make([]error, len(ws))
 	var err error
@@ -85,17 +86,16 @@ const (
 )
 
 type batchSQLKey struct {
-	d    Dialect
 	kind batchKind
 	n    int
 }
 
-// batchTexts memoises the batch statements' text by dialect, kind and rows.
+// batchTexts memoises the batch statements' text by kind and rows.
 var batchTexts sync.Map
 
 // batchSQL is the text of the kind's statement for n rows.
 func (s *Selfchecks) batchSQL(kind batchKind, n int) string {
-	key := batchSQLKey{s.db.Dialect, kind, n}
+	key := batchSQLKey{kind, n}
 	if q, ok := batchTexts.Load(key); ok {
 		return q.(string)
 	}
@@ -256,8 +256,8 @@ func (s *Selfchecks) saveAnswers(ctx context.Context, tx *sql.Tx, ws []selfcheck
 }
 
 // openCampaigns says which campaigns of the batch are still published
-// (closing is checked again here because another replica may have closed
-// one).
+// (the service read the campaign from its cache, which may be up to
+// campaignTTL old).
 func (s *Selfchecks) openCampaigns(ctx context.Context, tx *sql.Tx, ws []selfcheck.AnswerWrite) (map[int64]bool, error) {
 	open := map[int64]bool{}
 	for _, w := range ws {
@@ -329,6 +329,23 @@ func errCampaignClosed() error {
 
 func errChecklistSubmitted() error {
 	return apperr.E(apperr.Conflict, "selfcheck.err.checklist_already_submitted_answers_longer")
+}
+
+// latestPerKey returns, per checklist × item, the index of the batch's
+// last write to it (as writing them one by one would leave) and those
+// keys in lock order.
+func latestPerKey(ws []selfcheck.AnswerWrite) (map[answerKey]int, []answerKey) {
+	last := make(map[answerKey]int, len(ws))
+	order := make([]answerKey, 0, len(ws))
+	for i, w := range ws {
+		k := answerKey{w.ChecklistID, w.ItemID}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		last[k] = i
+	}
+	slices.SortFunc(order, cmpAnswerKey)
+	return last, order
 }
 
 // cmpAnswerKey orders answers as they are locked: by checklist, then item.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,7 +77,6 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 
 	last, order := latestPerKey(ws)
 	n := len(order)
-	checklists := make([]int64, 0, n) // each once, for the lock
 	keyChecklists := make([]int64, n)
 	items := make([]int64, n)
 	values := make([]int32, n)
@@ -88,9 +86,6 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 	units := make([]int64, n)
 	for x, k := range order {
 		w := ws[last[k]]
-		if x == 0 || order[x-1].checklist != k.checklist {
-			checklists = append(checklists, k.checklist)
-		}
 		keyChecklists[x], items[x] = k.checklist, k.item
 		values[x], comments[x], times[x] = int32(w.Value), w.Comment, formatTime(w.At)
 		campaigns[x], units[x] = w.CampaignID, w.UnitID
@@ -108,7 +103,7 @@ func (s *Selfchecks) saveAnswersPostgres(ctx context.Context, ws []selfcheck.Ans
 			return fmt.Errorf("store answers: the PostgreSQL driver is %T, not pgx", dc)
 		}
 		b := &pgx.Batch{}
-		b.Queue(pgLockChecklists, checklists)
+		b.Queue(pgLockChecklists, keyChecklists) // repeats are locked once
 		b.Queue(pgApplyAnswers, formatTime(ws[0].At), string(selfcheck.Published),
 			keyChecklists, items, values, comments, times, campaigns, units)
 		br := pc.Conn().SendBatch(ctx, b)
@@ -154,21 +149,4 @@ func readApplied(br pgx.BatchResults, refused map[answerKey]int) error {
 		refused[k] = int(r)
 	}
 	return rows.Err()
-}
-
-// latestPerKey returns, per checklist × item, the index of the batch's
-// last write to it (as writing them one by one would leave) and those
-// keys in lock order.
-func latestPerKey(ws []selfcheck.AnswerWrite) (map[answerKey]int, []answerKey) {
-	last := make(map[answerKey]int, len(ws))
-	order := make([]answerKey, 0, len(ws))
-	for i, w := range ws {
-		k := answerKey{w.ChecklistID, w.ItemID}
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		last[k] = i
-	}
-	slices.SortFunc(order, cmpAnswerKey)
-	return last, order
 }
