@@ -381,20 +381,3 @@ func (ec *editionCache) subtreeEnd(i int) int {
 	}
 	return j
 }
-
-// Subtree sizes: how many nodes lie below each node (itself excluded), by
-// ref, for tree views that decide what to render at once.
-func (s *Service) SubtreeSizes(ctx context.Context, editionID int64) (map[string]int, error) {
-	ec, err := s.edition(ctx, editionID)
-	if err != nil {
-		return nil, err
-	}
-	sizes := make(map[string]int, len(ec.nodes))
-	for i := len(ec.nodes) - 1; i >= 0; i-- {
-		n := ec.nodes[i]
-		if n.Parent != "" {
-			sizes[n.Parent] += sizes[n.Ref] + 1
-		}
-	}
-	return sizes, nil
-}

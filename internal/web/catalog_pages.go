@@ -84,6 +84,7 @@ type treeNode struct {
 	catalog.Node
 	Children     []*treeNode
 	Requirements int // requirement nodes in the subtree, itself included
+	Below        int // nodes below it (itself excluded)
 	// Anchor is the element id of the node in the tree ("n-" and the ref).
 	Anchor string
 	// Lazy nodes have children that are not on the page: the node links
@@ -122,17 +123,16 @@ func buildTree(nodes []catalog.Node) []*treeNode {
 			roots = append(roots, t)
 		}
 	}
-	var count func(t *treeNode) int
-	count = func(t *treeNode) int {
-		c := 0
+	var count func(t *treeNode)
+	count = func(t *treeNode) {
 		if t.Requirement {
-			c = 1
+			t.Requirements = 1
 		}
 		for _, ch := range t.Children {
-			c += count(ch)
+			count(ch)
+			t.Requirements += ch.Requirements
+			t.Below += 1 + ch.Below
 		}
-		t.Requirements = c
-		return c
 	}
 	for _, r := range roots {
 		count(r)
@@ -168,14 +168,6 @@ func foldTree(roots []*treeNode, opened string, openURL func(ref, anchor string)
 	if opened != "" {
 		find(roots)
 	}
-	var size func(t *treeNode) int
-	size = func(t *treeNode) int {
-		n := 0
-		for _, c := range t.Children {
-			n += 1 + size(c)
-		}
-		return n
-	}
 	var fold func(ts []*treeNode)
 	fold = func(ts []*treeNode) {
 		for _, t := range ts {
@@ -184,7 +176,7 @@ func foldTree(roots []*treeNode, opened string, openURL func(ref, anchor string)
 			case path[t.Ref]:
 				t.Open = true
 				fold(t.Children)
-			case size(t) <= smallSubtree:
+			case t.Below <= smallSubtree:
 				// small: on the page, folded
 			default:
 				t.Lazy, t.OpenURL, t.Children = true, openURL(t.Ref, t.Anchor), nil
