@@ -191,6 +191,9 @@ func (s *Audits) Engagement(ctx context.Context, id int64) (auditeng.Engagement,
 	return one[0], err
 }
 
+// engagementKeys orders engagements by start date.
+var engagementKeys = keyset{col: "e.starts_on", id: "e.id"}
+
 // Engagements implements auditeng.Store.
 func (s *Audits) Engagements(ctx context.Context, f auditeng.EngagementFilter) ([]auditeng.Engagement, error) {
 	var args argList
@@ -198,13 +201,11 @@ func (s *Audits) Engagements(ctx context.Context, f auditeng.EngagementFilter) (
 	if !ok {
 		return nil, nil
 	}
-	if !f.After.IsZero() {
-		conds = append(conds, "(e.starts_on, e.id) > ("+args.add(f.After.Key)+", "+args.add(f.After.ID)+")")
+	cond, err := engagementKeys.after(f.After, &args)
+	if err != nil {
+		return nil, err
 	}
-	q := `SELECT ` + engagementCols + engagementFrom + where(conds) + ` ORDER BY e.starts_on, e.id`
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
-	}
+	q := `SELECT ` + engagementCols + engagementFrom + where(append(conds, cond)) + engagementKeys.order(f.Limit)
 	es, err := queryAll(ctx, s.db.R, q, scanEngagement, args...)
 	if err != nil {
 		return nil, err

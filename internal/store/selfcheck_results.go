@@ -333,18 +333,19 @@ func (s *Selfchecks) actions(ctx context.Context, campaignID int64, req *paging.
 		a.status, a.note, a.created_at, a.updated_at, COALESCE(p.name, ''), COALESCE(i.node_ref, ''), COALESCE(u.name, '')
 		FROM tracker_actions a LEFT JOIN people p ON p.id = a.owner_id LEFT JOIN sc_items i ON i.id = a.source_item
 		LEFT JOIN units u ON u.id = a.unit_id WHERE a.source_kind = 'selfcheck_item' AND a.source_id = $1`
-	args := []any{campaignID}
+	args := argList{campaignID}
+	limit := 0
 	if req != nil {
-		if !req.After.IsZero() {
-			q += ` AND (a.due_on, a.id) > ($2, $3)`
-			args = append(args, req.After.Key, req.After.ID)
+		cond, err := actionKeys.after(req.After, &args)
+		if err != nil {
+			return nil, err
 		}
-		args = append(args, req.Fetch())
-		q += ` ORDER BY a.due_on, a.id LIMIT $` + strconv.Itoa(len(args))
-	} else {
-		q += ` ORDER BY a.due_on, a.id`
+		if cond != "" {
+			q += " AND " + cond
+		}
+		limit = req.Fetch()
 	}
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
+	rows, err := s.db.R.QueryContext(ctx, q+actionKeys.order(limit), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -180,6 +180,10 @@ func (s *Tracker) requirements(ctx context.Context, as []tracker.Action) error {
 	return rows.Err()
 }
 
+// actionKeys orders improvement actions by due date, for the tracker's
+// lists and a campaign's actions alike.
+var actionKeys = keyset{col: "a.due_on", id: "a.id"}
+
 // Actions implements tracker.Store.
 func (s *Tracker) Actions(ctx context.Context, f tracker.Filter) ([]tracker.Action, error) {
 	var args argList
@@ -187,13 +191,11 @@ func (s *Tracker) Actions(ctx context.Context, f tracker.Filter) ([]tracker.Acti
 	if !ok {
 		return nil, nil
 	}
-	if !f.After.IsZero() {
-		conds = append(conds, "(a.due_on, a.id) > ("+args.add(f.After.Key)+", "+args.add(f.After.ID)+")")
+	cond, err := actionKeys.after(f.After, &args)
+	if err != nil {
+		return nil, err
 	}
-	q := `SELECT ` + actionCols + actionFrom + where(conds) + ` ORDER BY a.due_on, a.id`
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
-	}
+	q := `SELECT ` + actionCols + actionFrom + where(append(conds, cond)) + actionKeys.order(f.Limit)
 	out, err := queryAll(ctx, s.db.R, q, scanAction, args...)
 	if err != nil {
 		return nil, err
