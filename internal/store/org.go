@@ -71,6 +71,10 @@ func scopeCond(col string, sc authz.Scope, args *argList) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
+// personKeys orders people by employee number (unique), for every list
+// of people.
+var personKeys = keyset{col: "p.employee_no", id: "p.id"}
+
 func where(conds []string) string {
 	var keep []string
 	for _, c := range conds {
@@ -373,7 +377,7 @@ func (s *Org) People(ctx context.Context, f org.PersonFilter) ([]org.Person, int
 	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from+where(conds), args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	ks := keyset{col: "p.employee_no", id: "p.id"}
+	ks := personKeys
 	if f.Query != "" {
 		// A search reads every person anyway: scanning the table and
 		// sorting the matches beats walking the number index row by row

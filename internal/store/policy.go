@@ -377,27 +377,23 @@ func (s *Policies) AckOf(ctx context.Context, docID int64, version int, personID
 
 // AckPeople implements policy.Store.
 func (s *Policies) AckPeople(ctx context.Context, q policy.AckPeopleQuery) ([]policy.Person, error) {
-	args := []any{q.DocID, q.Version}
-	conds := []string{"p.status <> 'left'", scopeWhere(q.Scope, "p.unit_id", &args)}
+	args := argList{q.DocID, q.Version}
+	conds := []string{"p.status <> 'left'", scopeWhere(q.Scope, "p.unit_id", (*[]any)(&args))}
 	if q.UnitID != 0 {
-		args = append(args, q.UnitID)
-		conds = append(conds, "p.unit_id = $"+strconv.Itoa(len(args)))
+		conds = append(conds, "p.unit_id = "+args.add(q.UnitID))
 	}
 	if q.Acked {
 		conds = append(conds, "a.person_id IS NOT NULL")
 	} else {
 		conds = append(conds, "a.person_id IS NULL")
 	}
-	if !q.After.IsZero() {
-		args = append(args, q.After.Key, q.After.ID)
-		conds = append(conds, "(p.employee_no, p.id) > ($"+strconv.Itoa(len(args)-1)+", $"+strconv.Itoa(len(args))+")")
+	cond, err := personKeys.after(q.After, &args)
+	if err != nil {
+		return nil, err
 	}
 	query := `SELECT p.id, p.employee_no, p.name, u.name, COALESCE(a.at, '') FROM people p JOIN units u ON u.id = p.unit_id
-		LEFT JOIN policy_acks a ON a.doc_id = $1 AND a.version = $2 AND a.person_id = p.id
-		WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY p.employee_no, p.id`
-	if q.Limit > 0 {
-		query += ` LIMIT ` + strconv.Itoa(q.Limit)
-	}
+		LEFT JOIN policy_acks a ON a.doc_id = $1 AND a.version = $2 AND a.person_id = p.id` +
+		where(append(conds, cond)) + personKeys.order(q.Limit)
 	return queryAll(ctx, s.db.R, query, func(r scanner) (policy.Person, error) {
 		var x policy.Person
 		var at string
