@@ -17,53 +17,38 @@ import (
 // per-unit counts progress pages are cut from. Each reads req.Fetch() rows
 // after the cursor; the service trims them with paging.Cut.
 
-// intKey reads a cursor key that holds an integer (a year, an order).
-func intKey(c paging.Cursor) (int64, error) {
-	n, err := strconv.ParseInt(c.Key, 10, 64)
-	if err != nil {
-		return 0, apperr.E(apperr.BadRequest, "paging.err.cursor")
-	}
-	return n, nil
-}
+// campaignKeys: newest first by fiscal year; itemKeys: campaign order.
+var (
+	campaignKeys = keyset{col: "c.fiscal_year", id: "c.id", desc: true, numeric: true}
+	itemKeys     = keyset{col: "ord", id: "id", numeric: true}
+)
 
 // CampaignsPage implements selfcheck.Store: newest first, by fiscal year
 // and id (cursor: the year and the id of the last campaign shown).
 func (s *Selfchecks) CampaignsPage(ctx context.Context, req paging.Request) ([]selfcheck.Campaign, error) {
-	q := `SELECT ` + campaignCols + ` FROM sc_campaigns c`
-	args := []any{}
-	if !req.After.IsZero() {
-		year, err := intKey(req.After)
-		if err != nil {
-			return nil, err
-		}
-		q += ` WHERE (c.fiscal_year, c.id) < ($1, $2)`
-		args = append(args, year, req.After.ID)
+	var args argList
+	cond, err := campaignKeys.after(req.After, &args)
+	if err != nil {
+		return nil, err
 	}
-	args = append(args, req.Fetch())
-	q += ` ORDER BY c.fiscal_year DESC, c.id DESC LIMIT $` + strconv.Itoa(len(args))
+	q := `SELECT ` + campaignCols + ` FROM sc_campaigns c` + where([]string{cond}) + campaignKeys.order(req.Fetch())
 	return queryAll(ctx, s.db.R, q, scanCampaign, args...)
 }
 
 // ItemsPage implements selfcheck.Store: the campaign's items in order
 // (cursor: the order and the id of the last item shown).
 func (s *Selfchecks) ItemsPage(ctx context.Context, campaignID int64, f selfcheck.ItemFilter, req paging.Request) ([]selfcheck.Item, error) {
-	var sb strings.Builder
-	sb.WriteString(`SELECT ` + scItemCols + ` FROM sc_items WHERE campaign_id = $1`)
-	args := []any{campaignID}
+	args := argList{campaignID}
+	conds := []string{"campaign_id = $1"}
 	if f.Unmapped {
-		sb.WriteString(` AND roles = ''`)
+		conds = append(conds, "roles = ''")
 	}
-	if !req.After.IsZero() {
-		ord, err := intKey(req.After)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, ord, req.After.ID)
-		sb.WriteString(` AND (ord, id) > ($2, $3)`)
+	cond, err := itemKeys.after(req.After, &args)
+	if err != nil {
+		return nil, err
 	}
-	args = append(args, req.Fetch())
-	sb.WriteString(` ORDER BY ord, id LIMIT $` + strconv.Itoa(len(args)))
-	return queryAll(ctx, s.db.R, sb.String(), scanSCItem, args...)
+	q := `SELECT ` + scItemCols + ` FROM sc_items` + where(append(conds, cond)) + itemKeys.order(req.Fetch())
+	return queryAll(ctx, s.db.R, q, scanSCItem, args...)
 }
 
 // Item implements selfcheck.Store.
@@ -84,7 +69,7 @@ func (s *Selfchecks) CountUnmapped(ctx context.Context, campaignID int64) (int, 
 
 // UnitStatusesIn implements selfcheck.Store: UnitStatuses for the given
 // units only (nil: every unit), one aggregate query over the index on
-// (campaign, unit).
+// (campaign, unit, status).
 func (s *Selfchecks) UnitStatusesIn(ctx context.Context, campaignID int64, unitIDs []int64) ([]selfcheck.UnitStatus, error) {
 	if unitIDs == nil {
 		return s.UnitStatuses(ctx, campaignID)
