@@ -234,7 +234,7 @@ func (h *handlers) renderEngagement(w http.ResponseWriter, r *http.Request, page
 	d := engagementData{View: v, Results: Results, Severities: Severities, PageItems: v.Items}
 	if page == "auditeng_engagement" {
 		d.PageItems, d.Pager, d.After = checklistPage(r, v.Items, pr)
-		d.FindingsPager, d.FindingsAfter = webui.ParamPager(r, findingsAfter, v.FindingsNext, "findings", len(v.Findings), v.FindingsTotal), fpr.After.String()
+		d.FindingsPager, d.FindingsAfter = webui.ParamPager(r.URL, findingsAfter, v.FindingsNext, "findings", len(v.Findings), v.FindingsTotal), fpr.After.String()
 		ret := url.Values{}
 		for k, c := range map[string]string{"after": d.After, findingsAfter: d.FindingsAfter} {
 			if c != "" {

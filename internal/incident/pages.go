@@ -77,7 +77,7 @@ func (h *pages) index(w http.ResponseWriter, r *http.Request) {
 		h.kit.Fail(w, r, err)
 		return
 	}
-	d.TasksPager = webui.ParamPager(r, tasksAfter, d.Work.TasksNext, "mytasks", len(d.Work.Tasks), d.Work.TasksTotal)
+	d.TasksPager = webui.ParamPager(r.URL, tasksAfter, d.Work.TasksNext, "mytasks", len(d.Work.Tasks), d.Work.TasksTotal)
 	if d.Cfg, err = h.svc.Config(ctx); err != nil {
 		h.kit.Fail(w, r, err)
 		return

@@ -198,19 +198,6 @@ func scLink(u *url.URL, set map[string]string, anchor string) string {
 	return out
 }
 
-// scPager is the foot of a list of the page paged with the cursor param:
-// next links to the page after this one, first back to the start.
-func scPager(u *url.URL, param, next, anchor string, shown, total int) webui.Pager {
-	p := webui.Pager{Shown: shown, Total: total}
-	if next != "" {
-		p.Next = scLink(u, map[string]string{param: next, "edit": ""}, anchor)
-	}
-	if u.Query().Get(param) != "" {
-		p.First = scLink(u, map[string]string{param: "", "edit": ""}, anchor)
-	}
-	return p
-}
-
 // scPageReq is the page of a list asked for with the cursor param.
 func scPageReq(r *http.Request, param string, limit int) (paging.Request, error) {
 	c, err := paging.Parse(r.URL.Query().Get(param))
@@ -254,7 +241,7 @@ func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
 		var pg *selfcheck.ProgressPage
 		if pg, err = s.Selfcheck.ProgressPage(ctx, p, id, unitsReq); err == nil {
 			d.Progress, d.Total = pg.Rows, pg.Total
-			d.ProgressPager = scPager(r.URL, "units_after", pg.Next, "progress", len(pg.Rows), pg.Units)
+			d.ProgressPager = webui.ParamPager(r.URL, "units_after", pg.Next, "progress", len(pg.Rows), pg.Units, "edit")
 		}
 	}
 	if err != nil {
@@ -265,7 +252,7 @@ func (s *Server) scCampaign(w http.ResponseWriter, r *http.Request) {
 	if d.ItemsUnmapped {
 		d.ItemsTotal = d.UnmappedCount
 	}
-	d.ItemsPager = scPager(r.URL, "items_after", next, "items", len(d.Items), d.ItemsTotal)
+	d.ItemsPager = webui.ParamPager(r.URL, "items_after", next, "items", len(d.Items), d.ItemsTotal, "edit")
 	if d.Admin && s.Catalogs != nil && d.Campaign.Status == selfcheck.Draft {
 		d.Catalogs, _ = s.Catalogs.List(ctx)
 	}
@@ -465,7 +452,7 @@ func (s *Server) renderMy(w http.ResponseWriter, r *http.Request, status int, v 
 		u.Path = fmt.Sprintf("/selfcheck/campaigns/%d/my", v.Campaign.ID)
 		u.RawQuery = url.Values{"after": {after}}.Encode()
 	}
-	d.Pager = scPager(&u, "after", next, "checklist", len(v.Items), v.Checklist.Total)
+	d.Pager = webui.ParamPager(&u, "after", next, "checklist", len(v.Items), v.Checklist.Total, "edit")
 	if !v.Open {
 		d.Closed = s.closedMsg(pg, v)
 	}
@@ -613,7 +600,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 	}
 	ru := rp.Rollup
 	d := &scResultsData{Rollup: ru, Level: level, Admin: p.Can(authz.SelfcheckAdmin), url: r.URL,
-		RowsPager: scPager(r.URL, "after", rp.Next, "rollup", len(ru.Rows), rp.UnitRows),
+		RowsPager: webui.ParamPager(r.URL, "after", rp.Next, "rollup", len(ru.Rows), rp.UnitRows, "edit"),
 		Bars:      stackedBars(ru, i18n.FromRequest(r)), Heat: heatMap(ru)}
 	d.ActionItems = ru.Items[:min(len(ru.Items), scActionItems)]
 	wreq, err := scPageReq(r, "weak_after", scWeakPerPage)
@@ -623,7 +610,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 	}
 	var wnext string
 	d.Weak, wnext = selfcheck.CutItemStats(ru.Items, wreq)
-	d.WeakPager = scPager(r.URL, "weak_after", wnext, "weak", len(d.Weak), len(ru.Items))
+	d.WeakPager = webui.ParamPager(r.URL, "weak_after", wnext, "weak", len(d.Weak), len(ru.Items), "edit")
 	if item, _ := strconv.ParseInt(r.URL.Query().Get("item"), 10, 64); item > 0 {
 		unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
 		dreq, err := scPageReq(r, "drill_after", scDrillPerPage)
@@ -636,7 +623,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.DrillItem = item
-		d.DrillPager = scPager(r.URL, "drill_after", next, "drill", len(d.Drill), -1)
+		d.DrillPager = webui.ParamPager(r.URL, "drill_after", next, "drill", len(d.Drill), -1, "edit")
 		for i, it := range ru.Items {
 			if it.Item.ID == item {
 				d.DrillOf = it.Item.NodeRef + " " + it.Item.Question
@@ -655,7 +642,7 @@ func (s *Server) scResults(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	d.ActionsPager = scPager(r.URL, "actions_after", anext, "actions", len(d.Actions), -1)
+	d.ActionsPager = webui.ParamPager(r.URL, "actions_after", anext, "actions", len(d.Actions), -1, "edit")
 	pg := s.newPage(r, "sc.results.title", d)
 	pg.Nav = "selfcheck"
 	pg.Flash = scFlash(pg, r)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"kitei/internal/paging"
@@ -36,28 +37,32 @@ func NewPager(r *http.Request, next, anchor string, shown, total int) Pager {
 	return p
 }
 
-// ParamPager is the pager of a second list on a page that has one already
-// (its cursor in param instead of after): its links change param only, so
-// the other list stays on its page, and land on anchor.
-func ParamPager(r *http.Request, param, next, anchor string, shown, total int) Pager {
+// ParamPager is the pager of a list on a page with several, its cursor in
+// param: its links change param only, so the other lists stay on their
+// pages, drop the last post's message and the parameters in drop (a form
+// opened for editing), and land on anchor. u is the page's URL.
+func ParamPager(u *url.URL, param, next, anchor string, shown, total int, drop ...string) Pager {
 	link := func(cursor string) string {
-		q := r.URL.Query()
+		q := u.Query()
 		q.Del(paging.FlashParam)
 		q.Del(param)
+		for _, d := range drop {
+			q.Del(d)
+		}
 		if cursor != "" {
 			q.Set(param, cursor)
 		}
-		u := r.URL.Path
+		out := u.Path
 		if len(q) > 0 {
-			u += "?" + q.Encode()
+			out += "?" + q.Encode()
 		}
-		return u + "#" + anchor
+		return out + "#" + anchor
 	}
 	p := Pager{Shown: shown, Total: total}
 	if next != "" {
 		p.Next = link(next)
 	}
-	if r.URL.Query().Get(param) != "" {
+	if u.Query().Get(param) != "" {
 		p.First = link("")
 	}
 	return p
