@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -419,14 +418,6 @@ func ledgerFilter(q url.Values, units []org.Unit) Filter {
 	return f
 }
 
-// filterQuery is q without the paging parameters.
-func filterQuery(q url.Values) string {
-	q = maps.Clone(q)
-	q.Del("after")
-	q.Del("limit")
-	return q.Encode()
-}
-
 func (h *pages) ledger(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var d ledgerData
@@ -438,7 +429,7 @@ func (h *pages) ledger(w http.ResponseWriter, r *http.Request) {
 		d.Cfg, err = h.svc.Config(ctx)
 	}
 	d.F = r.URL.Query()
-	d.Query = filterQuery(d.F)
+	d.Query = paging.Filters(d.F)
 	f := ledgerFilter(d.F, d.Units)
 	var res Page[Incident]
 	if err == nil {

@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 )
@@ -44,4 +45,13 @@ func SetHeaders(w http.ResponseWriter, r *http.Request, next string) {
 	}
 	w.Header().Set("X-Next-Cursor", next)
 	w.Header().Add("Link", "<"+NextURL(r.URL, next)+`>; rel="next"`)
+}
+
+// Filters is the query q without the position in the list (after, limit):
+// the filters a page passes on to its export links, encoded.
+func Filters(q url.Values) string {
+	q = maps.Clone(q)
+	q.Del("after")
+	q.Del("limit")
+	return q.Encode()
 }

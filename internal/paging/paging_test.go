@@ -53,6 +53,9 @@ func TestLinksKeepFilters(t *testing.T) {
 	if got := NextURL(u, "def"); got != "/org/people?after=def&q=%E5%B1%B1" {
 		t.Fatalf("NextURL = %q", got)
 	}
+	if got := Filters(url.Values{"type": {"x"}, "after": {"abc"}, "limit": {"5"}}); got != "type=x" {
+		t.Fatalf("Filters = %q", got)
+	}
 	if got := FirstURL(u); got != "/org/people?q=%E5%B1%B1" {
 		t.Fatalf("FirstURL = %q", got)
 	}

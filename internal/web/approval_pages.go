@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -426,14 +425,6 @@ type reqLedgerData struct {
 	Report   bool
 }
 
-// filterQuery is q without the paging parameters.
-func filterQuery(q url.Values) string {
-	q = maps.Clone(q)
-	q.Del("after")
-	q.Del("limit")
-	return q.Encode()
-}
-
 // ledgerFilter reads the ledger filters of the query string.
 func (s *Server) ledgerFilter(r *http.Request) (approval.Filter, error) {
 	q := r.URL.Query()
@@ -467,7 +458,7 @@ func (s *Server) reqLedger(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	d := &reqLedgerData{Statuses: approval.Statuses[1:], F: r.URL.Query(), Total: res.Total, Query: filterQuery(r.URL.Query()), Report: p.Can(authz.RequestReport),
+	d := &reqLedgerData{Statuses: approval.Statuses[1:], F: r.URL.Query(), Total: res.Total, Query: paging.Filters(r.URL.Query()), Report: p.Can(authz.RequestReport),
 		Table: reqTable{Rows: res.Rows, Pager: webui.NewPager(r, res.Next, "ledger", len(res.Rows), res.Total)}}
 	d.Types, _ = s.Approval.Types(ctx, true)
 	if s.Org != nil {
