@@ -41,13 +41,6 @@ type RequestDetail struct {
 	History []approval.Event `json:"history"`
 }
 
-// approvalPageParams are the keyset paging parameters of the request
-// lists, the overdue report and the inbox (see internal/paging).
-var approvalPageParams = []Param{
-	{Name: "after", In: "query", Type: "string", Description: "cursor of the next page: the X-Next-Cursor header (or the Link rel=\"next\" URL) of the page before; absent: the first page"},
-	{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"},
-}
-
 func (a *API) approvalRoutes() []Route {
 	if a.Approval == nil {
 		return nil
@@ -59,7 +52,7 @@ func (a *API) approvalRoutes() []Route {
 		{Name: "from", In: "query", Type: "string", Description: "ledger: the request's period ends on or after this day (YYYY-MM-DD; no period: the day it was filed)"},
 		{Name: "to", In: "query", Type: "string", Description: "ledger: the request's period starts on or before this day (YYYY-MM-DD)"},
 	}
-	listParams = append(listParams, approvalPageParams...)
+	listParams = append(listParams, httpx.PageParams(approval.APIPageSize)...)
 	reportParams := []Param{
 		{Name: "from", In: "query", Type: "string", Description: "filed on or after (YYYY-MM-DD)"},
 		{Name: "to", In: "query", Type: "string", Description: "filed on or before (YYYY-MM-DD)"},
@@ -73,7 +66,7 @@ func (a *API) approvalRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/requests", Perm: authz.RequestFile, Summary: "File a request (a draft, or submitted at once)",
 			Handler: a.requestFile, Body: "RequestFiling", Response: "Request"},
 		{Method: "GET", Path: "/api/v1/requests/overdue", Perm: authz.RequestFile, Summary: "Overdue requests in my scope (deciders, security office)",
-			Handler: a.requestOverdue, Params: approvalPageParams, Response: "OverdueList"},
+			Handler: a.requestOverdue, Params: httpx.PageParams(approval.APIPageSize), Response: "OverdueList"},
 		{Method: "GET", Path: "/api/v1/requests/report", Perm: authz.RequestReport, Summary: "Report to the chief and the CISO",
 			Handler: a.requestReport, Params: reportParams, Response: "RequestReport"},
 		{Method: "GET", Path: "/api/v1/requests/{id}", Perm: authz.RequestFile, Summary: "A request and its history",
@@ -87,7 +80,7 @@ func (a *API) approvalRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/requests/{id}/decide", Perm: authz.RequestDecide, Summary: "Approve (with conditions), return or reject",
 			Handler: a.requestDecide, Params: id, Body: "Decision", Response: "Request"},
 		{Method: "GET", Path: "/api/v1/inbox", Perm: authz.RequestFile, Summary: "My in-app notices",
-			Handler: a.inbox, Params: approvalPageParams, Response: "NoticeList"},
+			Handler: a.inbox, Params: httpx.PageParams(approval.APIPageSize), Response: "NoticeList"},
 		{Method: "POST", Path: "/api/v1/inbox/read", Perm: authz.RequestFile, Summary: "Mark all my notices read; answers the inbox's first page",
 			Handler: a.inboxRead, Response: "NoticeList"},
 		{Method: "POST", Path: "/api/v1/inbox/{id}/read", Perm: authz.RequestFile, Summary: "Mark one of my notices read; answers the inbox's first page",

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
 	"kitei/internal/catalog"
+	"kitei/internal/httpx"
 	"kitei/internal/paging"
 )
 
@@ -30,7 +30,7 @@ func (a *API) catalogRoutes() []Route {
 			Params: append([]Param{{Name: "id", In: "path", Type: "integer", Required: true},
 				{Name: "edition", In: "query", Type: "integer", Description: "edition number (default: latest)"},
 				{Name: "under", In: "query", Type: "string", Description: "only the nodes below this ref (a section's subtree, without the section itself)"}},
-				keysetPageParams(NodesPerPage)...)},
+				httpx.PageParams(NodesPerPage)...)},
 		{Method: "GET", Path: "/api/v1/catalogs/{id}/editions", Perm: authz.CatalogRead, Summary: "Editions of a catalog, newest first",
 			Handler: a.listEditions, Response: "EditionList",
 			Params: []Param{{Name: "id", In: "path", Type: "integer", Required: true}}},
@@ -117,14 +117,6 @@ type CatalogDocument struct {
 // NodesPerPage is how many nodes GET /api/v1/catalogs/{id} answers when
 // the caller names no limit.
 const NodesPerPage = 200
-
-// keysetPageParams documents the ?after= and ?limit= of a paged list.
-func keysetPageParams(def int) []Param {
-	return []Param{
-		{Name: "after", In: "query", Type: "string", Description: "cursor of the page to read: the \"next\" value (or X-Next-Cursor header) of the previous page; empty for the first page. Opaque; a cursor that cannot be read is a 400"},
-		{Name: "limit", In: "query", Type: "integer", Description: fmt.Sprintf("rows per page, 1 to %d (default %d)", paging.Max, def)},
-	}
-}
 
 func (a *API) getCatalog(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")

@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 	"kitei/internal/org"
 	"kitei/internal/paging"
 )
@@ -42,7 +43,7 @@ func (a *API) orgRoutes() []Route {
 			Params: []Param{{Name: "q", In: "query", Type: "string", Description: "part of the name, kana, employee number or e-mail"},
 				{Name: "unit", In: "query", Type: "integer", Description: "unit id (with the units below it)"},
 				{Name: "status", In: "query", Type: "string", Description: "active, leave or left"},
-				pageLimit(peoplePageSize), pageAfter,
+				httpx.PageLimit(peoplePageSize), httpx.PageAfter,
 				{Name: "offset", In: "query", Type: "integer", Description: "deprecated (slow on deep pages): skip this many people; use after instead; not with after"}}},
 		{Method: "POST", Path: "/api/v1/people", Perm: authz.OrgWrite, Summary: "Create a person (rights over their unit)",
 			Handler: a.createPerson, Body: "Person", Response: "Person"},
@@ -71,17 +72,6 @@ type PersonPage struct {
 
 // peoplePageSize is how many people /api/v1/people returns by default.
 const peoplePageSize = 100
-
-// Paging parameters of every paged list (see internal/paging): ?limit=
-// rows per page and ?after= the cursor of the previous page, which the
-// answer gives in the Link header (rel="next"), in X-Next-Cursor and, where
-// the body is an object, in its "next" field.
-var pageAfter = Param{Name: "after", In: "query", Type: "string",
-	Description: "opaque cursor of the next page, from the previous answer's Link header (rel=\"next\"), X-Next-Cursor or next field; omit for the first page; keep the other parameters unchanged"}
-
-func pageLimit(def int) Param {
-	return Param{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1 to 1000, default " + strconv.Itoa(def)}
-}
 
 // AssignmentHistory splits a person's appointments.
 type AssignmentHistory struct {

@@ -50,11 +50,11 @@ func (a *API) registerRoutes() []Route {
 	sort := Param{Name: "sort", In: "query", Type: "string", Description: "sort key (code, name, …); desc=1 reverses"}
 	id := Param{Name: "id", In: "path", Type: "integer", Required: true}
 	desc := Param{Name: "desc", In: "query", Type: "string", Description: "1: reverse the order"}
-	limit := pageLimit(regPageSize)
+	limit := httpx.PageLimit(regPageSize)
 	return []Route{
 		{Method: "GET", Path: base + "/assets", Perm: authz.RegisterRead, Handler: a.regAssets, Response: "AssetList",
 			Summary: "Information assets in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc,
-				{Name: "min_c", In: "query", Type: "integer", Description: "confidentiality at least"}, limit, pageAfter}},
+				{Name: "min_c", In: "query", Type: "integer", Description: "confidentiality at least"}, limit, httpx.PageAfter}},
 		{Method: "GET", Path: base + "/assets/{id}", Perm: authz.RegisterRead, Handler: a.regAsset, Response: "Asset",
 			Summary: "One information asset", Params: []Param{id}},
 		{Method: "POST", Path: base + "/assets/{id}/reclassify", Perm: authz.RegisterWrite, Handler: a.regReclassify,
@@ -65,11 +65,11 @@ func (a *API) registerRoutes() []Route {
 			Summary: "Retire an asset (retired: true) or put it back in use; recorded in its history and the audit trail"},
 		{Method: "GET", Path: base + "/systems", Perm: authz.RegisterRead, Handler: a.regSystems, Response: "SystemList",
 			Summary: "The 情報システム台帳 in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc,
-				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}, limit, pageAfter}},
+				{Name: "stage", In: "query", Type: "string", Description: "planning, procurement, operation or retirement"}, limit, httpx.PageAfter}},
 		{Method: "GET", Path: base + "/systems/{id}", Perm: authz.RegisterRead, Handler: a.regSystem, Response: "System",
 			Summary: "One information system", Params: []Param{id}},
 		{Method: "GET", Path: base + "/services", Perm: authz.RegisterRead, Handler: a.regServices, Response: "ServiceList",
-			Summary: "Cloud services and outsourcing in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc, limit, pageAfter}},
+			Summary: "Cloud services and outsourcing in scope, paged (Link rel=\"next\")", Params: []Param{q, sort, desc, limit, httpx.PageAfter}},
 		{Method: "GET", Path: base + "/services/{id}", Perm: authz.RegisterRead, Handler: a.regService, Response: "Service",
 			Summary: "One cloud service or outsourcing contract", Params: []Param{id}},
 	}

@@ -7,6 +7,7 @@ import (
 
 	"kitei/internal/apperr"
 	"kitei/internal/authz"
+	"kitei/internal/httpx"
 	"kitei/internal/paging"
 	"kitei/internal/selfcheck"
 )
@@ -41,7 +42,7 @@ func (a *API) selfcheckRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: base, Perm: authz.SelfcheckFollow,
 			Summary: "List self-inspection campaigns, newest first, one page at a time (next page: Link rel=next or X-Next-Cursor)",
-			Handler: a.scCampaigns, Response: "SelfcheckCampaignList", Params: keysetPageParams(selfcheck.CampaignsPerPage)},
+			Handler: a.scCampaigns, Response: "SelfcheckCampaignList", Params: httpx.PageParams(selfcheck.CampaignsPerPage)},
 		{Method: "POST", Path: base, Perm: authz.SelfcheckAdmin, Summary: "Create a draft campaign",
 			Handler: a.scCreate, Body: "SelfcheckCampaignInput", Response: "SelfcheckCampaign"},
 		{Method: "GET", Path: base + "/{id}", Perm: authz.SelfcheckFollow, Summary: "One campaign",
@@ -50,7 +51,7 @@ func (a *API) selfcheckRoutes() []Route {
 			Summary: "A campaign's items with their roles, in order, one page at a time (next page: Link rel=next or X-Next-Cursor)",
 			Handler: a.scItems, Response: "SelfcheckItemList", Params: append([]Param{id,
 				{Name: "unmapped", In: "query", Type: "boolean", Description: "only the items no role answers yet (publishing refuses them)"}},
-				keysetPageParams(selfcheck.ItemsPerPage)...)},
+				httpx.PageParams(selfcheck.ItemsPerPage)...)},
 		{Method: "POST", Path: base + "/{id}/items", Perm: authz.SelfcheckAdmin,
 			Summary: "Add requirements of a catalog edition (all, or the refs given; a section brings its requirements)",
 			Handler: a.scAddItems, Params: []Param{id}, Body: "SelfcheckItemsInput", Response: "SelfcheckItemList"},
@@ -73,15 +74,15 @@ func (a *API) selfcheckRoutes() []Route {
 			Handler: a.scSubmit, Params: []Param{id}, Response: "SelfcheckChecklist"},
 		{Method: "GET", Path: base + "/{id}/progress", Perm: authz.SelfcheckFollow,
 			Summary: "Checklists per unit by status, in the caller's scope: one page of units in tree order, the total over the whole scope",
-			Handler: a.scProgress, Params: append([]Param{id}, keysetPageParams(selfcheck.ProgressPerPage)...), Response: "SelfcheckProgress"},
+			Handler: a.scProgress, Params: append([]Param{id}, httpx.PageParams(selfcheck.ProgressPerPage)...), Response: "SelfcheckProgress"},
 		{Method: "GET", Path: base + "/{id}/rollup", Perm: authz.SelfcheckFollow,
 			Summary: "Answers per unit × section in the caller's scope: one page of unit rows in tree order, the total over the whole scope (per-item figures: /rollup/items)",
 			Handler: a.scRollup, Response: "SelfcheckRollup", Params: append([]Param{id,
 				{Name: "level", In: "query", Type: "integer", Description: "sum units into their ancestor at this depth (default: each unit)"}},
-				keysetPageParams(selfcheck.RollupPerPage)...)},
+				httpx.PageParams(selfcheck.RollupPerPage)...)},
 		{Method: "GET", Path: base + "/{id}/rollup/items", Perm: authz.SelfcheckFollow,
 			Summary: "Answers per item in the caller's scope, weakest first (lowest rate of yes, unrated last), one page at a time",
-			Handler: a.scItemStats, Response: "SelfcheckItemStats", Params: append([]Param{id}, keysetPageParams(selfcheck.ItemsPerPage)...)},
+			Handler: a.scItemStats, Response: "SelfcheckItemStats", Params: append([]Param{id}, httpx.PageParams(selfcheck.ItemsPerPage)...)},
 		{Method: "POST", Path: base + "/{id}/remind", Perm: authz.SelfcheckFollow,
 			Summary: "Remind everyone in a unit (default: the whole scope) who has not submitted",
 			Handler: a.scRemind, Params: []Param{id}, Body: "SelfcheckRemindInput", Response: "SelfcheckCount"},

@@ -92,15 +92,15 @@ func Module(svc *Service, kit *webui.Kit) capability.Module {
 			{Method: "POST", Path: "/api/v1/audits/plans", Perm: PermPlan, Handler: h.apiCreatePlan, Body: "AuditPlanInput", Response: "AuditPlan", Summary: "Start the audit plan of a fiscal year (監査責任者)"},
 			{Method: "GET", Path: "/api/v1/audits/engagements", Perm: PermView, Handler: h.apiEngagements, Response: "AuditEngagements", Summary: "Engagements one may see (auditors: their own; officers: reported audits of their units), by start date",
 				Params: []httpx.Param{
-					{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor or the Link rel=\"next\" URL of the page before); absent: the first page"},
-					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"}}},
+					httpx.PageAfter,
+					httpx.PageLimit(APIPageSize)}},
 			{Method: "GET", Path: "/api/v1/audits/engagements/{id}", Perm: PermView, Handler: h.apiEngagement, Response: "AuditEngagement", Summary: "An engagement with working papers, its first 100 findings (findings_total, findings_next: the rest on …/findings) and instructions"},
 			{Method: "POST", Path: "/api/v1/audits/engagements/{id}/auditors", Perm: PermPlan, Handler: h.apiAuditor, Body: "AuditAuditorInput", Summary: "Assign an auditor (refused, with the reason, for the audited unit's people)"},
 			{Method: "POST", Path: "/api/v1/audits/engagements/{id}/papers", Perm: PermConduct, Handler: h.apiPaper, Body: "AuditPaperInput", Response: "AuditPaper", Summary: "Record a working paper on a requirement"},
 			{Method: "GET", Path: "/api/v1/audits/engagements/{id}/findings", Perm: PermView, Handler: h.apiFindings, Response: "AuditFindings", Summary: "An engagement's findings with their remediation actions, in the order recorded",
 				Params: []httpx.Param{
 					{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor or the Link rel=\"next\" URL of the page before, or findings_next of the engagement); absent: the first page"},
-					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"}}},
+					httpx.PageLimit(APIPageSize)}},
 			{Method: "POST", Path: "/api/v1/audits/engagements/{id}/findings", Perm: PermConduct, Handler: h.apiFinding, Body: "AuditFinding", Response: "AuditFinding", Summary: "Record a finding"},
 			{Method: "GET", Path: "/api/v1/audits/engagements/{id}/oscal", Perm: PermView, Handler: h.oscalEngagement, Summary: "The engagement's results as OSCAL assessment-results"},
 		},

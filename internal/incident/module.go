@@ -20,10 +20,7 @@ var templateFiles embed.FS
 // pageParams are the keyset paging parameters of the API's lists (see
 // internal/paging); the next page's cursor comes in X-Next-Cursor, in the
 // Link header (rel="next") and, in an object, in "next".
-var pageParams = []httpx.Param{
-	{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor, the Link rel=\"next\" URL or \"next\" of the page before); absent: the first page"},
-	{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"},
-}
+var pageParams = httpx.PageParams(APIPageSize)
 
 // ledgerParams are the ledger's filters and paging.
 var ledgerParams = append([]httpx.Param{

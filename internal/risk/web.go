@@ -59,8 +59,8 @@ func Module(s *Service, kit *webui.Kit) capability.Module {
 				Params: []httpx.Param{
 					{Name: "q", In: "query", Type: "string", Description: "code, title or subject contains"},
 					{Name: "retired", In: "query", Type: "string", Description: "1: retired risks too"},
-					{Name: "after", In: "query", Type: "string", Description: "cursor of the next page (X-Next-Cursor or the Link rel=\"next\" URL of the page before); absent: the first page"},
-					{Name: "limit", In: "query", Type: "integer", Description: "rows per page, 1–1000 (default 100)"}}},
+					httpx.PageAfter,
+					httpx.PageLimit(APIPageSize)}},
 			{Method: "POST", Path: "/api/v1/risks", Perm: Write, Summary: "Add a risk", Handler: h.apiCreate},
 			{Method: "GET", Path: "/api/v1/risks/{id}", Perm: Read, Summary: "One risk with its history", Handler: h.apiGet},
 			{Method: "GET", Path: "/api/v1/risk-method", Perm: Read, Summary: "The risk method in force", Handler: h.apiMethod},
