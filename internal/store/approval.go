@@ -370,34 +370,7 @@ func (a *Approvals) Requests(ctx context.Context, f approval.Filter) ([]approval
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
-	return a.scanRequests(ctx, q, args, nil)
-}
-
-// scanRequests reads the requests q selects; with extra, each row carries
-// one more column after the request's, handed to extra.
-func (a *Approvals) scanRequests(ctx context.Context, q string, args []any, extra func(r approval.Request, s string)) ([]approval.Request, error) {
-	rows, err := a.db.R.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []approval.Request
-	for rows.Next() {
-		var x string
-		var dest []any
-		if extra != nil {
-			dest = append(dest, &x)
-		}
-		r, err := scanRequest(rows, dest...)
-		if err != nil {
-			return nil, err
-		}
-		if extra != nil {
-			extra(r, x)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, a.db.R, q, func(row scanner) (approval.Request, error) { return scanRequest(row) }, args...)
 }
 
 // CountRequests implements approval.Store.
@@ -443,6 +416,9 @@ func countFrom(units bool) string {
 // (waiting for its end report).
 const overdueSince = `(CASE WHEN r.status = 'submitted' THEN r.submitted_at ELSE r.ends_on END)`
 
+// overdueKeys orders the overdue report: longest due first.
+var overdueKeys = keyset{col: overdueSince, id: "r.id"}
+
 func overdueConds(q approval.OverdueQuery, args *argList) ([]string, bool) {
 	var conds []string
 	if !q.Scope.All {
@@ -476,22 +452,21 @@ func (a *Approvals) OverdueRequests(ctx context.Context, oq approval.OverdueQuer
 	if !ok {
 		return nil, nil
 	}
-	if !oq.After.IsZero() {
-		conds = append(conds, "("+overdueSince+", r.id) > ("+args.add(oq.After.Key)+", "+args.add(oq.After.ID)+")")
+	cond, err := overdueKeys.after(oq.After, &args)
+	if err != nil {
+		return nil, err
 	}
 	// The page's ids are sorted first, narrow; the page is then read whole.
-	inner := `SELECT r.id AS rid, ` + overdueSince + ` AS since` + countFrom(!oq.Scope.All) + where(conds) + ` ORDER BY since, r.id`
-	if oq.Limit > 0 {
-		inner += " LIMIT " + strconv.Itoa(oq.Limit)
-	}
+	inner := `SELECT r.id AS rid, ` + overdueSince + ` AS since` + countFrom(!oq.Scope.All) + where(append(conds, cond)) + overdueKeys.order(oq.Limit)
 	q := `SELECT ` + requestCols + `, k.since FROM (` + inner + `) k JOIN requests r ON r.id = k.rid JOIN request_types t ON t.key = r.type_key
 		JOIN people p ON p.id = r.applicant_id JOIN units u ON u.id = r.unit_id LEFT JOIN people d ON d.id = r.decider_id
 		LEFT JOIN catalogs c ON c.id = r.catalog_id ORDER BY k.since, k.rid`
-	var out []approval.Overdue
-	_, err := a.scanRequests(ctx, q, args, func(r approval.Request, since string) {
-		out = append(out, approval.Overdue{Request: r, Since: since})
-	})
-	return out, err
+	return queryAll(ctx, a.db.R, q, func(row scanner) (approval.Overdue, error) {
+		var o approval.Overdue
+		var err error
+		o.Request, err = scanRequest(row, &o.Since)
+		return o, err
+	}, args...)
 }
 
 // CountOverdue implements approval.Store.
