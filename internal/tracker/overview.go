@@ -55,10 +55,7 @@ func (s *Service) todos(ctx context.Context, p *authz.Principal) ([]capability.T
 
 // countFollowed counts the actions of the units p follows that f selects.
 func (s *Service) countFollowed(ctx context.Context, p *authz.Principal, f Filter) (int, error) {
-	sc := p.Scope(Follow)
-	f.OwnerID = 0
-	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths}
-	return s.store.CountActions(ctx, f)
+	return s.store.CountActions(ctx, followed(p, f))
 }
 
 // figures: the open (not yet done) and the overdue actions of the units

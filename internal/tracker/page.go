@@ -45,19 +45,14 @@ func (s *Service) FollowedPage(ctx context.Context, p *authz.Principal, f Filter
 	if err := authz.Require(p, Follow); err != nil {
 		return Page[Action]{}, err
 	}
-	sc := p.Scope(Follow)
-	f.OwnerID = 0
-	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths}
-	return s.page(ctx, f, pr)
+	return s.page(ctx, followed(p, f), pr)
 }
 
-// VisiblePage is one page of what p may see (see Visible), by due date.
+// VisiblePage is one page of what p may see (their own actions and the
+// followed units'), by due date.
 func (s *Service) VisiblePage(ctx context.Context, p *authz.Principal, f Filter, pr paging.Request) (Page[Action], error) {
 	if !p.Can(Work) && !p.Can(Follow) {
 		return Page[Action]{}, authz.Require(p, Work)
 	}
-	sc := p.Scope(Follow)
-	f.OwnerID = 0
-	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths, OrPerson: p.PersonID}
-	return s.page(ctx, f, pr)
+	return s.page(ctx, visible(p, f), pr)
 }

@@ -225,21 +225,24 @@ func (s *Service) Followed(ctx context.Context, p *authz.Principal, f Filter) ([
 	if err := authz.Require(p, Follow); err != nil {
 		return nil, err
 	}
+	return s.store.Actions(ctx, followed(p, f))
+}
+
+// followed narrows f to the units p follows (everything for an
+// organisation-wide grant), whoever owns the actions.
+func followed(p *authz.Principal, f Filter) Filter {
 	sc := p.Scope(Follow)
 	f.OwnerID = 0
 	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths}
-	return s.store.Actions(ctx, f)
+	return f
 }
 
-// Visible lists what p may see: their own and the followed units'.
-func (s *Service) Visible(ctx context.Context, p *authz.Principal, f Filter) ([]Action, error) {
-	if !p.Can(Work) && !p.Can(Follow) {
-		return nil, authz.Require(p, Work)
-	}
-	sc := p.Scope(Follow)
-	f.OwnerID = 0
-	f.Scope = ScopeFilter{All: sc.All, Paths: sc.Paths, OrPerson: p.PersonID}
-	return s.store.Actions(ctx, f)
+// visible narrows f to what p may see: their own actions and the followed
+// units'.
+func visible(p *authz.Principal, f Filter) Filter {
+	f = followed(p, f)
+	f.Scope.OrPerson = p.PersonID
+	return f
 }
 
 // BySource lists the actions filed for a source (for the capability that
