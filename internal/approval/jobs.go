@@ -231,7 +231,13 @@ func explain(o *Overdue, now time.Time) {
 // overdue lists every overdue request (see overdueQuery), the longest
 // overdue first.
 func (s *Service) overdue(ctx context.Context, types map[string]Type, now time.Time) ([]Overdue, error) {
-	out, err := s.store.OverdueRequests(ctx, s.overdueQuery(types, now, Scope{All: true}))
+	return s.overdueIn(ctx, s.overdueQuery(types, now, Scope{All: true}), now)
+}
+
+// overdueIn reads every overdue request q selects with why and for how
+// many days, the longest overdue first.
+func (s *Service) overdueIn(ctx context.Context, q OverdueQuery, now time.Time) ([]Overdue, error) {
+	out, err := s.store.OverdueRequests(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -242,55 +248,41 @@ func (s *Service) overdue(ctx context.Context, types map[string]Type, now time.T
 	return out, nil
 }
 
-// overdueScope is the part of the overdue report p may read.
-func overdueScope(p *authz.Principal) (Scope, error) {
+// overdueFor is the query of the part of the overdue report p may read,
+// as of now.
+func (s *Service) overdueFor(ctx context.Context, p *authz.Principal) (OverdueQuery, time.Time, error) {
+	now := s.now()
 	sc := LedgerScope(p)
 	if !sc.All && len(sc.Paths) == 0 && sc.PersonID == 0 {
-		return sc, apperr.E(apperr.Forbidden, "approval.err.overdue_report_deciders_security_office")
+		return OverdueQuery{}, now, apperr.E(apperr.Forbidden, "approval.err.overdue_report_deciders_security_office")
 	}
-	return sc, nil
+	types, err := s.TypeMap(ctx)
+	if err != nil {
+		return OverdueQuery{}, now, err
+	}
+	return s.overdueQuery(types, now, sc), now, nil
 }
 
 // Overdue is the overdue report for the security office (RequestReport)
 // or, for a decider, the overdue requests of their units and those they
 // decide, the longest overdue first.
 func (s *Service) Overdue(ctx context.Context, p *authz.Principal) ([]Overdue, error) {
-	sc, err := overdueScope(p)
+	q, now, err := s.overdueFor(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	types, err := s.TypeMap(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out, err := s.store.OverdueRequests(ctx, s.overdueQuery(types, now, sc))
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		explain(&out[i], now)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Days > out[j].Days })
-	return out, nil
+	return s.overdueIn(ctx, q, now)
 }
 
 // OverduePage is one page of p's overdue report (see Overdue), ordered by
 // the time each request has been due since, the oldest first; the cursor
 // names that time and the request's id.
 func (s *Service) OverduePage(ctx context.Context, p *authz.Principal, pg paging.Request) (Page[Overdue], error) {
-	var out Page[Overdue]
-	sc, err := overdueScope(p)
+	q, now, err := s.overdueFor(ctx, p)
 	if err != nil {
-		return out, err
+		return Page[Overdue]{}, err
 	}
-	types, err := s.TypeMap(ctx)
-	if err != nil {
-		return out, err
-	}
-	now := s.now()
-	q := s.overdueQuery(types, now, sc)
-	out, err = paging.Read(pg, func() (int, error) { return s.store.CountOverdue(ctx, q) },
+	out, err := paging.Read(pg, func() (int, error) { return s.store.CountOverdue(ctx, q) },
 		func(after paging.Cursor, n int) ([]Overdue, error) {
 			q.After, q.Limit = after, n
 			return s.store.OverdueRequests(ctx, q)
@@ -306,15 +298,11 @@ func (s *Service) OverduePage(ctx context.Context, p *authz.Principal, pg paging
 
 // CountOverdue counts p's overdue report.
 func (s *Service) CountOverdue(ctx context.Context, p *authz.Principal) (int, error) {
-	sc, err := overdueScope(p)
+	q, _, err := s.overdueFor(ctx, p)
 	if err != nil {
 		return 0, err
 	}
-	types, err := s.TypeMap(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return s.store.CountOverdue(ctx, s.overdueQuery(types, s.now(), sc))
+	return s.store.CountOverdue(ctx, q)
 }
 
 // StartJobs runs RunJobs every interval until ctx ends.
