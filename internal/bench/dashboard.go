@@ -49,11 +49,7 @@ func RunDashboard(ctx context.Context, o DashboardOptions) ([]PageTiming, error)
 	if o.Runs <= 0 {
 		o.Runs = 15
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
+	logf := progress(o.Log)
 	_, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err

@@ -413,11 +413,7 @@ func RunPages(ctx context.Context, o PagesOptions) (*PagesResult, error) {
 	if o.Runs <= 0 {
 		o.Runs = 5
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
+	logf := progress(o.Log)
 	_, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err

@@ -394,11 +394,7 @@ func RunSelfcheck(ctx context.Context, o SelfcheckOptions) (*SelfcheckResult, er
 	if o.RollupRuns <= 0 {
 		o.RollupRuns = 9
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
+	logf := progress(o.Log)
 	dsn, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err

@@ -111,11 +111,7 @@ func RunTraining(ctx context.Context, o TrainingOptions) (*TrainingResult, error
 	if o.PageRuns <= 0 {
 		o.PageRuns = 5
 	}
-	logf := func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
+	logf := progress(o.Log)
 	_, db, a, closeBench, err := openBench(ctx, o.DSN)
 	if err != nil {
 		return nil, err

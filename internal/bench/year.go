@@ -170,11 +170,7 @@ func FillYear(ctx context.Context, db *store.DB, a *app.App, o YearOptions) (*Ye
 	f := &yearFill{ctx: ctx, db: db, a: a, o: o, rng: rand.New(rand.NewPCG(20, 25)), now: time.Now(),
 		grants: map[int64]*authz.Principal{}, front: map[*[]int64]bool{}, reader: map[int64]bool{},
 		y: &Year{Counts: map[string]int{}, Seconds: map[string]float64{}, Attempts: map[int64]int64{}, Readers: map[string]int64{}}}
-	f.logf = func(format string, args ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
-		}
-	}
+	f.logf = progress(o.Log)
 	f.y.Tag = "Y" + strconv.FormatInt(time.Now().UnixNano()%1e8, 36)
 	steps := []struct {
 		name string
