@@ -1,6 +1,10 @@
 package paging
 
-import "kitei/internal/apperr"
+import (
+	"sort"
+
+	"kitei/internal/apperr"
+)
 
 // Read is one page of a list as services build it: count says how many rows
 // the whole list holds; when there are any, read is asked for the limit rows
@@ -29,4 +33,15 @@ func IDOnly(r Request) error {
 		return apperr.E(apperr.BadRequest, "paging.err.cursor")
 	}
 	return nil
+}
+
+// Seek is the page req asks for of rows held in memory, already in the
+// list's order: the rows after the cursor (follows says whether a row
+// comes after it), cut to the page as Cut does.
+func Seek[T any](rows []T, req Request, follows func(row T, after Cursor) bool, key func(T) Cursor) ([]T, string) {
+	start := 0
+	if !req.After.IsZero() {
+		start = sort.Search(len(rows), func(i int) bool { return follows(rows[i], req.After) })
+	}
+	return Cut(rows[start:min(len(rows), start+req.Fetch())], req, key)
 }

@@ -68,3 +68,20 @@ func TestIDOnlyRefusesAKeyedCursor(t *testing.T) {
 		t.Fatalf("keyed cursor: err = %v, want a BadRequest", err)
 	}
 }
+
+func TestSeekFindsThePageAfterTheCursor(t *testing.T) {
+	rows := []int{2, 4, 4, 6, 8, 10}
+	follows := func(v int, c Cursor) bool { return int64(v) > c.ID }
+	key := func(v int) Cursor { return Cursor{ID: int64(v)} }
+	page, next := Seek(rows, Request{Limit: 2}, follows, key)
+	if len(page) != 2 || page[0] != 2 || page[1] != 4 || next == "" {
+		t.Fatalf("first page %v, next %q", page, next)
+	}
+	page, next = Seek(rows, Request{After: Cursor{ID: 6}, Limit: 2}, follows, key)
+	if len(page) != 2 || page[0] != 8 || page[1] != 10 || next != "" {
+		t.Fatalf("last page %v, next %q", page, next)
+	}
+	if page, next := Seek(rows, Request{After: Cursor{ID: 10}, Limit: 2}, follows, key); len(page) != 0 || next != "" {
+		t.Fatalf("past the end %v, next %q", page, next)
+	}
+}

@@ -231,13 +231,9 @@ func (s *Service) CampaignPage(ctx context.Context, p *authz.Principal, id, unit
 			return v, apperr.E(apperr.NotFound, "risk.err.campaign_not_found", id)
 		}
 	} else {
-		rest := us
-		if !pr.After.IsZero() {
-			rest = slices.DeleteFunc(slices.Clone(us), func(u CampaignUnit) bool {
-				return u.UnitCode < pr.After.Key || u.UnitCode == pr.After.Key && u.UnitID <= pr.After.ID
-			})
-		}
-		page, v.Next = paging.Cut(rest, pr, func(u CampaignUnit) paging.Cursor { return paging.Cursor{Key: u.UnitCode, ID: u.UnitID} })
+		page, v.Next = paging.Seek(us, pr, func(u CampaignUnit, c paging.Cursor) bool {
+			return u.UnitCode > c.Key || u.UnitCode == c.Key && u.UnitID > c.ID
+		}, func(u CampaignUnit) paging.Cursor { return paging.Cursor{Key: u.UnitCode, ID: u.UnitID} })
 	}
 	ids := make([]int64, len(page))
 	for i, u := range page {

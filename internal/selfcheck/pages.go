@@ -91,9 +91,8 @@ func (s *Service) ProgressPage(ctx context.Context, actor *authz.Principal, camp
 		return nil, err
 	}
 	out := &ProgressPage{Total: total, Units: len(rows)}
-	start := sort.Search(len(rows), func(i int) bool { return afterUnit(rows[i].Unit, req.After) })
-	page, next := paging.Cut(rows[start:min(len(rows), start+req.Fetch())], req, func(r ProgressRow) paging.Cursor { return unitKey(r.Unit) })
-	out.Rows, out.Next = page, next
+	out.Rows, out.Next = paging.Seek(rows, req, func(r ProgressRow, c paging.Cursor) bool { return afterUnit(r.Unit, c) },
+		func(r ProgressRow) paging.Cursor { return unitKey(r.Unit) })
 	return out, nil
 }
 
@@ -111,10 +110,9 @@ func (s *Service) RollupPage(ctx context.Context, actor *authz.Principal, campai
 	if err != nil {
 		return nil, err
 	}
-	rows := ru.Rows
-	out := &RollupPage{Rollup: ru, UnitRows: len(rows)}
-	start := sort.Search(len(rows), func(i int) bool { return afterUnit(rows[i].Unit, req.After) })
-	ru.Rows, out.Next = paging.Cut(rows[start:min(len(rows), start+req.Fetch())], req, func(r RollupRow) paging.Cursor { return unitKey(r.Unit) })
+	out := &RollupPage{Rollup: ru, UnitRows: len(ru.Rows)}
+	ru.Rows, out.Next = paging.Seek(ru.Rows, req, func(r RollupRow, c paging.Cursor) bool { return afterUnit(r.Unit, c) },
+		func(r RollupRow) paging.Cursor { return unitKey(r.Unit) })
 	return out, nil
 }
 
